@@ -1,0 +1,58 @@
+// `npm test`: every suite, in order of speed, failing fast on a broken build. Prints one closing
+// line `N passed, N failed` summed over the suites that report counts.
+import { spawn } from 'child_process';
+import { existsSync } from 'fs';
+
+const steps = [
+  { name: 'build', cmd: 'npm', args: ['run', '--silent', 'build'] },
+  { name: 'typecheck', cmd: 'npx', args: ['tsc', '-p', '.', '--noEmit'] },
+  { name: 'lint', cmd: 'npx', args: ['eslint', '.'] },
+  { name: 'unit', cmd: 'npx', args: ['c8', 'mocha'] },
+  { name: 'vscode', cmd: 'npm', args: ['run', '--silent', 'test:vscode'] },
+  { name: 'e2e', cmd: 'npm', args: ['run', '--silent', 'test:e2e'] },
+];
+
+const only = process.argv.slice(2);
+if (!existsSync('node_modules')) {
+  console.error('node_modules is missing: run `npm ci` first (or `bash .ci/run` on a fresh Debian machine).');
+  process.exit(2);
+}
+
+let passed = 0;
+let failed = 0;
+const timings = [];
+for (const step of steps.filter((s) => !only.length || only.includes(s.name))) {
+  const started = Date.now();
+  console.log(`\n=== ${step.name} ===`);
+  const { code, output } = await run(step.cmd, step.args);
+  timings.push(`${step.name} ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  // mocha: "N passing" / "N failing"; our launchers: "N passed, N failed".
+  const mochaPass = /^\s*(\d+) passing/m.exec(output);
+  const mochaFail = /^\s*(\d+) failing/m.exec(output);
+  const launcher = [...output.matchAll(/^(\d+) passed, (\d+) failed/gm)].pop();
+  if (launcher) {
+    passed += Number(launcher[1]);
+    failed += Number(launcher[2]);
+  } else if (mochaPass || mochaFail) {
+    passed += Number(mochaPass?.[1] ?? 0);
+    failed += Number(mochaFail?.[1] ?? 0);
+  }
+  if (code !== 0) {
+    console.error(`\n${step.name} failed (exit ${code}); suites run: ${timings.join(', ')}`);
+    console.log(`${passed} passed, ${Math.max(failed, 1)} failed`);
+    process.exit(1);
+  }
+}
+console.log(`\nsuites: ${timings.join(', ')}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
+
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => { output += d; process.stdout.write(d); });
+    child.stderr.on('data', (d) => { output += d; process.stderr.write(d); });
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}

@@ -1,0 +1,91 @@
+/** `sofa-ops catalog`: print the guide catalog, or fail with file:line problems. */
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { loadCatalog } from '../core/catalog/catalogLoader';
+import { formatProblem } from '../core/catalog/problems';
+import { flattenLanguage, pick } from '../core/catalog/text';
+import type { Lang, ProductCatalog } from '../core/catalog/types';
+import { type CliIO, UsageError } from './io';
+
+export const catalogUsage = `Usage: sofa-ops catalog [--json] [--lang zh|en] [--product ID] [--catalog DIR]
+
+Prints the operations guide as data: products, components, ports, logs, known log patterns,
+monitoring thresholds, inspection checks and plans, each with its guide section.
+  --json         machine-readable output (both languages unless --lang is given)
+  --lang zh|en   language of the text (default: en, or zh when LANG starts with zh)
+  --product ID   only this product (e.g. registry, mq, dbp)
+  --catalog DIR  read the catalog from DIR instead of the bundled runbooks/
+Exit code: 0 valid, 1 the catalog has problems (printed as file:line: message), 2 usage error.
+`;
+
+export async function catalogCommand(args: string[], io: CliIO, defaultCatalogDir: string): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      json: { type: 'boolean', default: false },
+      lang: { type: 'string' },
+      product: { type: 'string' },
+      catalog: { type: 'string', default: defaultCatalogDir },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    io.out(catalogUsage);
+    return 0;
+  }
+  if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') {
+    throw new UsageError(`--lang must be zh or en, not "${values.lang}"`);
+  }
+  const { catalog, problems } = await loadCatalog(values.catalog!);
+  if (problems.length) {
+    for (const problem of problems) io.err(`${formatProblem({ ...problem, file: path.relative(process.cwd(), problem.file) || problem.file })}\n`);
+    io.err(`sofa-ops: the catalog in ${values.catalog} has ${problems.length} problem(s)\n`);
+    return 1;
+  }
+  let products = catalog.products;
+  if (values.product) {
+    products = products.filter((p) => p.product.id === values.product);
+    if (!products.length) {
+      throw new UsageError(`no product "${values.product}"; known: ${catalog.products.map((p) => p.product.id).join(', ')}`);
+    }
+  }
+  const explicitLang = values.lang as Lang | undefined;
+  if (values.json) {
+    const data = { products: products.map(({ files: _files, ...rest }) => rest) };
+    io.out(JSON.stringify(explicitLang ? flattenLanguage(data, explicitLang) : data, null, 2) + '\n');
+    return 0;
+  }
+  const lang: Lang = explicitLang ?? (/^zh/i.test(process.env.LANG ?? '') ? 'zh' : 'en');
+  for (const product of products) io.out(describeProduct(product, lang, products.length === 1));
+  return 0;
+}
+
+function describeProduct(p: ProductCatalog, lang: Lang, detailed: boolean): string {
+  const lines: string[] = [];
+  const t = (text: Parameters<typeof pick>[0]) => pick(text, lang);
+  lines.push(`${p.product.id}  ${t(p.product.name)}  [§${p.product.section}]`);
+  lines.push(
+    `  ${p.components.length} components, ${p.components.reduce((n, c) => n + c.ports.length, 0)} ports, ${p.logs.length} logs, ` +
+      `${p.patterns.length} patterns, ${p.metrics.length} metrics, ${p.checks.length} checks, ${p.plans.length} plans`,
+  );
+  for (const c of p.components) {
+    const ports = c.ports.map((port) => port.port).join(', ');
+    lines.push(`  - ${c.id}: ${t(c.name)}${c.instances ? ` ×${c.instances}` : ''}${ports ? `  ports ${ports}` : ''}`);
+  }
+  if (detailed) {
+    section(lines, 'Ports', p.components.flatMap((c) => c.ports.map((port) => `${c.id}:${port.port}  ${t(port.purpose)}  [§${port.section}]`)));
+    section(lines, 'Logs', p.logs.map((l) => `${l.path}  ${t(l.records)}  [§${l.section}]`));
+    section(lines, 'Log patterns', p.patterns.map((x) => `[${x.severity}] "${x.match}"  ${t(x.explanation)} → ${t(x.action)}  [§${x.section}]`));
+    section(lines, 'Metrics and alerts', p.metrics.map((m) => `${t(m.name)}: ${m.threshold ? t(m.threshold.text) : t(m.meaning)}${m.level ? ` (${m.level})` : ''}  [§${m.section}]`));
+    section(lines, 'Checks', p.checks.map((c) => `${c.kind}: ${t(c.title)}${c.command ? `  $ ${c.command}` : ''}  [§${c.section}]`));
+    section(lines, 'Plans', p.plans.map((plan) => `${plan.kind}: ${t(plan.title)} (${plan.steps.length} steps)  [§${plan.section}]`));
+  }
+  return lines.join('\n') + '\n\n';
+}
+
+function section(lines: string[], title: string, items: string[]): void {
+  if (!items.length) return;
+  lines.push(`  ${title}:`);
+  for (const item of items) lines.push(`    ${item}`);
+}

@@ -1,0 +1,234 @@
+/**
+ * The products tree as plain data: products → components → Ports, Logs, Checks, Alerts, Runbooks,
+ * Emergency plans… Editor-free so it is unit-tested in Node; src/tree adapts it to a TreeView.
+ */
+import { pick } from './text';
+import type { Bilingual, Catalog, Check, Component, Lang, LogFile, LogPattern, Metric, Plan, ProductCatalog } from './types';
+
+export type CatalogNodeKind =
+  | 'product' | 'component' | 'group' | 'port' | 'log' | 'pattern' | 'check' | 'metric' | 'plan' | 'runbook' | 'message';
+
+export interface CatalogNode {
+  /** Stable across reloads, so expansion state and reveal survive a refresh. */
+  id: string;
+  kind: CatalogNodeKind;
+  label: string;
+  description?: string;
+  /** Markdown shown on hover. */
+  tooltip?: string;
+  /** Guide section the node comes from, for "open guide section". */
+  section?: string;
+  /** Icon hint: a severity for patterns, the group name for groups. */
+  icon?: string;
+  /** Runbook file to open, for runbook nodes. */
+  file?: string;
+  parent?: CatalogNode;
+  children: CatalogNode[];
+}
+
+export interface RunbookRef {
+  product: string;
+  file: string;
+  title: string;
+  components: string[];
+}
+
+/** Localised fixed labels; the editor passes its translated strings, the CLI/tests the English ones. */
+export interface TreeLabels {
+  ports: string;
+  logs: string;
+  checks: string;
+  alerts: string;
+  runbooks: string;
+  emergencyPlans: string;
+  scenarios: string;
+  procedures: string;
+  general: string;
+  anyLog: string;
+  section: string;
+  action: string;
+  threshold: string;
+}
+
+export const englishTreeLabels: TreeLabels = {
+  ports: 'Ports', logs: 'Logs', checks: 'Checks', alerts: 'Alerts', runbooks: 'Runbooks',
+  emergencyPlans: 'Emergency plans', scenarios: 'Scenarios', procedures: 'Procedures', general: 'General',
+  anyLog: 'Any log', section: 'Guide §', action: 'Action', threshold: 'Threshold',
+};
+
+export function buildCatalogTree(catalog: Catalog, lang: Lang, labels: TreeLabels = englishTreeLabels, runbooks: RunbookRef[] = []): CatalogNode[] {
+  const t = (text: Bilingual | undefined) => pick(text, lang);
+  return catalog.products.map((p) => productNode(p, t, labels, runbooks.filter((r) => r.product === p.product.id)));
+}
+
+type Translate = (text: Bilingual | undefined) => string;
+
+function node(parent: CatalogNode | undefined, partial: Omit<CatalogNode, 'children' | 'parent'>): CatalogNode {
+  const created: CatalogNode = { ...partial, parent, children: [] };
+  parent?.children.push(created);
+  return created;
+}
+
+function productNode(p: ProductCatalog, t: Translate, labels: TreeLabels, runbooks: RunbookRef[]): CatalogNode {
+  const root = node(undefined, {
+    id: `product:${p.product.id}`,
+    kind: 'product',
+    label: t(p.product.name),
+    description: `§${p.product.section}`,
+    tooltip: `**${t(p.product.name)}** — ${labels.section}${p.product.section}\n\n${t(p.product.summary)}`,
+    section: p.product.section,
+  });
+  const own = new Set(p.components.map((c) => c.id));
+  // An item naming none of this product's components (none at all, or another product's, as the
+  // DDS emergency plan does for antscheduler/drmdata) belongs to the product as a whole.
+  const belongsTo = (component: string | undefined) => (item: { components?: string[] }) =>
+    component === undefined ? !item.components?.some((c) => own.has(c)) : item.components?.includes(component) ?? false;
+
+  for (const c of p.components) {
+    const cn = node(root, {
+      id: `${root.id}/component:${c.id}`,
+      kind: 'component',
+      label: c.id,
+      description: `${t(c.name)}${c.instances ? ` ×${c.instances}` : ''}`,
+      tooltip: componentTooltip(c, t, labels),
+      section: c.section,
+    });
+    fillGroups(cn, p, belongsTo(c.id), t, labels, runbooks.filter((r) => r.components.includes(c.id)));
+  }
+  // Items that name no component (e.g. chapter 12's general procedures) and runbooks for the
+  // product as a whole go under a "General" node so nothing in the catalog is unreachable.
+  const general = node(undefined, { id: `${root.id}/general`, kind: 'group', label: labels.general, icon: 'general' });
+  fillGroups(general, p, belongsTo(undefined), t, labels, runbooks.filter((r) => !r.components.length));
+  if (general.children.length) {
+    general.parent = root;
+    root.children.push(general);
+  }
+  return root;
+}
+
+function fillGroups(
+  owner: CatalogNode,
+  p: ProductCatalog,
+  belongs: (item: { components?: string[] }) => boolean,
+  t: Translate,
+  labels: TreeLabels,
+  runbooks: RunbookRef[],
+): void {
+  const group = (key: string, label: string) =>
+    node(owner, { id: `${owner.id}/${key}`, kind: 'group', label, icon: key });
+  const drop = (g: CatalogNode) => {
+    if (!g.children.length) owner.children.splice(owner.children.indexOf(g), 1);
+  };
+
+  if (owner.kind === 'component') {
+    const component = p.components.find((c) => owner.id.endsWith(`/component:${c.id}`));
+    const ports = group('ports', labels.ports);
+    for (const port of component?.ports ?? []) {
+      node(ports, { id: `${ports.id}/${port.port}`, kind: 'port', label: String(port.port), description: t(port.purpose), tooltip: `**${port.port}** — ${t(port.purpose)}\n\n${labels.section}${port.section}`, section: port.section });
+    }
+    drop(ports);
+  }
+
+  const logs = group('logs', labels.logs);
+  const logsHere = p.logs.filter(belongs);
+  for (const log of logsHere) {
+    const ln = node(logs, { id: `${logs.id}/${log.id}`, kind: 'log', label: log.name, description: log.path, tooltip: logTooltip(log, t, labels), section: log.section });
+    for (const pattern of p.patterns.filter((x) => x.logs.includes(log.id))) patternNode(ln, pattern, t, labels);
+  }
+  // Patterns not tied to a specific file (client-side messages, "any log") for this owner.
+  const unbound = p.patterns.filter((x) => !x.logs.length && belongs(x));
+  if (unbound.length) {
+    const any = node(logs, { id: `${logs.id}/any`, kind: 'group', label: labels.anyLog, icon: 'anyLog' });
+    for (const pattern of unbound) patternNode(any, pattern, t, labels);
+  }
+  drop(logs);
+
+  const checks = group('checks', labels.checks);
+  for (const check of p.checks.filter(belongs)) checkNode(checks, check, t, labels);
+  drop(checks);
+
+  const alerts = group('alerts', labels.alerts);
+  for (const metric of p.metrics.filter(belongs)) metricNode(alerts, metric, t, labels);
+  drop(alerts);
+
+  const runbookGroup = group('runbooks', labels.runbooks);
+  for (const r of runbooks) node(runbookGroup, { id: `${runbookGroup.id}/${r.file}`, kind: 'runbook', label: r.title, file: r.file });
+  drop(runbookGroup);
+
+  for (const [kind, key, label] of [
+    ['emergency', 'emergency', labels.emergencyPlans],
+    ['scenario', 'scenarios', labels.scenarios],
+    ['procedure', 'procedures', labels.procedures],
+  ] as const) {
+    const g = group(key, label);
+    for (const plan of p.plans.filter((x) => x.kind === kind && belongs(x))) planNode(g, plan, t, labels);
+    drop(g);
+  }
+}
+
+function patternNode(parent: CatalogNode, x: LogPattern, t: Translate, labels: TreeLabels): void {
+  node(parent, {
+    id: `${parent.id}/${x.id}`,
+    kind: 'pattern',
+    label: x.match,
+    description: x.severity,
+    icon: x.severity,
+    section: x.section,
+    tooltip: `**${x.severity.toUpperCase()}** \`${x.match}\`\n\n${t(x.explanation)}\n\n**${labels.action}:** ${t(x.action)}\n\n${labels.section}${x.section}`,
+  });
+}
+
+function checkNode(parent: CatalogNode, c: Check, t: Translate, labels: TreeLabels): void {
+  const detail = c.command ? `\n\n\`\`\`sh\n${c.command}\n\`\`\`` : c.http ? `\n\n\`GET :${c.http.port}${c.http.path}\`` : c.ports ? `\n\n${c.ports.join(', ')}` : '';
+  node(parent, {
+    id: `${parent.id}/${c.id}`,
+    kind: 'check',
+    label: t(c.title),
+    description: c.kind,
+    icon: c.kind,
+    section: c.section,
+    tooltip: `**${t(c.title)}**${detail}\n\n✔ ${t(c.passWhen)}${c.action ? `\n\n**${labels.action}:** ${t(c.action)}` : ''}\n\n${labels.section}${c.section}`,
+  });
+}
+
+function metricNode(parent: CatalogNode, m: Metric, t: Translate, labels: TreeLabels): void {
+  node(parent, {
+    id: `${parent.id}/${m.id}`,
+    kind: 'metric',
+    label: t(m.name),
+    description: [m.threshold ? t(m.threshold.text) : '', m.level ?? ''].filter(Boolean).join(' · '),
+    section: m.section,
+    tooltip: `**${t(m.name)}**\n\n${t(m.meaning)}${m.threshold ? `\n\n**${labels.threshold}:** ${t(m.threshold.text)}` : ''}${m.action ? `\n\n**${labels.action}:** ${t(m.action)}` : ''}\n\n${labels.section}${m.section}`,
+  });
+}
+
+function planNode(parent: CatalogNode, plan: Plan, t: Translate, labels: TreeLabels): void {
+  const steps = plan.steps.map((s, i) => `${i + 1}. ${t(s.text)}${s.command ? ` \`${s.command}\`` : ''}`).join('\n');
+  node(parent, {
+    id: `${parent.id}/${plan.id}`,
+    kind: 'plan',
+    label: t(plan.title),
+    description: `§${plan.section}`,
+    section: plan.section,
+    tooltip: `**${t(plan.title)}**${plan.problem ? `\n\n${t(plan.problem)}` : ''}\n\n${steps}\n\n${labels.section}${plan.section}`,
+  });
+}
+
+function componentTooltip(c: Component, t: Translate, labels: TreeLabels): string {
+  const size = c.size ? `\n\n${c.instances ?? ''}× ${c.size.text}` : '';
+  const ports = c.ports.length ? `\n\n${c.ports.map((p) => `- **${p.port}** ${t(p.purpose)}`).join('\n')}` : '';
+  return `**${c.id}** — ${t(c.name)}\n\n${t(c.role)}${size}${ports}\n\n${labels.section}${c.section}`;
+}
+
+function logTooltip(log: LogFile, t: Translate, labels: TreeLabels): string {
+  const sample = log.samples?.length ? `\n\n\`\`\`\n${log.samples[0]}\n\`\`\`` : '';
+  return `**${log.name}** \`${log.path}\`\n\n${t(log.records)}${sample}\n\n${labels.section}${log.section}`;
+}
+
+/** Walk a forest depth-first. */
+export function* walkNodes(nodes: CatalogNode[]): Generator<CatalogNode> {
+  for (const n of nodes) {
+    yield n;
+    yield* walkNodes(n.children);
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The ops guide as data: the shape of `runbooks/<product>/*.catalog.yaml` after loading.
+ * The JSON schema in `runbooks/catalog.schema.json` is the authority for the file format;
+ * these types mirror it for the code that consumes the catalog.
+ */
+
+/** Text in the guide's own words (`zh`) and an English translation (`en`). */
+export interface Bilingual {
+  zh: string;
+  en: string;
+}
+
+export type Lang = keyof Bilingual;
+
+/** Guide section number, e.g. "2.3.2". */
+export type Section = string;
+
+export type Severity = 'critical' | 'error' | 'warning' | 'info' | 'ok';
+
+export interface Product {
+  id: string;
+  section: Section;
+  name: Bilingual;
+  summary: Bilingual;
+  /** Where the guide's tables name the product's apps differently (e.g. MS-antscheduler). */
+  aliases?: string[];
+}
+
+export interface InstanceSize {
+  cpu?: number;
+  memoryGB?: number;
+  diskGB?: number;
+  /** The guide's own wording, e.g. "4C8G，40G 磁盘". */
+  text: string;
+}
+
+export interface Port {
+  port: number;
+  section: Section;
+  purpose: Bilingual;
+  /** Also opened on the load balancer. */
+  lb?: boolean;
+}
+
+export interface Component {
+  id: string;
+  section: Section;
+  name: Bilingual;
+  role: Bilingual;
+  /** Application name as deployed / as monitoring calls it. */
+  appName?: string;
+  aliases?: string[];
+  instances?: number;
+  size?: InstanceSize;
+  ports: Port[];
+  /** Default log root inside the container. */
+  logRoot?: string;
+}
+
+export interface Threshold {
+  op: '>' | '>=' | '<' | '<=' | '==' | '!=' | 'change' | 'absent' | 'present' | 'unreachable' | 'drop';
+  value?: number;
+  unit?: string;
+  text: Bilingual;
+}
+
+export interface Metric {
+  id: string;
+  section: Section;
+  components: string[];
+  name: Bilingual;
+  meaning: Bilingual;
+  /** Metric key as monitoring names it, e.g. cpu_usage. */
+  key?: string;
+  threshold?: Threshold;
+  level?: string;
+  interval?: string;
+  window?: string;
+  subscriber?: Bilingual;
+  action?: Bilingual;
+}
+
+export interface LogField {
+  name: string;
+  meaning: Bilingual;
+  /** Values that mean trouble, matched against the field's text. */
+  bad?: { equals?: string[]; regex?: string; gt?: number; explanation: Bilingual };
+}
+
+export interface LogFormat {
+  id: string;
+  /** How a line splits into fields. */
+  separator?: string;
+  /** Alternatively a regex with named groups matching field names. */
+  regex?: string;
+  fields: LogField[];
+}
+
+export interface LogFile {
+  id: string;
+  section: Section;
+  components: string[];
+  name: string;
+  path: string;
+  records: Bilingual;
+  samples?: string[];
+  format?: LogFormat;
+}
+
+export interface LogPattern {
+  id: string;
+  section: Section;
+  /** Literal text (default) or a regex when `regex: true`. */
+  match: string;
+  regex?: boolean;
+  severity: Severity;
+  /** Log ids it appears in; empty means any log. */
+  logs: string[];
+  components?: string[];
+  explanation: Bilingual;
+  action: Bilingual;
+}
+
+export type CheckKind = 'resource' | 'port' | 'http' | 'process' | 'command' | 'log' | 'composite' | 'manual';
+
+export interface Check {
+  id: string;
+  section: Section;
+  kind: CheckKind;
+  components: string[];
+  title: Bilingual;
+  /** resource: cpu|memory|disk|load5 */
+  resource?: 'cpu' | 'memory' | 'disk' | 'load5';
+  threshold?: Threshold;
+  ports?: number[];
+  http?: { port: number; path: string; method?: string; expectStatus?: number; expectBody?: string };
+  command?: string;
+  expect?: { contains?: string; notContains?: string; regex?: string };
+  process?: string;
+  log?: { logId: string; pattern: string; maxCount: number; lastLines?: number };
+  rule?: 'majority-alive' | 'at-least-two-per-service';
+  passWhen: Bilingual;
+  action?: Bilingual;
+}
+
+export interface PlanStep {
+  text: Bilingual;
+  command?: string;
+  /** Component id the command runs on. */
+  target?: string;
+  /** Done by hand in another console (云游, monitoring UI…). */
+  manual?: boolean;
+}
+
+export type PlanKind = 'emergency' | 'scenario' | 'procedure';
+
+export interface Plan {
+  id: string;
+  section: Section;
+  kind: PlanKind;
+  title: Bilingual;
+  components: string[];
+  scope?: Bilingual;
+  problem?: Bilingual;
+  risk?: Bilingual;
+  checks?: PlanStep[];
+  steps: PlanStep[];
+  verification?: PlanStep[];
+  rollback?: PlanStep[];
+  notes?: Bilingual;
+}
+
+/** One product's catalog, merged from all of its files. */
+export interface ProductCatalog {
+  product: Product;
+  components: Component[];
+  metrics: Metric[];
+  logs: LogFile[];
+  patterns: LogPattern[];
+  checks: Check[];
+  plans: Plan[];
+  /** Absolute paths of the files the product was read from. */
+  files: string[];
+}
+
+export interface Catalog {
+  products: ProductCatalog[];
+}

@@ -1,0 +1,116 @@
+/** Adapts the catalog tree model (src/core/catalog/catalogTree) to the `sofaOps.products` view. */
+import * as vscode from 'vscode';
+import { buildCatalogTree, type CatalogNode, type TreeLabels } from '../core/catalog/catalogTree';
+import { Disposable } from '../core/dispose';
+import type { CatalogStore } from '../catalog/catalogStore';
+import { CommandIds } from '../vscode/ids';
+import { catalogLanguage } from '../vscode/settings';
+
+/** What the tree shows when there is nothing to list: a hint with a way forward, never a blank view. */
+export interface MessageNode extends CatalogNode {
+  kind: 'message';
+  command?: vscode.Command;
+}
+
+function labels(): TreeLabels {
+  const t = vscode.l10n.t;
+  return {
+    ports: t('Ports'), logs: t('Logs'), checks: t('Checks'), alerts: t('Alerts'), runbooks: t('Runbooks'),
+    emergencyPlans: t('Emergency plans'), scenarios: t('Scenarios'), procedures: t('Procedures'), general: t('General'),
+    anyLog: t('Any log'), section: t('Guide §'), action: t('Action'), threshold: t('Threshold'),
+  };
+}
+
+const GROUP_ICONS: Record<string, string> = {
+  ports: 'plug', logs: 'output', checks: 'pass', alerts: 'bell', runbooks: 'notebook', emergency: 'flame',
+  scenarios: 'question', procedures: 'list-ordered', general: 'library', anyLog: 'search',
+};
+const KIND_ICONS: Record<string, string> = {
+  product: 'package', component: 'server-process', port: 'plug', log: 'file', check: 'checklist', metric: 'graph',
+  plan: 'book', runbook: 'notebook', message: 'info',
+};
+const SEVERITY_COLORS: Record<string, string> = {
+  critical: 'errorForeground', error: 'errorForeground', warning: 'editorWarning.foreground', info: 'editorInfo.foreground', ok: 'testing.iconPassed',
+};
+
+export class ProductsTreeProvider extends Disposable implements vscode.TreeDataProvider<CatalogNode> {
+  private readonly changed = this.register(new vscode.EventEmitter<CatalogNode | undefined>());
+  readonly onDidChangeTreeData = this.changed.event;
+  private roots: Promise<CatalogNode[]> | undefined;
+
+  constructor(private readonly store: CatalogStore) {
+    super();
+    this.register(store.onDidChange(() => this.refresh()));
+    this.register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('sofaOps.language') && this.refresh()));
+  }
+
+  refresh(): void {
+    this.roots = undefined;
+    this.changed.fire(undefined);
+  }
+
+  async getChildren(element?: CatalogNode): Promise<CatalogNode[]> {
+    if (element) return element.children;
+    this.roots ??= this.buildRoots();
+    return this.roots;
+  }
+
+  getParent(element: CatalogNode): CatalogNode | undefined {
+    return element.parent;
+  }
+
+  getTreeItem(node: CatalogNode): vscode.TreeItem {
+    const item = new vscode.TreeItem(node.label, node.children.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = node.id;
+    item.description = node.description;
+    if (node.tooltip) item.tooltip = new vscode.MarkdownString(node.tooltip);
+    item.iconPath = this.iconFor(node);
+    // contextValue drives menus: "section" marks nodes that can open their guide section.
+    item.contextValue = [node.kind, node.section ? 'section' : ''].filter(Boolean).join(' ');
+    if ((node as MessageNode).command) {
+      item.command = (node as MessageNode).command;
+    } else if (node.kind === 'runbook' && node.file) {
+      item.command = { command: 'vscode.open', title: vscode.l10n.t('Open Runbook'), arguments: [vscode.Uri.file(node.file)] };
+    } else if (!node.children.length && node.section) {
+      item.command = { command: CommandIds.openGuideSection, title: vscode.l10n.t('Open Guide Section'), arguments: [node] };
+    }
+    return item;
+  }
+
+  private iconFor(node: CatalogNode): vscode.ThemeIcon {
+    if (node.kind === 'pattern') {
+      const severity = node.icon ?? 'info';
+      const glyph = severity === 'ok' ? 'pass' : severity === 'info' ? 'info' : severity === 'warning' ? 'warning' : 'error';
+      return new vscode.ThemeIcon(glyph, new vscode.ThemeColor(SEVERITY_COLORS[severity] ?? 'foreground'));
+    }
+    if (node.kind === 'group') return new vscode.ThemeIcon(GROUP_ICONS[node.icon ?? ''] ?? 'folder');
+    return new vscode.ThemeIcon(KIND_ICONS[node.kind] ?? 'circle-outline');
+  }
+
+  private async buildRoots(): Promise<CatalogNode[]> {
+    const snapshot = await this.store.get();
+    const nodes: CatalogNode[] = buildCatalogTree(snapshot.catalog, catalogLanguage(), labels(), snapshot.runbooks);
+    if (snapshot.problems.length) {
+      const problems: MessageNode = {
+        id: 'message:problems',
+        kind: 'message',
+        label: vscode.l10n.t('The catalog has {0} problem(s): show them', snapshot.problems.length),
+        tooltip: snapshot.problems.slice(0, 10).map((p) => `- \`${p.file}:${p.line}\` ${p.message}`).join('\n'),
+        children: [],
+        command: { command: 'workbench.actions.view.problems', title: vscode.l10n.t('Show Problems') },
+      };
+      nodes.unshift(problems);
+    }
+    if (!snapshot.catalog.products.length) {
+      const empty: MessageNode = {
+        id: 'message:empty',
+        kind: 'message',
+        label: vscode.l10n.t('No products in the catalog. Check the sofaOps.catalogPaths setting, then refresh.'),
+        children: [],
+        command: { command: 'workbench.action.openSettings', title: vscode.l10n.t('Open Settings'), arguments: ['sofaOps.catalogPaths'] },
+      };
+      nodes.push(empty);
+    }
+    return nodes;
+  }
+}

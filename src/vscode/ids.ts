@@ -1,0 +1,16 @@
+/** Command, view and setting ids in one place, so code and package.json cannot drift apart unnoticed. */
+export const ViewIds = {
+  container: 'sofaOps',
+  products: 'sofaOps.products',
+} as const;
+
+export const CommandIds = {
+  refreshCatalog: 'sofaOps.refreshCatalog',
+  openGuideSection: 'sofaOps.openGuideSection',
+} as const;
+
+export const SettingKeys = {
+  section: 'sofaOps',
+  language: 'language',
+  catalogPaths: 'catalogPaths',
+} as const;

@@ -1,0 +1,67 @@
+import * as assert from 'assert';
+import { loadCatalog } from '../../../../src/core/catalog/catalogLoader';
+import { buildCatalogTree, walkNodes, type CatalogNode } from '../../../../src/core/catalog/catalogTree';
+import { bundledCatalog, minimalProduct, tempTree } from '../../helpers';
+
+const labelsOf = (nodes: CatalogNode[]) => nodes.map((n) => n.label);
+
+describe('products tree model', () => {
+  it('shows product → component → Ports/Logs groups, patterns under their log, in the chosen language', async () => {
+    const t = tempTree({ 'demo/catalog.yaml': minimalProduct });
+    try {
+      const { catalog } = await loadCatalog(t.dir);
+      const [product] = buildCatalogTree(catalog, 'zh');
+      assert.strictEqual(product.label, '演示');
+      const [component] = product.children;
+      assert.strictEqual(component.label, 'demo-server');
+      assert.strictEqual(component.description, '服务端');
+      assert.deepStrictEqual(labelsOf(component.children), ['Ports', 'Logs']);
+      const log = component.children[1].children[0];
+      assert.strictEqual(log.description, '/home/admin/logs/common-error.log');
+      const pattern = log.children[0];
+      assert.strictEqual(pattern.label, 'no available connection');
+      assert.match(pattern.tooltip!, /没有可用连接[\s\S]*检查 MQ/);
+      assert.strictEqual(pattern.parent?.parent?.parent, component, 'getParent chain reaches the component (reveal needs it)');
+      assert.strictEqual(buildCatalogTree(catalog, 'en')[0].children[0].children[1].children[0].children[0].tooltip!.includes('Check MQ'), true);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('puts items without a component and product-wide runbooks under General, and omits empty groups', async () => {
+    const text = `${minimalProduct}plans:
+  - id: demo-general
+    section: "2.6"
+    kind: procedure
+    title: {zh: 一般排查, en: General troubleshooting}
+    components: []
+    steps:
+      - text: {zh: 查看监控, en: Look at monitoring}
+        manual: true
+`;
+    const t = tempTree({ 'demo/catalog.yaml': text });
+    try {
+      const { catalog } = await loadCatalog(t.dir);
+      const [product] = buildCatalogTree(catalog, 'en', undefined, [{ product: 'demo', file: '/r/x.runbook.md', title: 'Restart', components: [] }]);
+      const general = product.children.find((n) => n.label === 'General')!;
+      assert.deepStrictEqual(labelsOf(general.children), ['Runbooks', 'Procedures']);
+      assert.strictEqual(general.children[1].children[0].label, 'General troubleshooting');
+      assert.ok(!product.children[0].children.some((g) => g.label === 'Checks'), 'no empty Checks group');
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('reaches every pattern, check and plan of the bundled catalog from the tree, with unique ids', async () => {
+    const { catalog, problems } = await loadCatalog(bundledCatalog);
+    assert.deepStrictEqual(problems, []);
+    const nodes = [...walkNodes(buildCatalogTree(catalog, 'en'))];
+    const ids = nodes.map((n) => n.id);
+    assert.strictEqual(new Set(ids).size, ids.length, 'tree ids must be unique for expansion state and reveal');
+    for (const p of catalog.products) {
+      for (const item of [...p.patterns, ...p.checks, ...p.plans, ...p.metrics, ...p.logs]) {
+        assert.ok(ids.some((id) => id.endsWith(`/${item.id}`)), `${item.id} is not reachable in the tree`);
+      }
+    }
+  });
+});
