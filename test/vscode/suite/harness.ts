@@ -1,0 +1,119 @@
+/**
+ * Shared helpers for the in-editor tests: the extension under test (id from package.json, so a
+ * rename there is followed), its test API, polling, and the activation-time measurement that the
+ * launchers print.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import manifest from '../../../package.json';
+
+export const EXTENSION_ID = `${manifest.publisher}.${manifest.name}`;
+
+/** The slice of what `activate()` returns that the tests rely on; the rest is optional. */
+export interface TestApi {
+  catalog(): unknown;
+  productsTree: vscode.TreeDataProvider<unknown>;
+  activatedInMs?: number;
+  productsView?: vscode.TreeView<unknown>;
+  guidePanel?: { shownSection?: string };
+}
+
+export const metrics: {
+  /** Wall time of `await extension.activate()` seen from another extension, cold. */
+  activateAwaitMs?: number;
+  /** What the extension measured around its own activate() body. */
+  selfReportedMs?: number;
+  /** The host's own numbers (Developer: Startup Performance → Extension Activation Stats). */
+  host?: { loadCodeMs: number; callActivateMs: number; finishActivateMs: number; event: string };
+  alreadyActive?: boolean;
+} = {};
+
+export function extension(): vscode.Extension<TestApi> {
+  const ext = vscode.extensions.getExtension<TestApi>(EXTENSION_ID);
+  assert.ok(ext, `extension ${EXTENSION_ID} is not installed in this VS Code`);
+  return ext;
+}
+
+export async function api(): Promise<TestApi> {
+  const ext = extension();
+  const exports = ext.isActive ? ext.exports : await ext.activate();
+  assert.ok(exports, `${EXTENSION_ID}: activate() returned no API`);
+  return exports;
+}
+
+/** Polls until `probe` returns a truthy value; fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function labelOf(item: vscode.TreeItem): string {
+  const label = item.label;
+  return typeof label === 'string' ? label : (label?.label ?? '');
+}
+
+/** Product records whether `catalog()` returns the Catalog or a snapshot holding it. */
+export function productsOf(catalog: unknown): Array<{ product: { id: string; name: { zh: string; en: string } }; components: Array<{ id: string; name: { zh: string; en: string } }> }> {
+  const c = catalog as { products?: unknown; catalog?: { products?: unknown } } | undefined;
+  const products = c?.products ?? c?.catalog?.products;
+  assert.ok(Array.isArray(products), 'catalog() has no products list');
+  return products as ReturnType<typeof productsOf>;
+}
+
+/**
+ * Reads the host's activation stats from the "Startup Performance" document (the one
+ * `Developer: Startup Performance` shows): a markdown table row per activated extension.
+ */
+async function hostActivationStats(): Promise<typeof metrics.host> {
+  // The perf: document provider is created lazily, by the command that shows it.
+  await vscode.commands.executeCommand('perfview.show');
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: 'perf', path: 'Startup Performance' }));
+  await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  const row = doc
+    .getText()
+    .split('\n')
+    .find((l) => l.startsWith('|') && l.includes(EXTENSION_ID));
+  if (!row) return undefined;
+  // | Extension | Eager | Load Code | Call Activate | Finish Activate | Event | By |
+  const cells = row.split('|').map((c) => c.trim());
+  return { loadCodeMs: Number(cells[3]), callActivateMs: Number(cells[4]), finishActivateMs: Number(cells[5]), event: cells[6] ?? '' };
+}
+
+export async function reportMetrics(): Promise<string[]> {
+  let why = 'no row for the extension';
+  try {
+    metrics.host = await Promise.race([hostActivationStats(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 5000))]);
+  } catch (err) {
+    // Not every host serves the perf: document; the other numbers still stand.
+    why = String(err);
+  }
+  const env = vscode.env;
+  const lines: string[] = [
+    `host: ${env.appName} ${vscode.version}, uiKind ${vscode.UIKind[env.uiKind]}, appHost ${env.appHost}, remoteName ${env.remoteName ?? '-'}, language ${env.language}`,
+  ];
+  const m = metrics;
+  if (m.activateAwaitMs !== undefined) {
+    lines.push(`activation: ${EXTENSION_ID} activate() awaited cold in ${m.activateAwaitMs} ms${m.alreadyActive ? ' (was already active: not a cold number)' : ''}`);
+  }
+  if (m.selfReportedMs !== undefined) lines.push(`activation: the extension's own activate() body took ${m.selfReportedMs} ms`);
+  if (m.host) {
+    lines.push(
+      `activation: host stats (Startup Performance): load code ${m.host.loadCodeMs} ms, call activate ${m.host.callActivateMs} ms, finish activate ${m.host.finishActivateMs} ms, event ${m.host.event}`,
+    );
+  } else {
+    lines.push(`activation: host stats (Startup Performance) not available in this host: ${why}`);
+  }
+  return lines;
+}

@@ -1,0 +1,66 @@
+/** The SOFA Ops activity-bar view: it opens, and its tree lists products and their components. */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { api, labelOf, productsOf, waitFor } from './harness';
+
+// Literal ids on purpose: users, keybindings and docs depend on them, so a rename must fail here.
+const CONTAINER_COMMAND = 'workbench.view.extension.sofaOps';
+const VIEW_FOCUS_COMMAND = 'sofaOps.products.focus';
+
+type Tree = vscode.TreeDataProvider<unknown>;
+
+async function childrenWithItems(tree: Tree, parent?: unknown): Promise<Array<{ node: unknown; item: vscode.TreeItem }>> {
+  const nodes = (await tree.getChildren(parent)) ?? [];
+  return Promise.all(nodes.map(async (node) => ({ node, item: await tree.getTreeItem(node) })));
+}
+
+describe('products view', () => {
+  it('opens from the activity bar and is filled by the extension\'s tree provider', async () => {
+    const { productsTree, productsView } = await api();
+    // Spy on the provider: if the view id in code and in package.json drift apart, the workbench's
+    // view never asks this provider for its roots.
+    const original = productsTree.getChildren.bind(productsTree);
+    let rootRequests = 0;
+    productsTree.getChildren = (element?: unknown) => {
+      if (element === undefined) rootRequests++;
+      return original(element);
+    };
+    try {
+      await vscode.commands.executeCommand(CONTAINER_COMMAND);
+      await vscode.commands.executeCommand(VIEW_FOCUS_COMMAND);
+      if (productsView) await waitFor('the products view to become visible', () => productsView.visible);
+      // The view may have fetched its roots before the spy went in: a refresh makes it ask again.
+      await vscode.commands.executeCommand('sofaOps.refreshCatalog');
+      await waitFor('the products view to request its top-level items', () => rootRequests > 0);
+    } finally {
+      productsTree.getChildren = original;
+    }
+  });
+
+  it('lists the products, registry among them, and registry expands to its components', async () => {
+    const { productsTree, catalog } = await api();
+    const roots = await childrenWithItems(productsTree);
+    const products = productsOf(catalog());
+    assert.ok(roots.length >= products.length, `view shows ${roots.length} top-level items for ${products.length} products`);
+
+    const registry = products.find((p) => p.product.id === 'registry');
+    assert.ok(registry, 'catalog has no product "registry"');
+    const names = [registry.product.name.zh, registry.product.name.en];
+    const row = roots.find(({ item }) => names.some((n) => labelOf(item).includes(n)) || /(^|[:/])registry$/.test(item.id ?? ''));
+    assert.ok(row, `no top-level item for registry; labels: ${roots.map((r) => labelOf(r.item)).join(' | ')}`);
+    assert.notEqual(row.item.collapsibleState ?? vscode.TreeItemCollapsibleState.None, vscode.TreeItemCollapsibleState.None, 'registry cannot be expanded');
+
+    const children = await childrenWithItems(productsTree, row.node);
+    const childLabels = children.map((c) => labelOf(c.item));
+    for (const component of registry.components) {
+      const shown = children.some(
+        ({ item }) => [component.name.zh, component.name.en].some((n) => labelOf(item).includes(n)) || (item.id ?? '').endsWith(`component:${component.id}`),
+      );
+      assert.ok(shown, `component ${component.id} missing under registry; children: ${childLabels.join(' | ')}`);
+    }
+
+    // A component opens onto its groups (Ports, Logs, Checks, ...): at least one has some.
+    const grandchildren = await Promise.all(children.map((c) => productsTree.getChildren(c.node)));
+    assert.ok(grandchildren.some((g) => (g ?? []).length > 0), 'no component of registry has anything under it');
+  });
+});
