@@ -60,4 +60,30 @@ for (const [index, raw] of source.entries()) {
   out.push(text);
 }
 if (inCode) out.push('```');
-process.stdout.write(out.join('\n').replace(/\n{3,}/g, '\n\n') + '\n');
+process.stdout.write(joinWrappedLines(out).join('\n').replace(/\n{3,}/g, '\n\n') + '\n');
+
+// The PDF wraps every line and puts a blank line between wrapped lines, so a sentence reads as
+// several paragraphs. A text line that does not end a sentence continues on the next text line,
+// unless that line starts a heading, list item, numbered step, table-ish cell or code block.
+function joinWrappedLines(lines) {
+  const result = [];
+  const isText = (l) => l !== undefined && l.trim() !== '' && !/^(#|```|- |\d+[.、)] |<!--)/.test(l);
+  let fenced = false;
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i];
+    if (line.startsWith('```')) fenced = !fenced;
+    if (!fenced && (isText(line) || line.startsWith('- ') || /^\d+[.、)] /.test(line))) {
+      while (!/[。：；！？:;.!?）)]$/.test(line)) {
+        let j = i + 1;
+        while (lines[j] === '') j++;
+        if (!isText(lines[j]) || j - i > 2) break;
+        const next = lines[j];
+        const glue = /[A-Za-z0-9,]$/.test(line) && /^[A-Za-z0-9]/.test(next) ? ' ' : '';
+        line += glue + next;
+        i = j;
+      }
+    }
+    result.push(line);
+  }
+  return result;
+}

@@ -5,8 +5,9 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { Document, LineCounter, parseDocument, isNode } from 'yaml';
+import Ajv, { type ValidateFunction } from 'ajv';
+import { Document, LineCounter, parseDocument } from 'yaml';
+import { dedupeErrors, describeSchemaError, lineOfPath } from '../yamlSource';
 import schema from '../../../runbooks/catalog.schema.json';
 import type { Catalog, Check, ProductCatalog, Product } from './types';
 import type { SourceProblem } from './problems';
@@ -38,7 +39,7 @@ export function isCatalogFileName(name: string): boolean {
 let compiled: ValidateFunction | undefined;
 function schemaValidator(): ValidateFunction {
   // Compiled on first use: activation never pays for it unless a catalog is read.
-  compiled ??= new Ajv({ allErrors: true, strict: false }).compile(schema);
+  compiled ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
   return compiled;
 }
 
@@ -83,7 +84,19 @@ export async function loadCatalog(roots: string | string[]): Promise<CatalogLoad
     if (product) products.push(product);
   }
   problems.push(...crossCheck(products));
+  // Chapter order, as the guide's readers know it (2 微服务平台 … 12 快速故障排查).
+  products.sort((a, b) => compareSections(a.product.section, b.product.section) || a.product.id.localeCompare(b.product.id));
   return { catalog: { products }, problems };
+}
+
+export function compareSections(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? -1) - (pb[i] ?? -1);
+    if (d) return d;
+  }
+  return 0;
 }
 
 /** Parse and schema-check one file's text. Exported for unit tests and editor diagnostics. */
@@ -212,36 +225,4 @@ function checkRegex(source: string, onError: (message: string) => void): void {
   } catch (err) {
     onError((err as Error).message);
   }
-}
-
-/** ajv reports one error per failed branch; keep the most useful one per location and keyword. */
-function dedupeErrors(errors: ErrorObject[]): ErrorObject[] {
-  const seen = new Set<string>();
-  return errors.filter((e) => {
-    const key = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-function describeSchemaError(error: ErrorObject): string {
-  const where = error.instancePath ? error.instancePath.slice(1).replace(/\//g, '.') : 'top level';
-  switch (error.keyword) {
-    case 'required': return `${where}: missing required field "${(error.params as { missingProperty: string }).missingProperty}"`;
-    case 'additionalProperties': return `${where}: unknown field "${(error.params as { additionalProperty: string }).additionalProperty}"`;
-    case 'enum': return `${where}: must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-    default: return `${where}: ${error.message}`;
-  }
-}
-
-/** Line of the YAML node at a JSON pointer, falling back to the nearest existing parent. */
-function lineOfPath(doc: Document, lines: LineCounter, pointer: string): number {
-  const keys: Array<string | number> = pointer.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? Number(k) : k.replace(/~1/g, '/').replace(/~0/g, '~')));
-  while (keys.length) {
-    const node = doc.getIn(keys, true);
-    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
-    keys.pop();
-  }
-  return 1;
 }

@@ -62,7 +62,7 @@ describe('sofa-ops catalog', () => {
     assert.strictEqual((await run(['catalog', '--bogus'])).code, 2);
     const unknown = await run(['catalog', '--product', 'nope']);
     assert.strictEqual(unknown.code, 2);
-    assert.match(unknown.stderr, /known: acvip, cloud-platform/);
+    assert.match(unknown.stderr, /known: microservice, dds, mq, dtx, dst, registry/);
     assert.strictEqual((await run(['frobnicate'])).code, 2);
     assert.strictEqual((await run(['--help'])).code, 0);
   });
