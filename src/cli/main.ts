@@ -1,6 +1,7 @@
 /** The `sofa-ops` CLI: the same core as the extension, for shells, cron and CI. */
 import * as path from 'path';
 import { catalogCommand, catalogUsage } from './catalogCommand';
+import { execCommand, execUsage } from './execCommand';
 import { type CliIO, processIO, UsageError } from './io';
 
 /** The bundled catalog sits next to dist/ in the package. */
@@ -10,6 +11,7 @@ const usage = `Usage: sofa-ops <command> [options]
 
 Commands:
   catalog   print the operations guide as data (products, ports, logs, patterns, checks, plans)
+  exec      run a command on inventory targets over SSH (strict host keys, per-host results)
 
 Run \`sofa-ops <command> --help\` for a command's options.
 `;
@@ -20,6 +22,8 @@ export async function main(argv: string[], io: CliIO = processIO, catalogDir = b
     switch (command) {
       case 'catalog':
         return await catalogCommand(rest, io, catalogDir);
+      case 'exec':
+        return await execCommand(rest, io);
       case undefined:
       case '-h':
       case '--help':
@@ -31,7 +35,7 @@ export async function main(argv: string[], io: CliIO = processIO, catalogDir = b
     }
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`sofa-ops: ${(err as Error).message}\n${command === 'catalog' ? catalogUsage : usage}`);
+      io.err(`sofa-ops: ${(err as Error).message}\n${command === 'catalog' ? catalogUsage : command === 'exec' ? execUsage : usage}`);
       return 2;
     }
     throw err;

@@ -1,0 +1,126 @@
+/** `sofa-ops exec`: one command on inventory targets, with strict host keys and per-host results. */
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { formatProblem } from '../core/catalog/problems';
+import { loadInventory } from '../core/inventory/inventory';
+import { SelectorError, selectTargets } from '../core/inventory/selectors';
+import { commandFromArgv } from '../core/shellQuote';
+import { fanOut, groupResults, type HostResult } from '../core/ssh/fanOut';
+import { knownHostsStore } from '../core/ssh/sshConnection';
+import { SshPool } from '../core/ssh/sshPool';
+import { loadHostKeyVerifier, productKnownHostsFile, targetsForHosts } from '../core/ssh/targets';
+import type { UnknownHostPolicy } from '../core/ssh/types';
+import { type CliIO, UsageError } from './io';
+import { terminalPrompter } from './prompter';
+
+export const execUsage = `Usage: sofa-ops exec --inventory FILE --target SELECTOR [options] -- COMMAND...
+
+Runs COMMAND on every selected host over SSH (host keys verified against known_hosts).
+  --inventory FILE   SOFA Ops YAML or Ansible (INI/YAML) inventory
+  --target SELECTOR  all | GROUP | GROUP[0] | GROUP[0:2] | HOST | tag=dc-a, comma-separated
+  --parallel N       hosts at once (default 32)
+  --timeout S        per-host command timeout in seconds (default 60; 0 = none)
+  --accept-new       accept and record keys of hosts never seen before (changed keys are still refused)
+  --known-hosts FILE extra known_hosts file (repeatable), e.g. a site's pinned keys
+  --json             one JSON array of per-host results
+A single COMMAND argument is a shell command line; several are quoted word by word.
+Exit code: 0 all hosts ok, 1 any host failed, 2 usage, inventory or selector error.
+`;
+
+export async function execCommand(args: string[], io: CliIO): Promise<number> {
+  const dashdash = args.indexOf('--');
+  const { values, positionals } = parseArgs({
+    args: dashdash >= 0 ? args.slice(0, dashdash) : args,
+    options: {
+      inventory: { type: 'string' },
+      target: { type: 'string' },
+      parallel: { type: 'string', default: '32' },
+      timeout: { type: 'string', default: '60' },
+      'accept-new': { type: 'boolean', default: false },
+      'known-hosts': { type: 'string', multiple: true, default: [] },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    io.out(execUsage);
+    return 0;
+  }
+  const commandArgv = dashdash >= 0 ? args.slice(dashdash + 1) : positionals;
+  if (!values.inventory) throw new UsageError('--inventory FILE is required');
+  if (!values.target) throw new UsageError('--target SELECTOR is required');
+  if (!commandArgv.length) throw new UsageError('no COMMAND given after --');
+  const parallel = Number(values.parallel);
+  const timeout = Number(values.timeout);
+  if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError(`--parallel must be a positive integer, not "${values.parallel}"`);
+  if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError(`--timeout must be seconds >= 0, not "${values.timeout}"`);
+
+  const { inventory, problems } = await loadInventory(path.resolve(values.inventory));
+  if (problems.length) {
+    for (const p of problems) io.err(`${formatProblem(p)}\n`);
+    io.err(`sofa-ops: the inventory ${values.inventory} has ${problems.length} problem(s)\n`);
+    return 2;
+  }
+  let hosts;
+  try {
+    hosts = selectTargets(inventory, values.target);
+  } catch (err) {
+    if (err instanceof SelectorError) {
+      io.err(`sofa-ops: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const targets = targetsForHosts(inventory, hosts);
+  const verifier = await loadHostKeyVerifier(values['known-hosts']!.map((f) => path.resolve(f)));
+  const acceptNew = values['accept-new'];
+  const unknownHosts: UnknownHostPolicy = {
+    async acceptUnknownHost(host, _port, keyType, fingerprint) {
+      if (acceptNew) io.err(`sofa-ops: accepting new ${keyType} key for ${host}: ${fingerprint} (recorded in ${productKnownHostsFile()})\n`);
+      else io.err(`sofa-ops: unknown host key for ${host}: ${keyType} ${fingerprint}. Verify it, then rerun with --accept-new (or add it to known_hosts).\n`);
+      return acceptNew;
+    },
+  };
+  const pool = new SshPool({ hostKeys: knownHostsStore(verifier, productKnownHostsFile()), unknownHosts, prompter: terminalPrompter() });
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const results = await fanOut(pool, targets, commandFromArgv(commandArgv), { parallel, timeoutMs: timeout * 1000, signal: abort.signal });
+    io.out(values.json ? JSON.stringify(results.map(toJson), null, 2) + '\n' : describeResults(results));
+    return results.every((r) => r.outcome === 'ok') ? 0 : 1;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    pool.dispose();
+  }
+}
+
+function toJson(r: HostResult) {
+  return {
+    name: r.target.name,
+    host: r.target.host,
+    port: r.target.port,
+    outcome: r.outcome,
+    exitCode: r.exitCode,
+    signal: r.signal,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    durationMs: r.durationMs,
+    ...(r.message ? { message: r.message } : {}),
+  };
+}
+
+function describeResults(results: HostResult[]): string {
+  const lines: string[] = [];
+  for (const group of groupResults(results)) {
+    const status = group.outcome === 'ok' ? 'ok' : group.outcome === 'exit' ? `exit ${group.exitCode ?? '?'}` : group.outcome;
+    lines.push(`=== ${group.hosts.join(', ')} (${status})`);
+    if (group.message && group.outcome !== 'exit') lines.push(group.message);
+    if (group.stdout) lines.push(group.stdout.replace(/\n$/, ''));
+    if (group.stderr) lines.push(group.stderr.replace(/\n$/, '').split('\n').map((l) => `stderr: ${l}`).join('\n'));
+  }
+  const failed = results.filter((r) => r.outcome !== 'ok').length;
+  lines.push(`${results.length - failed}/${results.length} hosts ok`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,193 @@
+/**
+ * Our own inventory format: hosts listed under the catalog product and component they serve, so
+ * the file reads like the operations guide. Validated against runbooks/inventory.schema.json.
+ *
+ *   defaults:                     # every host starts from these
+ *     port: 2022                  # the containers' SSH port (default 2022)
+ *     user: admin
+ *     identityFile: ~/.ssh/id_ed25519     # or a list; ~ is your home directory
+ *     proxyJump: bastion          # OpenSSH syntax; a hop that is another host's name here is
+ *                                 # reached the way that host is; `none` turns it off
+ *     logRoot: /home/admin/logs   # default /home/admin/logs
+ *     tags: [prod]                # tags add up: defaults' tags plus the host's own
+ *   hosts:                        # hosts that are not containers of a component, e.g. bastions
+ *     - { name: bastion, host: 10.0.0.1, port: 22, groups: [bastions] }
+ *   products:
+ *     registry:                   # catalog product id (runbooks/registry/)
+ *       defaults: { user: admin } # optional: for every host of this product
+ *       registry-meta:            # catalog component id: a list of hosts ...
+ *         - { name: registry-meta-1, host: 127.0.1.1, tags: [dc-a, zone=gz00a] }
+ *         - { name: registry-meta-2, host: 127.0.1.2, tags: [dc-b], port: 2222 }
+ *       registry-data:            # ... or {defaults, hosts} when they share settings
+ *         defaults: { user: registry }
+ *         hosts:
+ *           - { name: registry-data-1, host: 127.0.2.1 }
+ *
+ * Precedence: host > component defaults > product defaults > file defaults > built-in defaults.
+ * Each host is in the groups named after its product and component, plus its own `groups`.
+ * A bastion that inherits `proxyJump: bastion` from the file defaults does not jump through itself.
+ */
+import Ajv, { type ValidateFunction } from 'ajv';
+import { LineCounter, parseDocument } from 'yaml';
+import { dedupeErrors, describeSchemaError, lineOfPath } from '../yamlSource';
+import schema from '../../../runbooks/inventory.schema.json';
+import type { HostOrigin, ParsedHost, ParsedInventory } from './inventory';
+
+interface Settings {
+  port?: number;
+  user?: string;
+  identityFile?: string | string[];
+  proxyJump?: string;
+  logRoot?: string;
+  tags?: string[];
+}
+
+interface HostEntry extends Settings {
+  name: string;
+  host: string;
+  groups?: string[];
+}
+
+/** A layer of defaults with the JSON pointer it was read from (to find its line). */
+interface Layer {
+  settings: Settings;
+  pointer: string;
+}
+
+let compiled: ValidateFunction | undefined;
+function schemaValidator(): ValidateFunction {
+  compiled ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
+  return compiled;
+}
+
+export function parseSofaInventory(file: string, text: string, knownComponents?: ReadonlySet<string> | ReadonlyMap<string, string>): ParsedInventory {
+  const result: ParsedInventory = { hosts: [], groupOrder: [], problems: [], origins: new Map() };
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    result.problems.push(...doc.errors.map((e) => ({ file, line: lines.linePos(e.pos[0]).line, message: `YAML: ${e.message.split('\n')[0]}` })));
+    return result;
+  }
+  const data = doc.toJS() as unknown;
+  if (data === null || data === undefined) return result;
+  if (!isObject(data)) {
+    result.problems.push({ file, line: 1, message: 'an inventory file must be a mapping with keys such as defaults, hosts, products' });
+    return result;
+  }
+  const lineOf = (pointer: string) => lineOfPath(doc, lines, pointer);
+
+  // Schema errors drop only what they touch: the host itself, or every host under broken defaults.
+  const errorPointers: string[] = [];
+  const validate = schemaValidator();
+  if (!validate(data)) {
+    for (const error of dedupeErrors(validate.errors ?? [])) {
+      const key = error.keyword === 'additionalProperties' ? (error.params as { additionalProperty: string }).additionalProperty
+        : error.keyword === 'propertyNames' ? (error.params as { propertyName: string }).propertyName
+          : undefined;
+      const pointer = key === undefined ? error.instancePath : `${error.instancePath}/${escapePointer(key)}`;
+      errorPointers.push(pointer);
+      result.problems.push({ file, line: lineOf(pointer), message: describeSchemaError(error) });
+    }
+  }
+  const broken = (pointer: string) => errorPointers.some((p) => p === pointer || p.startsWith(`${pointer}/`));
+  const usable = (layers: Layer[]) => !layers.some((l) => broken(l.pointer));
+
+  const add = (entry: HostEntry, pointer: string, layers: Layer[], product?: string, component?: string) => {
+    // A product or component key the schema rejected (not a catalog id) takes its hosts with it.
+    const keyRejected = product !== undefined && [`/products/${escapePointer(product)}`, `/products/${escapePointer(product)}/${escapePointer(component ?? '')}`].some((k) => errorPointers.includes(k));
+    if (keyRejected || broken(pointer) || !usable(layers)) return;
+    const host = buildHost(entry, layers, { file, line: lineOf(pointer) }, product, component);
+    result.hosts.push(host);
+    result.origins.set(host, proxyJumpOrigin(entry, pointer, layers, lineOf));
+  };
+  const group = (name: string) => {
+    if (!result.groupOrder.includes(name)) result.groupOrder.push(name);
+  };
+
+  const top: Layer[] = isObject(data.defaults) ? [{ settings: data.defaults as Settings, pointer: '/defaults' }] : [];
+  if (Array.isArray(data.hosts)) {
+    data.hosts.forEach((entry, i) => {
+      if (!isObject(entry)) return;
+      for (const g of (entry as unknown as HostEntry).groups ?? []) group(g);
+      add(entry as unknown as HostEntry, `/hosts/${i}`, top);
+    });
+  }
+  if (isObject(data.products)) {
+    for (const [productId, product] of Object.entries(data.products)) {
+      if (!isObject(product)) continue;
+      const productPointer = `/products/${escapePointer(productId)}`;
+      group(productId);
+      const productLayers = isObject(product.defaults) ? [...top, { settings: product.defaults as Settings, pointer: `${productPointer}/defaults` }] : top;
+      for (const [componentId, component] of Object.entries(product)) {
+        if (componentId === 'defaults') continue;
+        const componentPointer = `${productPointer}/${escapePointer(componentId)}`;
+        if (knownComponents && !knownComponents.has(componentId)) {
+          result.problems.push({ file, line: lineOf(componentPointer), message: `"${componentId}" is not a component id in the catalog; its hosts still form a group of that name` });
+        }
+        group(componentId);
+        let entries: unknown[] = [];
+        let layers = productLayers;
+        let hostsPointer = componentPointer;
+        if (Array.isArray(component)) {
+          entries = component;
+        } else if (isObject(component) && Array.isArray(component.hosts)) {
+          entries = component.hosts;
+          hostsPointer = `${componentPointer}/hosts`;
+          if (isObject(component.defaults)) layers = [...productLayers, { settings: component.defaults as Settings, pointer: `${componentPointer}/defaults` }];
+        }
+        entries.forEach((entry, i) => {
+          if (!isObject(entry)) return;
+          for (const g of (entry as unknown as HostEntry).groups ?? []) group(g);
+          add(entry as unknown as HostEntry, `${hostsPointer}/${i}`, layers, productId, componentId);
+        });
+      }
+    }
+  }
+  return result;
+}
+
+function buildHost(entry: HostEntry, layers: Layer[], source: { file: string; line: number }, product?: string, component?: string): ParsedHost {
+  const merged: Settings = {};
+  const tags: string[] = [];
+  for (const s of [...layers.map((l) => l.settings), entry]) {
+    Object.assign(merged, withoutUndefined(s));
+    for (const t of s.tags ?? []) if (!tags.includes(t)) tags.push(t);
+  }
+  const identity = merged.identityFile;
+  const groups = [product, component, ...(entry.groups ?? [])].filter((g, i, all): g is string => !!g && all.indexOf(g) === i);
+  return {
+    name: entry.name,
+    host: entry.host,
+    port: merged.port,
+    user: merged.user,
+    identityFiles: identity === undefined ? [] : Array.isArray(identity) ? [...identity] : [identity],
+    proxyJump: merged.proxyJump,
+    logRoot: merged.logRoot,
+    product,
+    component,
+    groups,
+    tags,
+    source,
+  };
+}
+
+function proxyJumpOrigin(entry: HostEntry, pointer: string, layers: Layer[], lineOf: (pointer: string) => number): HostOrigin {
+  if (entry.proxyJump !== undefined) return { proxyJumpLine: lineOf(`${pointer}/proxyJump`), proxyJumpInherited: false };
+  const from = [...layers].reverse().find((l) => l.settings.proxyJump !== undefined);
+  return from ? { proxyJumpLine: lineOf(`${from.pointer}/proxyJump`), proxyJumpInherited: true } : {};
+}
+
+function withoutUndefined(s: Settings): Settings {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s)) if (v !== undefined && v !== null && k !== 'tags') out[k] = v;
+  return out as Settings;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+

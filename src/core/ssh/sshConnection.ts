@@ -1,0 +1,317 @@
+/**
+ * One authenticated SSH connection (ssh2) to a target, possibly through jump hosts.
+ * Host keys are verified before anything else happens; credentials come from the agent, key
+ * files, or the prompter, and are never logged. Exec lives in remoteExec.ts.
+ */
+import { readFile } from 'fs/promises';
+import * as net from 'net';
+import type { Duplex } from 'stream';
+import { Client, type AnyAuthMethod, type AuthenticationType, type AuthHandlerMiddleware, type ClientChannel, type ConnectConfig, type PseudoTtyOptions, type ServerHostKeyAlgorithm, utils } from 'ssh2';
+import { describeVerdict, type HostKeyVerifier, keyTypeOf } from './hostKeys';
+import { classifySshError, SshError } from './sshErrors';
+import type { CredentialPrompter, HostKeyVerdict, SshTarget, UnknownHostPolicy } from './types';
+
+/** The part of the host key verifier the connection needs (see hostKeys.ts). */
+export interface HostKeyStore {
+  verify(hosts: string[], port: number, keyType: string, key: Buffer): HostKeyVerdict;
+  /** Records an accepted key in the product's own known_hosts. */
+  add(host: string, port: number, keyType: string, key: Buffer): Promise<void>;
+  describe(verdict: HostKeyVerdict, host: string, port: number): string;
+  /** Key types already known for the host, to negotiate first. */
+  knownKeyTypes(hosts: string[], port: number): string[];
+}
+
+/** The verifier over the user's and the product's known_hosts; accepted keys go to the product's file. */
+export function knownHostsStore(verifier: HostKeyVerifier, productKnownHostsFile: string): HostKeyStore {
+  return {
+    verify: (hosts, port, keyType, key) => verifier.verify(hosts, port, keyType, key),
+    add: async (host, port, keyType, key) => {
+      await verifier.appendKnownHost(productKnownHostsFile, host, port, keyType, key);
+    },
+    describe: describeVerdict,
+    knownKeyTypes: (hosts, port) => verifier.knownKeyTypes(hosts, port),
+  };
+}
+
+export interface ConnectionDeps {
+  hostKeys: HostKeyStore;
+  unknownHosts: UnknownHostPolicy;
+  prompter?: CredentialPrompter;
+  log?: (message: string) => void;
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: string | null;
+}
+
+function displayHost(target: SshTarget): string {
+  return target.port === 22 ? target.host : `[${target.host}]:${target.port}`;
+}
+
+export class SshConnection {
+  private closed = false;
+  private readonly closeListeners: Array<() => void> = [];
+
+  private constructor(
+    readonly target: SshTarget,
+    private readonly client: Client,
+    /** The connection this one tunnels through, owned by the pool. */
+    readonly via: SshConnection | undefined,
+  ) {
+    client.on('close', () => this.markClosed());
+    client.on('end', () => this.markClosed());
+    // After the handshake, errors (keepalive timeout, reset) just mean the connection is gone;
+    // the exec in flight sees its channel close and reports it.
+    client.on('error', () => this.markClosed());
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  /**
+   * Connects to `target`. `via` is an open connection to the last jump host (the pool opens the
+   * chain hop by hop so bastion connections are shared).
+   */
+  static async open(target: SshTarget, deps: ConnectionDeps, via?: SshConnection, signal?: AbortSignal): Promise<SshConnection> {
+    const name = target.name;
+    if (signal?.aborted) throw new SshError('cancelled', name, `connecting to ${name} was cancelled`);
+    const sock = via ? await via.forwardOut(target.host, target.port) : await connectTcp(target, signal);
+    const client = new Client();
+    let hostKeyProblem: string | undefined;
+    let authMethod: AnyAuthMethod | undefined;
+    let authIdentity: string | undefined;
+
+    const config: ConnectConfig = {
+      sock,
+      username: target.user,
+      readyTimeout: target.connectTimeout * 1000,
+      algorithms: { serverHostKey: preferKnownHostKeyAlgorithms(deps.hostKeys.knownKeyTypes([target.host], target.port)) },
+      keepaliveInterval: target.keepaliveInterval * 1000,
+      keepaliveCountMax: target.keepaliveCountMax,
+      hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
+        const keyType = keyTypeOf(key) ?? 'unknown';
+        const verdict = deps.hostKeys.verify([target.host], target.port, keyType, key);
+        if (verdict.status === 'trusted') return verify(true);
+        if (verdict.status !== 'unknown') {
+          hostKeyProblem = deps.hostKeys.describe(verdict, target.host, target.port);
+          return verify(false);
+        }
+        deps.unknownHosts.acceptUnknownHost(displayHost(target), target.port, keyType, verdict.fingerprint).then(
+          async (accepted) => {
+            if (!accepted) {
+              hostKeyProblem = `host key for ${displayHost(target)} is not known (${verdict.fingerprint}) and was not accepted`;
+              return verify(false);
+            }
+            await deps.hostKeys.add(target.host, target.port, keyType, key);
+            deps.log?.(`accepted new host key for ${displayHost(target)}: ${verdict.fingerprint}`);
+            verify(true);
+          },
+          () => verify(false),
+        );
+      },
+      authHandler: authMethods(target, deps, (m, file) => {
+        authMethod = m;
+        authIdentity = file;
+      }),
+    };
+
+    return new Promise<SshConnection>((resolve, reject) => {
+      let settled = false;
+      const fail = (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        client.end();
+        sock.destroy();
+        if (hostKeyProblem) return reject(new SshError('host-key-refused', name, hostKeyProblem));
+        reject(classifySshError(err, name));
+      };
+      const onAbort = () => fail(new SshError('cancelled', name, `connecting to ${name} was cancelled`));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      client.once('ready', () => {
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        void rememberWorkingSecret(target, deps, authMethod, authIdentity);
+        resolve(new SshConnection(target, client, via));
+      });
+      // `on`, not `once`: ssh2 may emit a second error while tearing down a failed handshake.
+      client.on('error', fail);
+      client.once('close', () => fail(new SshError('unreachable', name, `${name} closed the connection during the handshake`)));
+      client.connect(config);
+    });
+  }
+
+  /** A TCP stream opened from the remote side (for jump hosts and in-container port checks). */
+  forwardOut(host: string, port: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      this.client.forwardOut('127.0.0.1', 0, host, port, (err, stream) => (err ? reject(err) : resolve(stream)));
+    });
+  }
+
+  /**
+   * Opens an exec channel; callers go through remoteExec for limits and cancellation.
+   * The exit status is captured inside ssh2's callback: a fast command's data, exit-status and
+   * close can arrive in one TCP read, and an 'exit' listener attached after an `await` would miss it.
+   */
+  openExec(command: string, options: { pty?: PseudoTtyOptions | false; env?: Record<string, string> } = {}): Promise<{ channel: ClientChannel; exit: ExitStatus }> {
+    if (this.closed) return Promise.reject(new SshError('unreachable', this.target.name, `connection to ${this.target.name} is closed`));
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, { pty: options.pty || undefined, env: options.env }, (err, channel) => {
+        if (err) return reject(err);
+        const exit: ExitStatus = { code: null, signal: null };
+        channel.on('exit', (code: number | null, signalName?: string) => {
+          exit.code = code;
+          exit.signal = signalName ?? null;
+        });
+        resolve({ channel, exit });
+      });
+    });
+  }
+
+  /** An interactive shell with a PTY, for the editor's terminal. */
+  openShell(window: PseudoTtyOptions): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      this.client.shell(window, (err, channel) => (err ? reject(err) : resolve(channel)));
+    });
+  }
+
+  close(): void {
+    this.client.end();
+    this.markClosed();
+  }
+
+  private markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const listener of this.closeListeners.splice(0)) listener();
+  }
+}
+
+/** ssh2's host key algorithms with the ones matching already-known key types moved first. */
+const HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+function preferKnownHostKeyAlgorithms(knownTypes: string[]): ServerHostKeyAlgorithm[] {
+  const known = (algorithm: string) => knownTypes.includes(algorithm.startsWith('rsa-sha2-') ? 'ssh-rsa' : algorithm);
+  return [...HOST_KEY_ALGORITHMS.filter(known), ...HOST_KEY_ALGORITHMS.filter((a) => !known(a))];
+}
+
+function connectTcp(target: SshTarget, signal?: AbortSignal): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    // TCP_NODELAY: without it every small exec round trip waits ~40 ms on Nagle + delayed ACK.
+    const socket = net.connect({ host: target.host, port: target.port, noDelay: true });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new SshError('unreachable', target.name, `${target.name} (${displayHost(target)}) did not accept a connection within ${target.connectTimeout} s`));
+    }, target.connectTimeout * 1000);
+    const onAbort = () => {
+      socket.destroy();
+      reject(new SshError('cancelled', target.name, `connecting to ${target.name} was cancelled`));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(socket);
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      reject(classifySshError(err, target.name));
+    });
+  });
+}
+
+type SecretKind = 'passphrase' | 'password';
+
+/** Tries, in order: ssh-agent, each identity file (asking for passphrases), keyboard-interactive, password. */
+function authMethods(target: SshTarget, deps: ConnectionDeps, used: (method: AnyAuthMethod, identityFile?: string) => void) {
+  const host = target.name;
+  const attempts: Array<() => Promise<AnyAuthMethod | undefined>> = [];
+  let decryptedIdentity: string | undefined;
+  if (target.agent) attempts.push(async () => ({ type: 'agent', username: target.user, agent: target.agent! }));
+  for (const file of target.identityFiles) attempts.push(() => publicKeyMethod(file));
+  if (deps.prompter) {
+    attempts.push(async () => ({
+      type: 'keyboard-interactive',
+      username: target.user,
+      prompt: (_name, instructions, _lang, prompts, finish) => {
+        void (async () => {
+          const answers: string[] = [];
+          for (const p of prompts) {
+            const answer = await deps.prompter!.prompt({ host, kind: 'keyboard-interactive', message: [instructions, p.prompt].filter(Boolean).join('\n'), echo: p.echo ?? false });
+            if (answer === undefined) return finish([]);
+            answers.push(answer);
+          }
+          finish(answers);
+        })();
+      },
+    }));
+    attempts.push(async () => {
+      const request = { host, kind: 'password' as SecretKind };
+      const password = (await deps.prompter!.recall?.(request)) ?? (await deps.prompter!.prompt({ ...request, message: `Password for ${target.user}@${host}`, echo: false }));
+      return password === undefined ? undefined : { type: 'password', username: target.user, password };
+    });
+  }
+
+  async function publicKeyMethod(file: string): Promise<AnyAuthMethod | undefined> {
+    let data: Buffer;
+    try {
+      data = await readFile(file);
+    } catch {
+      return undefined; // default identities that do not exist are skipped, as OpenSSH does
+    }
+    let parsed = utils.parseKey(data);
+    if (!(parsed instanceof Error)) return { type: 'publickey', username: target.user, key: data };
+    if (!/passphrase|encrypted/i.test(parsed.message) || !deps.prompter) {
+      deps.log?.(`skipping identity ${file}: ${parsed.message}`);
+      return undefined;
+    }
+    const request = { host, kind: 'passphrase' as SecretKind, identityFile: file };
+    let remembered = await deps.prompter.recall?.(request);
+    for (let tries = 0; tries < 3; tries++) {
+      const passphrase = remembered ?? (await deps.prompter.prompt({ ...request, message: `Passphrase for ${file}`, echo: false }));
+      if (remembered !== undefined) remembered = undefined;
+      if (passphrase === undefined) return undefined;
+      parsed = utils.parseKey(data, passphrase);
+      if (!(parsed instanceof Error)) {
+        decryptedIdentity = file;
+        return { type: 'publickey', username: target.user, key: data, passphrase };
+      }
+      if (tries === 0) await deps.prompter.forget?.(request);
+    }
+    return undefined;
+  }
+
+  // ssh2 accepts `false` from the middleware to stop trying (its typings omit it).
+  return ((authsLeft: AuthenticationType[] | null, _partial: boolean | null, next: (method: AnyAuthMethod | false) => void) => {
+    void (async () => {
+      while (attempts.length) {
+        const method = await attempts.shift()!();
+        if (!method) continue;
+        const serverAllows = !authsLeft || authsLeft.includes(method.type === 'agent' ? 'publickey' : method.type);
+        if (!serverAllows) continue;
+        used(method, decryptedIdentity);
+        return next(method);
+      }
+      next(false);
+    })().catch(() => next(false));
+  }) as unknown as AuthHandlerMiddleware;
+}
+
+async function rememberWorkingSecret(target: SshTarget, deps: ConnectionDeps, method: AnyAuthMethod | undefined, identityFile: string | undefined): Promise<void> {
+  if (!deps.prompter?.remember || !method) return;
+  try {
+    if (method.type === 'password') await deps.prompter.remember({ host: target.name, kind: 'password' }, method.password);
+    if (method.type === 'publickey' && typeof method.passphrase === 'string') {
+      await deps.prompter.remember({ host: target.name, kind: 'passphrase', identityFile }, method.passphrase);
+    }
+  } catch {
+    // Remembering is a convenience; failing to store must not fail the connection.
+  }
+}

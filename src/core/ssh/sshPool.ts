@@ -1,0 +1,174 @@
+/**
+ * Keeps one SSH connection per target (and per jump host) and reuses it: connects once even when
+ * many commands ask at the same time, closes idle connections, reconnects on the next use after a
+ * drop, and queues channels so a server's MaxSessions (OpenSSH default 10) is never exceeded.
+ */
+import { Disposable } from '../dispose';
+import { type ExecOptions, type ExecResult, failureFromError, runOnConnection } from './remoteExec';
+import { type ConnectionDeps, SshConnection } from './sshConnection';
+import type { SshTarget } from './types';
+
+export interface PoolOptions {
+  /** Close a connection unused for this long (ms). */
+  idleMs?: number;
+  /** Channels opened at once per connection before queuing; lowered when a server refuses. */
+  maxChannels?: number;
+}
+
+interface Entry {
+  key: string;
+  connecting?: Promise<SshConnection>;
+  connection?: SshConnection;
+  limiter: ChannelLimiter;
+  idleTimer?: NodeJS.Timeout;
+  users: number;
+}
+
+/** A counting semaphore whose limit adapts down when the server says "no more sessions". */
+class ChannelLimiter {
+  /** Channels open right now. */
+  active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(public limit: number) {}
+  async acquire(): Promise<void> {
+    if (this.active < this.limit) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+  release(): void {
+    const next = this.active <= this.limit ? this.waiting.shift() : undefined;
+    if (next) next();
+    else this.active--;
+  }
+  /** The server refused a channel while `active` were open: that is its real limit. */
+  shrinkTo(observed: number): void {
+    this.limit = Math.max(1, Math.min(this.limit, observed));
+  }
+}
+
+function keyOf(target: SshTarget): string {
+  const hops = target.jumps.map((j) => `${j.user}@${j.host}:${j.port}`).join('>');
+  return `${hops ? `${hops}>` : ''}${target.user}@${target.host}:${target.port}`;
+}
+
+function isChannelRefusal(err: unknown): boolean {
+  return /open failed|administratively prohibited|channel open failure/i.test((err as Error)?.message ?? '');
+}
+
+export class SshPool extends Disposable {
+  private readonly entries = new Map<string, Entry>();
+  private readonly idleMs: number;
+  private readonly maxChannels: number;
+
+  constructor(
+    private readonly deps: ConnectionDeps,
+    options: PoolOptions = {},
+  ) {
+    super();
+    this.idleMs = options.idleMs ?? 5 * 60_000;
+    this.maxChannels = options.maxChannels ?? 10;
+    this.register({ dispose: () => this.closeAll() });
+  }
+
+  /** An open connection to `target`, reusing a live one. */
+  async connection(target: SshTarget, signal?: AbortSignal): Promise<SshConnection> {
+    const entry = this.entry(target);
+    if (entry.connection?.isOpen) return entry.connection;
+    entry.connecting ??= this.connect(target, entry, signal).finally(() => (entry.connecting = undefined));
+    return entry.connecting;
+  }
+
+  /** Runs a command with pooling, channel queuing and one reconnect if the connection had dropped. */
+  async exec(target: SshTarget, command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const started = Date.now();
+    const entry = this.entry(target);
+    entry.users++;
+    this.clearIdle(entry);
+    try {
+      for (let attempt = 0; ; attempt++) {
+        let connection: SshConnection;
+        try {
+          connection = await this.connection(target, options.signal);
+        } catch (err) {
+          return failureFromError(err, started);
+        }
+        await entry.limiter.acquire();
+        try {
+          return await runOnConnection(connection, command, options);
+        } catch (err) {
+          if (isChannelRefusal(err)) {
+            // MaxSessions reached: learn the limit and wait for a free channel.
+            entry.limiter.shrinkTo(entry.limiter.active - 1);
+            if (attempt < 50) continue;
+          } else if (!connection.isOpen && attempt === 0) {
+            continue; // dropped since last use: reconnect once
+          }
+          return failureFromError(err, started);
+        } finally {
+          entry.limiter.release();
+        }
+      }
+    } finally {
+      entry.users--;
+      this.armIdle(entry);
+    }
+  }
+
+  /** Number of live connections (for the tree's connection state and tests). */
+  get size(): number {
+    return [...this.entries.values()].filter((e) => e.connection?.isOpen).length;
+  }
+
+  isConnected(target: SshTarget): boolean {
+    return this.entries.get(keyOf(target))?.connection?.isOpen ?? false;
+  }
+
+  closeAll(): void {
+    for (const entry of this.entries.values()) {
+      this.clearIdle(entry);
+      entry.connection?.close();
+    }
+    this.entries.clear();
+  }
+
+  private entry(target: SshTarget): Entry {
+    const key = keyOf(target);
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = { key, limiter: new ChannelLimiter(this.maxChannels), users: 0 };
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  private async connect(target: SshTarget, entry: Entry, signal?: AbortSignal): Promise<SshConnection> {
+    let via: SshConnection | undefined;
+    // Each hop is itself pooled, so ten containers behind one bastion share one bastion login.
+    for (let i = 0; i < target.jumps.length; i++) {
+      const hop: SshTarget = { ...target.jumps[i], jumps: target.jumps.slice(0, i) };
+      via = await this.connection(hop, signal);
+    }
+    const connection = await SshConnection.open(target, this.deps, via, signal);
+    entry.connection = connection;
+    connection.onClose(() => {
+      if (entry.connection === connection) entry.connection = undefined;
+    });
+    return connection;
+  }
+
+  private armIdle(entry: Entry): void {
+    if (entry.users > 0 || !entry.connection) return;
+    this.clearIdle(entry);
+    entry.idleTimer = setTimeout(() => {
+      if (entry.users === 0) entry.connection?.close();
+    }, this.idleMs);
+    entry.idleTimer.unref?.();
+  }
+
+  private clearIdle(entry: Entry): void {
+    if (entry.idleTimer) clearTimeout(entry.idleTimer);
+    entry.idleTimer = undefined;
+  }
+}

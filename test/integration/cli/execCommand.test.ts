@@ -1,0 +1,87 @@
+/** `sofa-ops exec` as a user runs it: the built CLI, a real inventory file, a real sshd. */
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
+import { ensureTestUser, requireRoot, Sshd, type TestUser } from '../fixtures/sshd';
+
+const bin = path.resolve(__dirname, '../../../bin/sofa-ops.js');
+
+describe('sofa-ops exec (built CLI, real sshd)', () => {
+  let sshd: Sshd;
+  let user: TestUser;
+  let dir: string;
+  let inventory: string;
+  let pinned: string;
+
+  before(async () => {
+    requireRoot();
+    user = await ensureTestUser();
+    sshd = await Sshd.start({ hostKeyTypes: ['ed25519'] });
+    dir = mkdtempSync(path.join(tmpdir(), 'sofa-ops-cli-'));
+    inventory = path.join(dir, 'inventory.yaml');
+    writeFileSync(inventory, `defaults: { port: ${sshd.port}, user: ${user.name}, identityFile: ${user.keys.plain} }
+products:
+  registry:
+    registry-meta:
+      - { name: registry-meta-1, host: 127.0.3.1, tags: [dc-a] }
+      - { name: registry-meta-2, host: 127.0.3.2, tags: [dc-b] }
+      - { name: registry-meta-3, host: 127.0.3.3, tags: [dc-b] }
+  mq:
+    msgbroker:
+      - { name: msgbroker-1, host: 127.0.3.9, port: 1 }
+`);
+    pinned = path.join(dir, 'known_hosts');
+    writeFileSync(pinned, sshd.knownHostsFor(['127.0.3.1', '127.0.3.2', '127.0.3.3']));
+  });
+  after(() => sshd?.stop());
+
+  // HOME and SOFA_OPS_HOME point at a temp dir: no ~/.ssh of the machine leaks in, nothing is written outside.
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [bin, 'exec', '--inventory', inventory, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: dir, SOFA_OPS_HOME: path.join(dir, '.sofa-ops'), SSH_AUTH_SOCK: '' },
+    });
+
+  it('runs on a group with pinned host keys and prints per-host JSON', () => {
+    const r = run(['--target', 'registry-meta', '--known-hosts', pinned, '--json', '--', 'echo', '$HOME']);
+    assert.strictEqual(r.status, 0, r.stderr);
+    const results = JSON.parse(r.stdout) as Array<{ name: string; outcome: string; stdout: string }>;
+    assert.deepStrictEqual(results.map((x) => [x.name, x.outcome, x.stdout]), [
+      ['registry-meta-1', 'ok', '$HOME\n'],
+      ['registry-meta-2', 'ok', '$HOME\n'],
+      ['registry-meta-3', 'ok', '$HOME\n'],
+    ]);
+  });
+
+  it('groups identical output in the readable form and exits 1 when a host is unreachable', () => {
+    const r = run(['--target', 'tag=dc-b,msgbroker', '--known-hosts', pinned, '--timeout', '5', '--', 'echo same']);
+    assert.strictEqual(r.status, 1);
+    assert.match(r.stdout, /=== registry-meta-2, registry-meta-3 \(ok\)\nsame\n/);
+    assert.match(r.stdout, /=== msgbroker-1 \(unreachable\)/);
+    assert.match(r.stdout, /2\/3 hosts ok/);
+  });
+
+  it('refuses unknown hosts with their fingerprint unless --accept-new, which records them', () => {
+    const refused = run(['--target', 'registry-meta[0]', '--', 'true']);
+    assert.strictEqual(refused.status, 1);
+    assert.match(refused.stderr, /unknown host key for \[127\.0\.3\.1\]:\d+: ssh-ed25519 SHA256:\S+\. Verify it, then rerun with --accept-new/);
+    const accepted = run(['--target', 'registry-meta[0]', '--accept-new', '--', 'true']);
+    assert.strictEqual(accepted.status, 0, accepted.stderr);
+    assert.match(readFileSync(path.join(dir, '.sofa-ops', 'known_hosts'), 'utf8'), /^\[127\.0\.3\.1\]:\d+ ssh-ed25519 /m);
+    assert.strictEqual(run(['--target', 'registry-meta[0]', '--', 'true']).status, 0, 'trusted from then on');
+  });
+
+  it('exits 2 naming the known groups for a selector that matches nothing, and file:line for a bad inventory', () => {
+    const r = run(['--target', 'registry-mata', '--', 'true']);
+    assert.strictEqual(r.status, 2);
+    assert.match(r.stderr, /registry-mata/);
+    assert.match(r.stderr, /registry-meta/);
+    const bad = path.join(dir, 'bad.yaml');
+    writeFileSync(bad, 'products:\n  registry:\n    registry-meta:\n      - { name: x, host: 127.0.0.1, port: 70000 }\n');
+    const broken = spawnSync(process.execPath, [bin, 'exec', '--inventory', bad, '--target', 'all', '--', 'true'], { encoding: 'utf8' });
+    assert.strictEqual(broken.status, 2);
+    assert.match(broken.stderr, /bad\.yaml:4: /);
+  });
+});
