@@ -14,6 +14,8 @@ const steps = [
   { name: 'coverage', cmd: 'npx', args: ['c8', 'report', '--check-coverage'] },
   { name: 'vscode', cmd: 'npm', args: ['run', '--silent', 'test:vscode'] },
   { name: 'e2e', cmd: 'npm', args: ['run', '--silent', 'test:e2e'] },
+  // The README's first command must keep working: start VS Code with SOFA Ops, check it serves, stop.
+  { name: 'start', cmd: 'node', args: ['scripts/start.mjs', '--browser', '--check'] },
 ];
 
 const only = process.argv.slice(2);

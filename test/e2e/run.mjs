@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import {
   HARNESS_DIR, ROOT, installExtension, openWorkbench, prepareRun, requirePrerequisites, startCodeServer, tail,
-} from '../vscode/codeServer.mjs';
+} from '../../scripts/codeServer.mjs';
 
 const { values: opts } = parseArgs({
   options: {

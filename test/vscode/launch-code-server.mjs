@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { buildSuite } from './build.mjs';
 import {
   ROOT, extensionHostLogs, installExtension, openWorkbench, prepareRun, requirePrerequisites, startCodeServer, tail,
-} from './codeServer.mjs';
+} from '../../scripts/codeServer.mjs';
 
 const { values: opts } = parseArgs({
   options: {

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { runTests } from '@vscode/test-electron';
 import { buildSuite } from './build.mjs';
-import { HARNESS_DIR, FIXTURE_WORKSPACE, ROOT } from './codeServer.mjs';
+import { HARNESS_DIR, FIXTURE_WORKSPACE, ROOT } from '../../scripts/codeServer.mjs';
 
 const { values: opts } = parseArgs({
   options: {

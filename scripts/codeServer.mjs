@@ -1,6 +1,6 @@
 // A real VS Code, offline: code-server (installed by scripts/install-vscode-harness.sh) serving a
 // throwaway profile, and Debian's chromium (driven by playwright-core) as the browser client the
-// extension host waits for. Shared by test/vscode/launch-code-server.mjs and test/e2e/run.mjs.
+// extension host waits for. Shared by test/vscode/launch-code-server.mjs, test/e2e/run.mjs and scripts/start.mjs (`npm start`).
 /* global fetch */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const HARNESS_DIR = process.env.VSCODE_HARNESS_DIR ?? path.join(ROOT, '.cache/vscode-harness');
 export const CODE_SERVER_ENTRY = path.join(HARNESS_DIR, 'tools/node_modules/code-server/out/node/entry.js');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -62,8 +62,8 @@ export async function requirePrerequisites({ extensionDir } = {}) {
   }
 }
 
-/** A fresh run folder with a user-data dir, an extensions dir and a copy of the fixture workspace. */
-export function prepareRun(name) {
+/** A fresh run folder with a user-data dir, an extensions dir and a copy of a workspace (the test fixture by default). */
+export function prepareRun(name, { workspace = FIXTURE_WORKSPACE } = {}) {
   const dir = path.join(HARNESS_DIR, 'runs', name);
   fs.rmSync(dir, { recursive: true, force: true });
   const run = {
@@ -75,7 +75,7 @@ export function prepareRun(name) {
   };
   fs.mkdirSync(path.join(run.userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(run.extensionsDir, { recursive: true });
-  fs.cpSync(FIXTURE_WORKSPACE, run.workspace, { recursive: true });
+  fs.cpSync(workspace, run.workspace, { recursive: true });
   fs.writeFileSync(path.join(run.userDataDir, 'User/settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
   return run;
 }
