@@ -1,7 +1,6 @@
 // A real VS Code, offline: code-server (installed by scripts/install-vscode-harness.sh) serving a
 // throwaway profile, and Debian's chromium (driven by playwright-core) as the browser client the
 // extension host waits for. Shared by test/vscode/launch-code-server.mjs, test/e2e/run.mjs and scripts/start.mjs (`npm start`).
-/* global fetch */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';

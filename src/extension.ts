@@ -2,6 +2,8 @@
 import * as vscode from 'vscode';
 import { CatalogStore } from './catalog/catalogStore';
 import { GuidePanel } from './guide/guidePanel';
+import { openShellTerminal } from './ssh/shellTerminal';
+import { SshService } from './ssh/sshService';
 import { ProductsTreeProvider } from './tree/productsTreeProvider';
 import { guarded } from './vscode/errors';
 import { CommandIds, ViewIds } from './vscode/ids';
@@ -15,6 +17,8 @@ export interface SofaOpsApi {
   readonly productsTree: ProductsTreeProvider;
   readonly productsView: vscode.TreeView<unknown>;
   readonly guidePanel: GuidePanel;
+  readonly ssh: SshService;
+  openShell(hostName: string): ReturnType<typeof openShellTerminal>;
 }
 
 export function activate(context: vscode.ExtensionContext): SofaOpsApi {
@@ -24,19 +28,37 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
   const logger = new Logger(channel, 'main');
 
   const catalogStore = new CatalogStore(context.extensionUri, logger.child('catalog'));
-  const productsTree = new ProductsTreeProvider(catalogStore);
+  const ssh = new SshService(context.secrets, logger.child('ssh'));
+  const productsTree = new ProductsTreeProvider(catalogStore, ssh);
   const productsView = vscode.window.createTreeView(ViewIds.products, { treeDataProvider: productsTree, showCollapseAll: true });
   const guidePanel = new GuidePanel(catalogStore);
-  context.subscriptions.push(catalogStore, productsTree, productsView, guidePanel);
+  context.subscriptions.push(catalogStore, ssh, productsTree, productsView, guidePanel);
 
   context.subscriptions.push(
-    vscode.commands.registerCommand(CommandIds.refreshCatalog, guarded(logger, vscode.l10n.t('Refresh catalog'), () => catalogStore.reload())),
+    vscode.commands.registerCommand(CommandIds.refreshCatalog, guarded(logger, vscode.l10n.t('Refresh catalog'), () => {
+      catalogStore.reload();
+      ssh.reload();
+    })),
+    vscode.commands.registerCommand(CommandIds.openShell, guarded(logger, vscode.l10n.t('Open shell'), async (target?: { host?: string } | string) => {
+      const hostName = typeof target === 'string' ? target : target?.host ?? (await pickHost(ssh));
+      if (hostName) openShellTerminal(ssh, hostName);
+    })),
+    vscode.commands.registerCommand(CommandIds.disconnectAll, guarded(logger, vscode.l10n.t('Disconnect all'), () => ssh.resetPool())),
     vscode.commands.registerCommand(CommandIds.openGuideSection, guarded(logger, vscode.l10n.t('Open guide section'), (target?: unknown) => guidePanel.open(target as string | undefined))),
   );
 
   const activatedInMs = Date.now() - started;
   logger.info(`activated in ${activatedInMs} ms`);
-  return { activatedInMs, catalog: () => catalogStore.snapshot, catalogStore, productsTree, productsView: productsView as vscode.TreeView<unknown>, guidePanel };
+  return { activatedInMs, catalog: () => catalogStore.snapshot, catalogStore, productsTree, productsView: productsView as vscode.TreeView<unknown>, guidePanel, ssh, openShell: (hostName) => openShellTerminal(ssh, hostName) };
+}
+
+async function pickHost(ssh: SshService): Promise<string | undefined> {
+  const inventory = await ssh.inventory();
+  const picked = await vscode.window.showQuickPick(
+    (inventory?.hosts ?? []).map((h) => ({ label: h.name, description: `${h.host}:${h.port}`, detail: h.component })),
+    { placeHolder: vscode.l10n.t('Host to open a shell on') },
+  );
+  return picked?.label;
 }
 
 export function deactivate(): void {}

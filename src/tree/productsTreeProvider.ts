@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { buildCatalogTree, type CatalogNode, type TreeLabels } from '../core/catalog/catalogTree';
 import { Disposable } from '../core/dispose';
 import type { CatalogStore } from '../catalog/catalogStore';
+import { hostRef, type SshService } from '../ssh/sshService';
 import { CommandIds } from '../vscode/ids';
 import { catalogLanguage } from '../vscode/settings';
 
@@ -16,14 +17,14 @@ function labels(): TreeLabels {
   const t = vscode.l10n.t;
   return {
     ports: t('Ports'), logs: t('Logs'), checks: t('Checks'), alerts: t('Alerts'), runbooks: t('Runbooks'),
-    emergencyPlans: t('Emergency plans'), scenarios: t('Scenarios'), procedures: t('Procedures'), general: t('General'),
+    emergencyPlans: t('Emergency plans'), scenarios: t('Scenarios'), procedures: t('Procedures'), general: t('General'), hosts: t('Hosts'),
     anyLog: t('Any log'), section: t('Guide §'), action: t('Action'), threshold: t('Threshold'),
   };
 }
 
 const GROUP_ICONS: Record<string, string> = {
   ports: 'plug', logs: 'output', checks: 'pass', alerts: 'bell', runbooks: 'notebook', emergency: 'flame',
-  scenarios: 'question', procedures: 'list-ordered', general: 'library', anyLog: 'search',
+  scenarios: 'question', procedures: 'list-ordered', general: 'library', anyLog: 'search', hosts: 'server-environment',
 };
 const KIND_ICONS: Record<string, string> = {
   product: 'package', component: 'server-process', port: 'plug', log: 'file', check: 'checklist', metric: 'graph',
@@ -38,9 +39,13 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
   readonly onDidChangeTreeData = this.changed.event;
   private roots: Promise<CatalogNode[]> | undefined;
 
-  constructor(private readonly store: CatalogStore) {
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly ssh: SshService,
+  ) {
     super();
     this.register(store.onDidChange(() => this.refresh()));
+    this.register(ssh.onDidChange(() => this.refresh()));
     this.register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('sofaOps.language') && this.refresh()));
   }
 
@@ -69,6 +74,8 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
     item.contextValue = [node.kind, node.section ? 'section' : ''].filter(Boolean).join(' ');
     if ((node as MessageNode).command) {
       item.command = (node as MessageNode).command;
+    } else if (node.kind === 'host') {
+      item.tooltip = new vscode.MarkdownString(`**${node.label}** \`${node.description}\`\n\n${this.ssh.isConnected(node.host!) ? vscode.l10n.t('Connected') : vscode.l10n.t('Not connected')}`);
     } else if (node.kind === 'runbook' && node.file) {
       item.command = { command: 'vscode.open', title: vscode.l10n.t('Open Runbook'), arguments: [vscode.Uri.file(node.file)] };
     } else if (!node.children.length && node.section) {
@@ -84,12 +91,15 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
       return new vscode.ThemeIcon(glyph, new vscode.ThemeColor(SEVERITY_COLORS[severity] ?? 'foreground'));
     }
     if (node.kind === 'group') return new vscode.ThemeIcon(GROUP_ICONS[node.icon ?? ''] ?? 'folder');
+    if (node.kind === 'host') {
+      return this.ssh.isConnected(node.host!) ? new vscode.ThemeIcon('vm-active', new vscode.ThemeColor('testing.iconPassed')) : new vscode.ThemeIcon('vm-outline');
+    }
     return new vscode.ThemeIcon(KIND_ICONS[node.kind] ?? 'circle-outline');
   }
 
   private async buildRoots(): Promise<CatalogNode[]> {
-    const snapshot = await this.store.get();
-    const nodes: CatalogNode[] = buildCatalogTree(snapshot.catalog, catalogLanguage(), labels(), snapshot.runbooks);
+    const [snapshot, inventory] = await Promise.all([this.store.get(), this.ssh.inventory().catch(() => undefined)]);
+    const nodes: CatalogNode[] = buildCatalogTree(snapshot.catalog, catalogLanguage(), { labels: labels(), runbooks: snapshot.runbooks, hosts: inventory?.hosts.map(hostRef) });
     if (snapshot.problems.length) {
       const problems: MessageNode = {
         id: 'message:problems',

@@ -7,10 +7,15 @@ export const ViewIds = {
 export const CommandIds = {
   refreshCatalog: 'sofaOps.refreshCatalog',
   openGuideSection: 'sofaOps.openGuideSection',
+  openShell: 'sofaOps.openShell',
+  disconnectAll: 'sofaOps.disconnectAll',
 } as const;
 
 export const SettingKeys = {
   section: 'sofaOps',
   language: 'language',
   catalogPaths: 'catalogPaths',
+  inventoryFile: 'inventoryFile',
+  knownHostsFiles: 'ssh.knownHostsFiles',
+  rememberSecrets: 'ssh.rememberSecrets',
 } as const;

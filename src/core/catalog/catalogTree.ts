@@ -6,7 +6,7 @@ import { pick } from './text';
 import type { Bilingual, Catalog, Check, Component, Lang, LogFile, LogPattern, Metric, Plan, ProductCatalog } from './types';
 
 export type CatalogNodeKind =
-  | 'product' | 'component' | 'group' | 'port' | 'log' | 'pattern' | 'check' | 'metric' | 'plan' | 'runbook' | 'message';
+  | 'product' | 'component' | 'group' | 'port' | 'log' | 'pattern' | 'check' | 'metric' | 'plan' | 'runbook' | 'host' | 'message';
 
 export interface CatalogNode {
   /** Stable across reloads, so expansion state and reveal survive a refresh. */
@@ -22,8 +22,19 @@ export interface CatalogNode {
   icon?: string;
   /** Runbook file to open, for runbook nodes. */
   file?: string;
+  /** Inventory host name, for host nodes. */
+  host?: string;
   parent?: CatalogNode;
   children: CatalogNode[];
+}
+
+/** An inventory host as the tree shows it under the component it serves. */
+export interface HostRef {
+  name: string;
+  /** host:port as the user would type it. */
+  address: string;
+  component?: string;
+  groups: string[];
 }
 
 export interface RunbookRef {
@@ -44,6 +55,7 @@ export interface TreeLabels {
   scenarios: string;
   procedures: string;
   general: string;
+  hosts: string;
   anyLog: string;
   section: string;
   action: string;
@@ -52,13 +64,21 @@ export interface TreeLabels {
 
 export const englishTreeLabels: TreeLabels = {
   ports: 'Ports', logs: 'Logs', checks: 'Checks', alerts: 'Alerts', runbooks: 'Runbooks',
-  emergencyPlans: 'Emergency plans', scenarios: 'Scenarios', procedures: 'Procedures', general: 'General',
+  emergencyPlans: 'Emergency plans', scenarios: 'Scenarios', procedures: 'Procedures', general: 'General', hosts: 'Hosts',
   anyLog: 'Any log', section: 'Guide §', action: 'Action', threshold: 'Threshold',
 };
 
-export function buildCatalogTree(catalog: Catalog, lang: Lang, labels: TreeLabels = englishTreeLabels, runbooks: RunbookRef[] = []): CatalogNode[] {
+export interface TreeInputs {
+  labels?: TreeLabels;
+  runbooks?: RunbookRef[];
+  /** Inventory hosts, listed under the components they serve. */
+  hosts?: HostRef[];
+}
+
+export function buildCatalogTree(catalog: Catalog, lang: Lang, inputs: TreeInputs = {}): CatalogNode[] {
   const t = (text: Bilingual | undefined) => pick(text, lang);
-  return catalog.products.map((p) => productNode(p, t, labels, runbooks.filter((r) => r.product === p.product.id)));
+  const labels = inputs.labels ?? englishTreeLabels;
+  return catalog.products.map((p) => productNode(p, t, labels, (inputs.runbooks ?? []).filter((r) => r.product === p.product.id), inputs.hosts ?? []));
 }
 
 type Translate = (text: Bilingual | undefined) => string;
@@ -69,7 +89,7 @@ function node(parent: CatalogNode | undefined, partial: Omit<CatalogNode, 'child
   return created;
 }
 
-function productNode(p: ProductCatalog, t: Translate, labels: TreeLabels, runbooks: RunbookRef[]): CatalogNode {
+function productNode(p: ProductCatalog, t: Translate, labels: TreeLabels, runbooks: RunbookRef[], hosts: HostRef[]): CatalogNode {
   const root = node(undefined, {
     id: `product:${p.product.id}`,
     kind: 'product',
@@ -93,6 +113,12 @@ function productNode(p: ProductCatalog, t: Translate, labels: TreeLabels, runboo
       tooltip: componentTooltip(c, t, labels),
       section: c.section,
     });
+    const serving = hosts.filter((h) => h.component === c.id || h.groups.includes(c.id));
+    if (serving.length) {
+      // Hosts first: the operator's usual path is component → container → log or shell.
+      const hostGroup = node(cn, { id: `${cn.id}/hosts`, kind: 'group', label: labels.hosts, icon: 'hosts' });
+      for (const h of serving) node(hostGroup, { id: `${hostGroup.id}/${h.name}`, kind: 'host', label: h.name, description: h.address, host: h.name });
+    }
     fillGroups(cn, p, belongsTo(c.id), t, labels, runbooks.filter((r) => r.components.includes(c.id)));
   }
   // Items that name no component (e.g. chapter 12's general procedures) and runbooks for the

@@ -59,6 +59,7 @@ function isChannelRefusal(err: unknown): boolean {
 
 export class SshPool extends Disposable {
   private readonly entries = new Map<string, Entry>();
+  private readonly listeners: Array<(target: SshTarget, connected: boolean) => void> = [];
   private readonly idleMs: number;
   private readonly maxChannels: number;
 
@@ -116,6 +117,35 @@ export class SshPool extends Disposable {
     }
   }
 
+  /** Called when a connection to a target opens or closes (the tree shows connection state). */
+  onDidChangeConnection(listener: (target: SshTarget, connected: boolean) => void): { dispose(): void } {
+    this.listeners.push(listener);
+    return { dispose: () => this.listeners.splice(this.listeners.indexOf(listener) >>> 0, 1) };
+  }
+
+  /** An open connection for interactive use (a shell); counts as in use until released. */
+  async acquire(target: SshTarget): Promise<{ connection: SshConnection; release(): void }> {
+    const entry = this.entry(target);
+    entry.users++;
+    this.clearIdle(entry);
+    try {
+      const connection = await this.connection(target);
+      let released = false;
+      return {
+        connection,
+        release: () => {
+          if (released) return;
+          released = true;
+          entry.users--;
+          this.armIdle(entry);
+        },
+      };
+    } catch (err) {
+      entry.users--;
+      throw err;
+    }
+  }
+
   /** Number of live connections (for the tree's connection state and tests). */
   get size(): number {
     return [...this.entries.values()].filter((e) => e.connection?.isOpen).length;
@@ -152,10 +182,22 @@ export class SshPool extends Disposable {
     }
     const connection = await SshConnection.open(target, this.deps, via, signal);
     entry.connection = connection;
+    this.notify(target, true);
     connection.onClose(() => {
       if (entry.connection === connection) entry.connection = undefined;
+      this.notify(target, false);
     });
     return connection;
+  }
+
+  private notify(target: SshTarget, connected: boolean): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(target, connected);
+      } catch {
+        // a listener's failure is not the connection's
+      }
+    }
   }
 
   private armIdle(entry: Entry): void {

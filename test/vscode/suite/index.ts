@@ -42,6 +42,7 @@ export async function runWith(options: RunOptions = {}): Promise<RunResult> {
   require('./productsView.test');
   require('./commands.test');
   require('./guide.test');
+  require('./ssh.test');
 
   const started = Date.now();
   try {

@@ -28,6 +28,27 @@ describe('products tree model', () => {
     }
   });
 
+  it('lists inventory hosts first under the component they serve', async () => {
+    const t = tempTree({ 'demo/catalog.yaml': minimalProduct });
+    try {
+      const { catalog } = await loadCatalog(t.dir);
+      const hosts = [
+        { name: 'demo-1', address: '127.0.1.1:2022', component: 'demo-server', groups: ['demo', 'demo-server'] },
+        { name: 'ansible-1', address: '10.0.0.2:2022', groups: ['demo-server'] },
+        { name: 'elsewhere', address: '10.0.0.3:2022', component: 'other', groups: ['other'] },
+      ];
+      const [product] = buildCatalogTree(catalog, 'en', { hosts });
+      const component = product.children[0];
+      assert.deepStrictEqual(labelsOf(component.children), ['Hosts', 'Ports', 'Logs']);
+      assert.deepStrictEqual(component.children[0].children.map((h) => [h.label, h.description, h.kind, h.host]), [
+        ['demo-1', '127.0.1.1:2022', 'host', 'demo-1'],
+        ['ansible-1', '10.0.0.2:2022', 'host', 'ansible-1'],
+      ]);
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it('puts items without a component and product-wide runbooks under General, and omits empty groups', async () => {
     const text = `${minimalProduct}plans:
   - id: demo-general
@@ -42,7 +63,7 @@ describe('products tree model', () => {
     const t = tempTree({ 'demo/catalog.yaml': text });
     try {
       const { catalog } = await loadCatalog(t.dir);
-      const [product] = buildCatalogTree(catalog, 'en', undefined, [{ product: 'demo', file: '/r/x.runbook.md', title: 'Restart', components: [] }]);
+      const [product] = buildCatalogTree(catalog, 'en', { runbooks: [{ product: 'demo', file: '/r/x.runbook.md', title: 'Restart', components: [] }] });
       const general = product.children.find((n) => n.label === 'General')!;
       assert.deepStrictEqual(labelsOf(general.children), ['Runbooks', 'Procedures']);
       assert.strictEqual(general.children[1].children[0].label, 'General troubleshooting');

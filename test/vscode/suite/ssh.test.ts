@@ -1,0 +1,94 @@
+/**
+ * Inventory hosts in the tree, a command over SSH and an interactive shell, inside the real
+ * editor against a real OpenSSH sshd (started here; the extension host runs as root in CI).
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { ensureTestUser, Sshd } from '../../integration/fixtures/sshd';
+import { api, waitFor } from './harness';
+
+interface SshApi {
+  ssh: { exec(host: string, command: string): Promise<{ outcome: string; stdout: string }>; isConnected(host: string): boolean; resetPool(): Promise<void> };
+  openShell(host: string): { terminal: vscode.Terminal; pty: { onDidWrite: vscode.Event<string>; setDimensions(d: vscode.TerminalDimensions): void } };
+}
+
+interface Node {
+  kind: string;
+  label: string;
+  host?: string;
+  children: Node[];
+}
+
+describe('SSH in the editor', function () {
+  this.timeout(60_000);
+  let sshd: Sshd;
+  let folder: vscode.Uri;
+
+  before(async () => {
+    const user = await ensureTestUser();
+    sshd = await Sshd.start({ hostKeyTypes: ['ed25519'] });
+    folder = vscode.workspace.workspaceFolders![0].uri;
+    const enc = new TextEncoder();
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, 'sofa-ops.inventory.yaml'), enc.encode(`defaults: { port: ${sshd.port}, user: ${user.name}, identityFile: ${user.keys.plain} }
+products:
+  registry:
+    registry-meta:
+      - { name: registry-meta-1, host: 127.0.4.1 }
+      - { name: registry-meta-2, host: 127.0.4.2 }
+`));
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, 'known_hosts'), enc.encode(sshd.knownHostsFor(['127.0.4.1', '127.0.4.2'])));
+    await vscode.workspace.getConfiguration('sofaOps').update('ssh.knownHostsFiles', ['known_hosts'], vscode.ConfigurationTarget.Workspace);
+    await vscode.commands.executeCommand('sofaOps.refreshCatalog');
+  });
+
+  after(async () => {
+    const { ssh } = (await api()) as unknown as SshApi;
+    await ssh.resetPool();
+    for (const t of vscode.window.terminals) t.dispose();
+    await vscode.workspace.getConfiguration('sofaOps').update('ssh.knownHostsFiles', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace.fs.delete(vscode.Uri.joinPath(folder, 'sofa-ops.inventory.yaml'));
+    await sshd?.stop();
+  });
+
+  async function hostNodes(): Promise<Node[]> {
+    const { productsTree } = await api();
+    const products = (await productsTree.getChildren()) as Node[];
+    const registry = products.find((p) => p.kind === 'product' && /Registry/.test(p.label))!;
+    const meta = registry.children.find((c) => c.label === 'registry-meta')!;
+    return meta.children.find((g) => g.kind === 'group' && g.children.some((h) => h.kind === 'host'))?.children ?? [];
+  }
+
+  it('lists the inventory hosts under their component, and shows which are connected', async () => {
+    const hosts = await waitFor('hosts under registry-meta', async () => {
+      const found = await hostNodes();
+      return found.length ? found : undefined;
+    });
+    assert.deepEqual(hosts.map((h) => h.label), ['registry-meta-1', 'registry-meta-2']);
+    const { productsTree } = await api();
+    const item = await productsTree.getTreeItem(hosts[0]);
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'vm-outline', 'not connected yet');
+    assert.match(String(item.contextValue), /\bhost\b/, 'the Open Shell menu needs the host context value');
+
+    const { ssh } = (await api()) as unknown as SshApi;
+    const r = await ssh.exec('registry-meta-1', 'echo over-ssh');
+    assert.equal(r.stdout, 'over-ssh\n');
+    const connected = await productsTree.getTreeItem((await hostNodes())[0]);
+    assert.equal((connected.iconPath as vscode.ThemeIcon).id, 'vm-active', 'the tree shows the live connection');
+  });
+
+  it('Open Shell gives an interactive terminal over SSH that follows resizes', async () => {
+    const { openShell } = (await api()) as unknown as SshApi;
+    const { terminal, pty } = openShell('registry-meta-2');
+    let output = '';
+    pty.onDidWrite((data) => (output += data));
+    assert.equal(terminal.name, 'SSH registry-meta-2');
+    await waitFor('a shell prompt or banner', () => output.length > 'Connecting to registry-meta-2…'.length + 2 || undefined);
+    terminal.sendText('echo $((6*7))');
+    await waitFor('the shell to answer 42', () => /\b42\b/.test(output) || undefined);
+    pty.setDimensions({ rows: 33, columns: 101 });
+    terminal.sendText('stty size');
+    await waitFor('the PTY to report the new size', () => /33 101/.test(output) || undefined);
+    terminal.sendText('exit');
+    await waitFor('the terminal to close when the shell exits', () => terminal.exitStatus !== undefined || undefined);
+  });
+});
