@@ -1,0 +1,206 @@
+/**
+ * The audit trail: one JSON line per executed step, appended to a file in the workspace. Each
+ * record carries the SHA-256 of the previous one, so `verify` notices an edited, deleted or
+ * reordered record. Writers take a lock file so concurrent runs never interleave or fork the
+ * chain; a record is one write() of a whole line, so a killed writer leaves at most a truncated
+ * last line, which verify reports as such rather than as tampering.
+ * Callers must pass commands already redacted (secrets as ***): nothing here knows what a secret is.
+ */
+import { createHash } from 'crypto';
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+export interface AuditEvent {
+  /** What happened: "cell", "manual-step", "run-start", "run-end", … */
+  kind: string;
+  runbook?: string;
+  cell?: string;
+  /** Rendered command with secrets redacted. */
+  command?: string;
+  targets?: string[];
+  /** Per-host outcome and exit code. */
+  results?: Array<{ host: string; outcome: string; exitCode: number | null }>;
+  durationMs?: number;
+  /** SHA-256 of the combined output, so the record proves what was seen without storing it. */
+  outputDigest?: string;
+  note?: string;
+}
+
+export interface AuditRecord extends AuditEvent {
+  seq: number;
+  at: string;
+  who: string;
+  prev: string;
+  hash: string;
+}
+
+const GENESIS = '0'.repeat(64);
+
+/** Deterministic JSON (sorted keys) so the hash does not depend on property order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
+  return createHash('sha256').update(canonical(record)).digest('hex');
+}
+
+export function digestOutput(output: string | Buffer): string {
+  return createHash('sha256').update(output).digest('hex');
+}
+
+export class AuditTrail {
+  constructor(
+    readonly file: string,
+    private readonly who: string = defaultWho(),
+  ) {}
+
+  /** Appends one event; resolves with the record as written. */
+  async append(event: AuditEvent): Promise<AuditRecord> {
+    await fs.mkdir(path.dirname(this.file), { recursive: true });
+    return withLock(`${this.file}.lock`, async () => {
+      const last = await lastRecord(this.file);
+      const body: Omit<AuditRecord, 'hash'> = { ...event, seq: (last?.seq ?? 0) + 1, at: new Date().toISOString(), who: this.who, prev: last?.hash ?? GENESIS };
+      const record: AuditRecord = { ...body, hash: hashRecord(body) };
+      const handle = await fs.open(this.file, 'a+', 0o600);
+      try {
+        // A truncated line left by a killed writer must not swallow this record: start on a new line.
+        const stat = await handle.stat();
+        const needsNewline = stat.size > 0 && !(await endsWithNewline(handle, stat.size));
+        await handle.write(`${needsNewline ? '\n' : ''}${JSON.stringify(record)}\n`);
+      } finally {
+        await handle.close();
+      }
+      return record;
+    });
+  }
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  records: number;
+  problems: Array<{ line: number; message: string }>;
+  /** A last line cut short by a killed writer: not tampering, but reported. */
+  truncatedLastLine: boolean;
+}
+
+export async function verifyAuditTrail(file: string): Promise<VerifyReport> {
+  const text = await fs.readFile(file, 'utf8');
+  const lines = text.split('\n');
+  const problems: VerifyReport['problems'] = [];
+  let truncatedLastLine = false;
+  let prev = GENESIS;
+  let expectedSeq = 1;
+  let records = 0;
+  lines.forEach((line, index) => {
+    if (line === '') return;
+    const lineNo = index + 1;
+    const isLast = lines.slice(index + 1).every((l) => l === '');
+    let record: AuditRecord;
+    try {
+      record = JSON.parse(line) as AuditRecord;
+    } catch {
+      if (isLast && !text.endsWith('\n')) truncatedLastLine = true;
+      else problems.push({ line: lineNo, message: 'not a JSON record (edited or corrupted)' });
+      return;
+    }
+    records++;
+    const { hash, ...body } = record;
+    if (hashRecord(body) !== hash) problems.push({ line: lineNo, message: `record ${record.seq} was modified (its hash does not match its content)` });
+    if (record.prev !== prev) problems.push({ line: lineNo, message: `record ${record.seq} does not follow the previous record (a record was deleted, inserted or moved before it)` });
+    if (record.seq !== expectedSeq) problems.push({ line: lineNo, message: `expected record ${expectedSeq}, found ${record.seq}` });
+    prev = hash;
+    expectedSeq = record.seq + 1;
+  });
+  return { ok: problems.length === 0 && !truncatedLastLine, records, problems, truncatedLastLine };
+}
+
+async function endsWithNewline(handle: fs.FileHandle, size: number): Promise<boolean> {
+  const buf = Buffer.alloc(1);
+  await handle.read(buf, 0, 1, size - 1);
+  return buf[0] === 0x0a;
+}
+
+/** The last complete record, reading only the file's tail. */
+async function lastRecord(file: string): Promise<AuditRecord | undefined> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const { size } = await handle.stat();
+    for (let window = 64 * 1024; ; window *= 4) {
+      const start = Math.max(0, size - window);
+      const buf = Buffer.alloc(size - start);
+      await handle.read(buf, 0, buf.length, start);
+      const lines = buf.toString('utf8').split('\n');
+      // The first line of a partial window may be cut; skip it unless the window is the file.
+      for (let i = lines.length - 1; i >= (start === 0 ? 0 : 1); i--) {
+        try {
+          const record = JSON.parse(lines[i]) as AuditRecord;
+          if (typeof record.hash === 'string') return record;
+        } catch {
+          // a truncated last line: keep looking backwards
+        }
+      }
+      if (start === 0) return undefined;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A lock file created with O_EXCL; a lock left by a dead process is taken over. */
+async function withLock<T>(lockFile: string, body: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const handle = await fs.open(lockFile, 'wx', 0o600);
+      await handle.write(String(process.pid));
+      await handle.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(await fs.readFile(lockFile, 'utf8').catch(() => ''));
+      if (owner && !isAlive(owner)) {
+        await fs.rm(lockFile, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`audit trail is locked by process ${owner || '?'} (${lockFile})`);
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 10));
+    }
+  }
+  try {
+    return await body();
+  } finally {
+    await fs.rm(lockFile, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function defaultWho(): string {
+  try {
+    return `${os.userInfo().username}@${os.hostname()}`;
+  } catch {
+    return `uid-${process.getuid?.() ?? '?'}@${os.hostname()}`;
+  }
+}

@@ -1,0 +1,107 @@
+import * as assert from 'assert';
+import { execFileSync, spawn } from 'child_process';
+import { appendFileSync, readFileSync, writeFileSync } from 'fs';
+import * as path from 'path';
+import { AuditTrail, digestOutput, verifyAuditTrail } from '../../../../src/core/audit/auditTrail';
+import { main } from '../../../../src/cli/main';
+import { captureIO, repoRoot, tempTree } from '../../helpers';
+
+async function trailWith(n: number) {
+  const t = tempTree({});
+  const file = path.join(t.dir, '.sofa-ops', 'audit.jsonl');
+  const trail = new AuditTrail(file, 'sre@test');
+  for (let i = 1; i <= n; i++) {
+    await trail.append({ kind: 'cell', runbook: 'registry/restart.runbook.md', cell: `step-${i}`, command: `echo ${i}`, targets: ['registry-meta-1'], results: [{ host: 'registry-meta-1', outcome: 'ok', exitCode: 0 }], outputDigest: digestOutput(`${i}\n`) });
+  }
+  return { file, trail, cleanup: t.cleanup };
+}
+
+describe('audit trail', () => {
+  it('chains records and verifies an untouched trail', async () => {
+    const { file, cleanup } = await trailWith(3);
+    try {
+      const records = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      assert.deepStrictEqual(records.map((r) => r.seq), [1, 2, 3]);
+      assert.strictEqual(records[1].prev, records[0].hash);
+      assert.strictEqual(records[0].who, 'sre@test');
+      assert.deepStrictEqual(await verifyAuditTrail(file), { ok: true, records: 3, problems: [], truncatedLastLine: false });
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('catches a modified, a deleted and a swapped record, naming the line', async () => {
+    const { file, cleanup } = await trailWith(4);
+    try {
+      const lines = readFileSync(file, 'utf8').trim().split('\n');
+      writeFileSync(file, [lines[0], lines[1].replace('"exitCode":0', '"exitCode":1'), lines[2], lines[3]].join('\n') + '\n');
+      assert.match((await verifyAuditTrail(file)).problems[0].message, /record 2 was modified/);
+      assert.strictEqual((await verifyAuditTrail(file)).problems[0].line, 2);
+
+      writeFileSync(file, [lines[0], lines[2], lines[3]].join('\n') + '\n');
+      const deleted = await verifyAuditTrail(file);
+      assert.strictEqual(deleted.ok, false);
+      assert.match(deleted.problems[0].message, /record 3 does not follow/);
+
+      writeFileSync(file, [lines[0], lines[2], lines[1], lines[3]].join('\n') + '\n');
+      const swapped = await verifyAuditTrail(file);
+      assert.strictEqual(swapped.ok, false);
+      assert.deepStrictEqual(swapped.problems.map((p) => p.line), [2, 2, 3, 3, 4, 4]);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('reports a truncated last line (killed writer) as such, and the next append starts a new line', async () => {
+    const { file, trail, cleanup } = await trailWith(2);
+    try {
+      appendFileSync(file, '{"kind":"cell","seq":3,"at":"2026');
+      const report = await verifyAuditTrail(file);
+      assert.deepStrictEqual([report.ok, report.truncatedLastLine, report.problems], [false, true, []]);
+      await trail.append({ kind: 'cell', cell: 'after-crash' });
+      const after = await verifyAuditTrail(file);
+      assert.strictEqual(after.records, 3);
+      assert.match(after.problems[0]?.message ?? '', /not a JSON record/, 'the cut line is still visible in the middle of the trail');
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('keeps one unbroken chain when several processes append at once', async function () {
+    this.timeout(30_000);
+    const t = tempTree({});
+    try {
+      const file = path.join(t.dir, 'audit.jsonl');
+      const script = `require('tsx/cjs');const {AuditTrail}=require(${JSON.stringify(path.join(repoRoot, 'src/core/audit/auditTrail.ts'))});
+        (async()=>{const t=new AuditTrail(${JSON.stringify(file)},'p'+process.pid);for(let i=0;i<25;i++)await t.append({kind:'cell',note:'x'.repeat(5000)});})();`;
+      const runs = Array.from({ length: 4 }, () => new Promise<void>((resolve, reject) => {
+        const child = spawn(process.execPath, ['-e', script], { cwd: repoRoot, stdio: 'inherit' });
+        child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`))));
+      }));
+      await Promise.all(runs);
+      const report = await verifyAuditTrail(file);
+      assert.deepStrictEqual([report.ok, report.records], [true, 100], JSON.stringify(report.problems.slice(0, 3)));
+      assert.strictEqual(execFileSync('wc', ['-l', file], { encoding: 'utf8' }).trim().split(' ')[0], '100');
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
+describe('sofa-ops audit verify', () => {
+  it('exits 0 for an intact trail and 1 with file:line for a tampered one', async () => {
+    const { file, cleanup } = await trailWith(2);
+    try {
+      const ok = captureIO();
+      assert.strictEqual(await main(['audit', 'verify', file], ok), 0);
+      assert.match(ok.stdout, /2 records, chain intact/);
+      writeFileSync(file, readFileSync(file, 'utf8').replace('echo 2', 'echo 3'));
+      const bad = captureIO();
+      assert.strictEqual(await main(['audit', 'verify', file], bad), 1);
+      assert.ok(bad.stderr.includes(`${file}:2: record 2 was modified`), bad.stderr);
+      assert.strictEqual(await main(['audit', 'verify'], captureIO()), 2);
+    } finally {
+      cleanup();
+    }
+  });
+});
