@@ -1,45 +1,53 @@
 /** The `sofa-ops` CLI: the same core as the extension, for shells, cron and CI. */
 import * as path from 'path';
-import { auditCommand, auditUsage } from './auditCommand';
-import { catalogCommand, catalogUsage } from './catalogCommand';
-import { execCommand, execUsage } from './execCommand';
 import { type CliIO, processIO, UsageError } from './io';
 
 /** The bundled catalog sits next to dist/ in the package. */
 export const bundledCatalogDir = path.join(__dirname, '..', 'runbooks');
 
+interface CommandModule {
+  run(args: string[], io: CliIO, catalogDir: string): Promise<number>;
+  usage: string;
+}
+
+/**
+ * Each command loads its module on first use: `logs scan` or `catalog` should not pay for
+ * evaluating ssh2 and its crypto at start-up (esbuild evaluates a require()d module only when it is first required).
+ */
+const commands: Record<string, { summary: string; load(): Promise<CommandModule> }> = {
+  catalog: { summary: 'print the operations guide as data (products, ports, logs, patterns, checks, plans)', load: async () => { const m = require('./catalogCommand') as typeof import('./catalogCommand'); return { run: m.catalogCommand, usage: m.catalogUsage }; } },
+  logs: { summary: 'scan a log for the lines the guide knows, with explanation and action (logs scan FILE)', load: async () => { const m = require('./logsCommand') as typeof import('./logsCommand'); return { run: (a, io, dir) => m.logsCommand(a, io, dir), usage: m.logsUsage }; } },
+  exec: { summary: 'run a command on inventory targets over SSH (strict host keys, per-host results)', load: async () => { const m = require('./execCommand') as typeof import('./execCommand'); return { run: (a, io) => m.execCommand(a, io), usage: m.execUsage }; } },
+  run: { summary: 'run a *.runbook.md on inventory targets (guards, finally, expect, audit, reports)', load: async () => { const m = require('./runCommand') as typeof import('./runCommand'); return { run: (a, io) => m.runCommand(a, io), usage: m.runUsage }; } },
+  runbook: { summary: 'check runbook files: `sofa-ops runbook fmt --check FILE...`', load: async () => { const m = require('./runbookCommand') as typeof import('./runbookCommand'); return { run: (a, io) => m.runbookCommand(a, io), usage: m.runbookUsage }; } },
+  audit: { summary: 'verify the hash chain of a runbook audit trail', load: async () => { const m = require('./auditCommand') as typeof import('./auditCommand'); return { run: (a, io) => m.auditCommand(a, io), usage: m.auditUsage }; } },
+};
+
 const usage = `Usage: sofa-ops <command> [options]
 
 Commands:
-  catalog   print the operations guide as data (products, ports, logs, patterns, checks, plans)
-  exec      run a command on inventory targets over SSH (strict host keys, per-host results)
-  audit     verify the hash chain of a runbook audit trail
+${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`).join('\n')}
 
 Run \`sofa-ops <command> --help\` for a command's options.
 `;
 
 export async function main(argv: string[], io: CliIO = processIO, catalogDir = bundledCatalogDir): Promise<number> {
-  const [command, ...rest] = argv;
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    io.out(usage);
+    return name === undefined ? 2 : 0;
+  }
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!entry) {
+    io.err(`sofa-ops: unknown command "${name}"\n${usage}`);
+    return 2;
+  }
+  const command = await entry.load();
   try {
-    switch (command) {
-      case 'catalog':
-        return await catalogCommand(rest, io, catalogDir);
-      case 'exec':
-        return await execCommand(rest, io);
-      case 'audit':
-        return await auditCommand(rest, io);
-      case undefined:
-      case '-h':
-      case '--help':
-      case 'help':
-        io.out(usage);
-        return command === undefined ? 2 : 0;
-      default:
-        throw new UsageError(`unknown command "${command}"`);
-    }
+    return await command.run(rest, io, catalogDir);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`sofa-ops: ${(err as Error).message}\n${command === 'catalog' ? catalogUsage : command === 'exec' ? execUsage : command === 'audit' ? auditUsage : usage}`);
+      io.err(`sofa-ops: ${(err as Error).message}\n${command.usage}`);
       return 2;
     }
     throw err;

@@ -1,0 +1,185 @@
+/** `sofa-ops run`: a runbook headless, with the editor's semantics (guards, finally, expect, audit). */
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import * as readline from 'readline';
+import { parseArgs } from 'util';
+import { AuditTrail } from '../core/audit/auditTrail';
+import { formatProblem } from '../core/catalog/problems';
+import { loadInventory } from '../core/inventory/inventory';
+import { selectTargets } from '../core/inventory/selectors';
+import { renderReport, type ReportFormat } from '../core/runbook/runReport';
+import { runbookParameters, type CodeCell, type ParameterValue } from '../core/runbook/runbookFormat';
+import { parseRunbook } from '../core/runbook/runbookParser';
+import { cellName, ParameterError, rollbackCells, runRunbook, type RunHooks } from '../core/runbook/runbookRunner';
+import { renderCommand, renderText } from '../core/runbook/renderCommand';
+import { resolveParameters } from '../core/runbook/parameters';
+import { fanOut } from '../core/ssh/fanOut';
+import { knownHostsStore } from '../core/ssh/sshConnection';
+import { SshPool } from '../core/ssh/sshPool';
+import { loadHostKeyVerifier, productKnownHostsFile, targetsForHosts } from '../core/ssh/targets';
+import { type CliIO, UsageError } from './io';
+import { terminalPrompter } from './prompter';
+
+export const runUsage = `Usage: sofa-ops run RUNBOOK --inventory FILE [options]
+
+Runs a *.runbook.md headless with the editor's semantics: stops at the first failure, always runs
+\`finally\` cells, checks \`expect\`, asks before \`confirm\` steps, records every step in the audit trail.
+  --inventory FILE        SOFA Ops YAML or Ansible inventory
+  --param NAME=VALUE      a runbook parameter (repeatable); secrets also from env SOFA_OPS_PARAM_<NAME>
+  --yes                   confirm every \`confirm\` step (manual steps still need a person)
+  --dry-run               print each cell's rendered command per host; connect nowhere
+  --report md|junit|json  write a run report (to --out, or stdout)
+  --out FILE              where the report goes
+  --rollback-on-failure   run the rollback section (heading 回滚/Rollback) when the run fails
+  --audit FILE            audit trail (default .sofa-ops/audit.jsonl)
+  --known-hosts FILE      extra known_hosts (repeatable); --accept-new accepts unknown host keys
+Exit code: 0 the run passed, 1 it failed or was cancelled, 2 usage, runbook, inventory or parameter error.
+`;
+
+export async function runCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      inventory: { type: 'string' },
+      param: { type: 'string', multiple: true, default: [] },
+      yes: { type: 'boolean', default: false },
+      'dry-run': { type: 'boolean', default: false },
+      report: { type: 'string' },
+      out: { type: 'string' },
+      'rollback-on-failure': { type: 'boolean', default: false },
+      audit: { type: 'string', default: path.join('.sofa-ops', 'audit.jsonl') },
+      'known-hosts': { type: 'string', multiple: true, default: [] },
+      'accept-new': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    io.out(runUsage);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('expected exactly one RUNBOOK file');
+  if (!values.inventory) throw new UsageError('--inventory FILE is required');
+  if (values.report && !['md', 'junit', 'json'].includes(values.report)) throw new UsageError(`--report must be md, junit or json, not "${values.report}"`);
+  const file = positionals[0];
+  const text = await fs.readFile(file, 'utf8').catch((err: Error) => {
+    throw new UsageError(`cannot read ${file}: ${err.message}`);
+  });
+  const { runbook, problems } = parseRunbook(text, file);
+  const { inventory, problems: invProblems } = await loadInventory(path.resolve(values.inventory));
+  if (problems.length || invProblems.length) {
+    for (const p of [...problems, ...invProblems]) io.err(`${formatProblem(p)}\n`);
+    return 2;
+  }
+  const decls = runbookParameters(runbook);
+  const params: Record<string, ParameterValue | undefined> = {};
+  for (const pair of values.param!) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new UsageError(`--param expects NAME=VALUE, not "${pair}"`);
+    params[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  for (const name of Object.keys(decls)) params[name] ??= process.env[`SOFA_OPS_PARAM_${name.toUpperCase().replace(/-/g, '_')}`];
+  const prompter = terminalPrompter();
+  for (const [name, decl] of Object.entries(decls)) {
+    if (params[name] === undefined && decl.required && decl.default === undefined && prompter) {
+      params[name] = await prompter.prompt({ host: 'runbook', kind: 'password', message: `${name}${decl.description ? ` (${decl.description})` : ''}`, echo: !decl.secret });
+    }
+  }
+  const resolved = resolveParameters(decls, params);
+  if (resolved.errors.length) {
+    for (const e of resolved.errors) io.err(`sofa-ops: parameter: ${e}\n`);
+    return 2;
+  }
+  const title = runbook.frontMatter?.meta?.title ?? path.basename(file);
+
+  const resolveTargets = (selector: string) => selectTargets(inventory, selector).map((h) => h.name);
+  if (values['dry-run']) {
+    const rollback = rollbackCells(runbook);
+    runbook.cells.forEach((cell, index) => {
+      if (cell.kind !== 'code') return;
+      const rendered = renderCommand(cell.source, decls, resolved.values);
+      const flags = [cell.options.manual && 'manual', cell.options.confirm && 'confirm', cell.options.finally && 'finally', rollback.includes(index) && 'rollback'].filter(Boolean).join(', ');
+      io.out(`## ${cellName(cell, index)}${flags ? ` [${flags}]` : ''}\n`);
+      if (!rendered.ok) return io.out(`  error: ${rendered.errors.join('; ')}\n`);
+      if (cell.options.manual) return io.out(`  (manual) ${rendered.redacted.replace(/\n/g, '\n  ')}\n`);
+      const target = cell.options.target ? renderText(cell.options.target, decls, resolved.values) : undefined;
+      let hosts: string[] = [];
+      try {
+        hosts = target?.ok ? resolveTargets(target.text) : [];
+      } catch (err) {
+        return io.out(`  error: ${(err as Error).message}\n`);
+      }
+      if (!hosts.length) return io.out('  error: no target\n');
+      for (const h of hosts) io.out(`  ${h}$ ${rendered.redacted.replace(/\n/g, `\n  ${h}$ `)}\n`);
+    });
+    return 0;
+  }
+
+  const verifier = await loadHostKeyVerifier(values['known-hosts']!.map((f) => path.resolve(f)));
+  const acceptNew = values['accept-new'];
+  const pool = new SshPool({
+    hostKeys: knownHostsStore(verifier, productKnownHostsFile()),
+    unknownHosts: {
+      acceptUnknownHost: async (host, _port, keyType, fingerprint) => {
+        io.err(`sofa-ops: ${acceptNew ? 'accepting' : 'refusing'} unknown ${keyType} key for ${host}: ${fingerprint}${acceptNew ? '' : ' (rerun with --accept-new after verifying it)'}\n`);
+        return acceptNew;
+      },
+    },
+    prompter,
+  });
+  const abort = new AbortController();
+  const onSigint = () => {
+    io.err('\nsofa-ops: cancelling; finally steps still run\n');
+    abort.abort();
+  };
+  process.once('SIGINT', onSigint);
+  const hooks: RunHooks = {
+    resolveTargets,
+    execute: async ({ command, hosts, timeoutMs, parallel, signal, onOutput }) => {
+      const targets = targetsForHosts(inventory, hosts.map((h) => inventory.hosts.find((x) => x.name === h)!));
+      const results = await fanOut(pool, targets, command, { timeoutMs, parallel, signal, onOutput: (t, stream, chunk) => onOutput(t.name, stream, chunk.toString('utf8')) });
+      return results.map((r) => ({ host: r.target.name, outcome: r.outcome, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, message: r.message, durationMs: r.durationMs }));
+    },
+    confirm: async (_cell, question) => (values.yes ? true : askYesNo(question)),
+    manual: async (cell: CodeCell, instructions) => askYesNo(`Manual step "${cell.options.name ?? `line ${cell.line}`}":\n${instructions}\nDone?`),
+    onCellStart: (index, cell, hosts) => io.err(`▶ ${cellName(cell, index)}${hosts.length ? ` on ${hosts.join(', ')}` : ''}\n`),
+    onCellEnd: (r) => io.err(`  ${r.status}${r.message ? `: ${r.message}` : ''} (${(r.durationMs / 1000).toFixed(1)} s)\n`),
+  };
+  const audit = new AuditTrail(path.resolve(values.audit!));
+  try {
+    let result = await runRunbook(runbook, hooks, { params, signal: abort.signal, audit, runbookName: file });
+    if (!result.ok && values['rollback-on-failure'] && result.rollbackCells.length) {
+      io.err('▶ running the rollback section\n');
+      const rollback = await runRunbook(runbook, hooks, { params, only: result.rollbackCells, audit, runbookName: file });
+      result = { ...result, cells: [...result.cells, ...rollback.cells] };
+    }
+    if (values.report) {
+      const report = renderReport(values.report as ReportFormat, title, result);
+      if (values.out) await fs.writeFile(values.out, report);
+      else io.out(report);
+    }
+    io.err(`${result.cancelled ? 'cancelled' : result.ok ? 'passed' : 'failed'}: ${title}\n`);
+    return result.ok ? 0 : 1;
+  } catch (err) {
+    if (err instanceof ParameterError) {
+      io.err(`sofa-ops: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    pool.dispose();
+  }
+}
+
+/** y/N on the terminal; no terminal means no (a cron job never confirms a destructive step by itself). */
+function askYesNo(question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+    rl.question(`${question} [y/N] `, (answer) => {
+      rl.close();
+      resolve(/^y(es)?$/i.test(answer.trim()));
+    });
+  });
+}

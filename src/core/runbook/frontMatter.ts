@@ -1,0 +1,81 @@
+/**
+ * A runbook's YAML front matter: read, validated against runbooks/runbook.schema.json, and mapped
+ * to file lines. What the schema rejects is dropped (and reported); the rest still works.
+ */
+import Ajv, { type ValidateFunction } from 'ajv';
+import { LineCounter, parseDocument } from 'yaml';
+import type { SourceProblem } from '../catalog/problems';
+import { dedupeErrors, describeSchemaError, lineOfPath } from '../yamlSource';
+import schema from '../../../runbooks/runbook.schema.json';
+import { checkParameterDecl } from './parameters';
+import type { ParameterDecl, RunbookMeta } from './runbookFormat';
+
+export interface FrontMatterResult {
+  meta?: RunbookMeta;
+  problems: SourceProblem[];
+  /** Every parameter name written, even one whose declaration was rejected: `{{it}}` is not "undeclared". */
+  declared: Set<string>;
+}
+
+let compiled: ValidateFunction | undefined;
+function schemaValidator(): ValidateFunction {
+  compiled ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
+  return compiled;
+}
+
+/**
+ * @param firstLine file line (1-based) of the first YAML line, i.e. the line after the opening `---`.
+ */
+export function readFrontMatter(yamlText: string, file: string, firstLine: number): FrontMatterResult {
+  const problems: SourceProblem[] = [];
+  const lines = new LineCounter();
+  const doc = parseDocument(yamlText, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // An error found at the end of the text (an unclosed [) belongs to the last YAML line, not the closing ---.
+  const lastLine = Math.max(1, yamlText.replace(/\n$/, '').split('\n').length);
+  const at = (line: number) => firstLine + Math.min(line, lastLine) - 1;
+  if (doc.errors.length) {
+    problems.push(...doc.errors.map((e) => ({ file, line: at(lines.linePos(e.pos[0]).line), message: `front matter YAML: ${e.message.split('\n')[0]}` })));
+    return { problems, declared: new Set() };
+  }
+  const data = (doc.toJS() ?? {}) as unknown;
+  if (!isObject(data)) {
+    problems.push({ file, line: firstLine, message: 'front matter must be a mapping with title, product and parameters' });
+    return { problems, declared: new Set() };
+  }
+  const lineOf = (pointer: string) => at(lineOfPath(doc, lines, pointer));
+  const rejected: string[] = [];
+  const validate = schemaValidator();
+  if (!validate(data)) {
+    for (const error of dedupeErrors(validate.errors ?? [])) {
+      const key = error.keyword === 'additionalProperties' ? (error.params as { additionalProperty: string }).additionalProperty
+        : error.keyword === 'propertyNames' ? (error.params as { propertyName: string }).propertyName
+          : undefined;
+      const pointer = key === undefined ? error.instancePath : `${error.instancePath}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      rejected.push(pointer);
+      const message = error.keyword === 'propertyNames'
+        ? `parameters: "${key}" is not a parameter name (letters, digits, _ and -, not starting with a digit)`
+        : describeSchemaError(error);
+      problems.push({ file, line: lineOf(pointer), message: `front matter: ${message}` });
+    }
+  }
+  const ok = (pointer: string) => !rejected.some((p) => p === pointer || p.startsWith(`${pointer}/`));
+  const meta: RunbookMeta = { parameters: {} };
+  for (const key of ['title', 'product', 'section', 'description'] as const) {
+    if (typeof data[key] === 'string' && ok(`/${key}`)) meta[key] = data[key] as string;
+  }
+  if (Array.isArray(data.components) && ok('/components')) meta.components = data.components as string[];
+  if (isObject(data.parameters)) {
+    for (const [name, decl] of Object.entries(data.parameters)) {
+      const pointer = `/parameters/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (!ok(pointer) || !isObject(decl)) continue;
+      const declProblems = checkParameterDecl(name, decl as unknown as ParameterDecl);
+      problems.push(...declProblems.map((message) => ({ file, line: lineOf(pointer), message: `front matter: ${message}` })));
+      if (!declProblems.length) meta.parameters[name] = decl as unknown as ParameterDecl;
+    }
+  }
+  return { meta, problems, declared: new Set(isObject(data.parameters) ? Object.keys(data.parameters) : []) };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
