@@ -2,6 +2,10 @@
 import * as vscode from 'vscode';
 import { CatalogStore } from './catalog/catalogStore';
 import { GuidePanel } from './guide/guidePanel';
+import { RunbookCellStatusBar } from './notebook/cellStatusBar';
+import { editCellOptions, RunbookDiagnostics } from './notebook/runbookCommands';
+import { RunbookController } from './notebook/runbookController';
+import { RUNBOOK_NOTEBOOK_TYPE, RunbookSerializer } from './notebook/runbookSerializer';
 import { openShellTerminal } from './ssh/shellTerminal';
 import { SshService } from './ssh/sshService';
 import { ProductsTreeProvider } from './tree/productsTreeProvider';
@@ -33,6 +37,14 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
   const productsView = vscode.window.createTreeView(ViewIds.products, { treeDataProvider: productsTree, showCollapseAll: true });
   const guidePanel = new GuidePanel(catalogStore);
   context.subscriptions.push(catalogStore, ssh, productsTree, productsView, guidePanel);
+  const cellStatusBar = new RunbookCellStatusBar(ssh);
+  context.subscriptions.push(
+    vscode.workspace.registerNotebookSerializer(RUNBOOK_NOTEBOOK_TYPE, new RunbookSerializer(), { transientOutputs: true }),
+    new RunbookController(ssh, logger.child('runbook')),
+    cellStatusBar,
+    vscode.notebooks.registerNotebookCellStatusBarItemProvider(RUNBOOK_NOTEBOOK_TYPE, cellStatusBar),
+    new RunbookDiagnostics(),
+  );
 
   context.subscriptions.push(
     vscode.commands.registerCommand(CommandIds.refreshCatalog, guarded(logger, vscode.l10n.t('Refresh catalog'), () => {
@@ -43,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
       const hostName = typeof target === 'string' ? target : target?.host ?? (await pickHost(ssh));
       if (hostName) openShellTerminal(ssh, hostName);
     })),
+    vscode.commands.registerCommand(CommandIds.editCellOptions, guarded(logger, vscode.l10n.t('Edit cell options'), (cell?: vscode.NotebookCell) => editCellOptions(cell))),
     vscode.commands.registerCommand(CommandIds.disconnectAll, guarded(logger, vscode.l10n.t('Disconnect all'), () => ssh.resetPool())),
     vscode.commands.registerCommand(CommandIds.openGuideSection, guarded(logger, vscode.l10n.t('Open guide section'), (target?: unknown) => guidePanel.open(target as string | undefined))),
   );

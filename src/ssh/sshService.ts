@@ -31,7 +31,7 @@ export class SshService extends Disposable {
   readonly onDidChange = this.changed.event;
   private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('sofa-ops-inventory'));
   private loaded: Promise<Inventory | undefined> | undefined;
-  private pool: Promise<SshPool> | undefined;
+  private poolPromise: Promise<SshPool> | undefined;
   private readonly connected = new Set<string>();
 
   constructor(
@@ -85,17 +85,22 @@ export class SshService extends Disposable {
   }
 
   async resetPool(): Promise<void> {
-    const pool = this.pool;
-    this.pool = undefined;
+    const pool = this.poolPromise;
+    this.poolPromise = undefined;
     (await pool?.catch(() => undefined))?.dispose();
     this.connected.clear();
     this.changed.fire();
   }
 
+  /** The window's pool, for fan-out; rejects in an untrusted workspace. */
+  pool(): Promise<SshPool> {
+    return this.trustedPool();
+  }
+
   private trustedPool(): Promise<SshPool> {
     if (!vscode.workspace.isTrusted) return Promise.reject(new UntrustedWorkspaceError());
-    this.pool ??= this.createPool();
-    return this.pool;
+    this.poolPromise ??= this.createPool();
+    return this.poolPromise;
   }
 
   private async createPool(): Promise<SshPool> {

@@ -9,6 +9,7 @@ export const CommandIds = {
   openGuideSection: 'sofaOps.openGuideSection',
   openShell: 'sofaOps.openShell',
   disconnectAll: 'sofaOps.disconnectAll',
+  editCellOptions: 'sofaOps.editCellOptions',
 } as const;
 
 export const SettingKeys = {

@@ -43,6 +43,7 @@ export async function runWith(options: RunOptions = {}): Promise<RunResult> {
   require('./commands.test');
   require('./guide.test');
   require('./ssh.test');
+  require('./notebook.test');
 
   const started = Date.now();
   try {

@@ -4,11 +4,11 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { ensureTestUser, Sshd } from '../../integration/fixtures/sshd';
 import { api, waitFor } from './harness';
+import { type SshSite, startSshSite } from './sshSite';
 
 interface SshApi {
-  ssh: { exec(host: string, command: string): Promise<{ outcome: string; stdout: string }>; isConnected(host: string): boolean; resetPool(): Promise<void> };
+  ssh: { exec(host: string, command: string): Promise<{ outcome: string; stdout: string }>; isConnected(host: string): boolean };
   openShell(host: string): { terminal: vscode.Terminal; pty: { onDidWrite: vscode.Event<string>; setDimensions(d: vscode.TerminalDimensions): void } };
 }
 
@@ -21,33 +21,15 @@ interface Node {
 
 describe('SSH in the editor', function () {
   this.timeout(60_000);
-  let sshd: Sshd;
-  let folder: vscode.Uri;
+  let site: SshSite;
 
   before(async () => {
-    const user = await ensureTestUser();
-    sshd = await Sshd.start({ hostKeyTypes: ['ed25519'] });
-    folder = vscode.workspace.workspaceFolders![0].uri;
-    const enc = new TextEncoder();
-    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, 'sofa-ops.inventory.yaml'), enc.encode(`defaults: { port: ${sshd.port}, user: ${user.name}, identityFile: ${user.keys.plain} }
-products:
-  registry:
-    registry-meta:
-      - { name: registry-meta-1, host: 127.0.4.1 }
-      - { name: registry-meta-2, host: 127.0.4.2 }
-`));
-    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, 'known_hosts'), enc.encode(sshd.knownHostsFor(['127.0.4.1', '127.0.4.2'])));
-    await vscode.workspace.getConfiguration('sofaOps').update('ssh.knownHostsFiles', ['known_hosts'], vscode.ConfigurationTarget.Workspace);
-    await vscode.commands.executeCommand('sofaOps.refreshCatalog');
+    site = await startSshSite({ 'registry-meta': ['127.0.4.1', '127.0.4.2'] });
   });
 
   after(async () => {
-    const { ssh } = (await api()) as unknown as SshApi;
-    await ssh.resetPool();
     for (const t of vscode.window.terminals) t.dispose();
-    await vscode.workspace.getConfiguration('sofaOps').update('ssh.knownHostsFiles', undefined, vscode.ConfigurationTarget.Workspace);
-    await vscode.workspace.fs.delete(vscode.Uri.joinPath(folder, 'sofa-ops.inventory.yaml'));
-    await sshd?.stop();
+    await site?.stop();
   });
 
   async function hostNodes(): Promise<Node[]> {

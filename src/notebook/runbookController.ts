@@ -1,0 +1,175 @@
+/**
+ * Runs runbook notebook cells over SSH with the runner's semantics (core/runbook/runbookRunner):
+ * parameters asked once per run, confirm and manual steps as modal questions, per-host output
+ * sections, finally cells after a failure or a cancel, audit trail in the workspace, and the
+ * rollback section offered when a run fails. Untrusted workspaces run nothing.
+ */
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { AuditTrail } from '../core/audit/auditTrail';
+import { Disposable } from '../core/dispose';
+import { selectTargets } from '../core/inventory/selectors';
+import { resolveParameter } from '../core/runbook/parameters';
+import { runbookParameters, type CodeCell, type ParameterValue } from '../core/runbook/runbookFormat';
+import { ParameterError, runRunbook, type CellResult, type HostOutcome, type RunHooks } from '../core/runbook/runbookRunner';
+import { fanOut } from '../core/ssh/fanOut';
+import type { SshService } from '../ssh/sshService';
+import { userMessage } from '../vscode/errors';
+import type { Logger } from '../vscode/logger';
+import { RUNBOOK_NOTEBOOK_TYPE, runbookOf } from './runbookSerializer';
+
+const STDOUT = 'application/vnd.code.notebook.stdout';
+const STDERR = 'application/vnd.code.notebook.stderr';
+
+export class RunbookController extends Disposable {
+  private readonly controller: vscode.NotebookController;
+  private executionOrder = 0;
+  /** Non-secret parameter values of the last run per notebook, offered as defaults next time. */
+  private readonly lastParams = new Map<string, Record<string, ParameterValue>>();
+
+  constructor(
+    private readonly ssh: SshService,
+    private readonly logger: Logger,
+  ) {
+    super();
+    this.controller = this.register(vscode.notebooks.createNotebookController('sofa-ops-runbook-ssh', RUNBOOK_NOTEBOOK_TYPE, vscode.l10n.t('SOFA Ops (SSH)')));
+    this.controller.supportedLanguages = ['shellscript'];
+    this.controller.supportsExecutionOrder = true;
+    this.controller.description = vscode.l10n.t('Runs cells on their target containers over SSH');
+    this.controller.executeHandler = (cells, notebook) => this.execute(cells, notebook);
+  }
+
+  private async execute(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<void> {
+    const { runbook, indexOf } = runbookOf(notebook);
+    const notebookCellOf = (runbookIndex: number) => notebook.cellAt(indexOf.indexOf(runbookIndex));
+    const runnable = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code && c.document.languageId === 'shellscript');
+    const runAll = runnable.every((c) => cells.includes(c));
+    const only = runAll ? undefined : cells.map((c) => indexOf[c.index]).filter((i) => i >= 0 && runbook.cells[i].kind === 'code');
+
+    if (!vscode.workspace.isTrusted) {
+      for (const cell of cells) this.fail(cell, vscode.l10n.t('This workspace is not trusted: SOFA Ops connects to no host and runs nothing until you trust it.'));
+      return;
+    }
+    const params = await this.askParameters(notebook, runbookParameters(runbook));
+    if (!params) return;
+
+    const inventory = await this.ssh.inventory();
+    const abort = new AbortController();
+    const executions = new Map<number, vscode.NotebookCellExecution>();
+    const outputs = new Map<string, vscode.NotebookCellOutput>();
+    const folder = vscode.workspace.getWorkspaceFolder(notebook.uri) ?? vscode.workspace.workspaceFolders?.[0];
+    const audit = folder ? new AuditTrail(path.join(folder.uri.fsPath, '.sofa-ops', 'audit.jsonl')) : undefined;
+    const runbookName = folder ? path.relative(folder.uri.fsPath, notebook.uri.fsPath) : notebook.uri.fsPath;
+
+    const startExecution = (index: number) => {
+      let execution = executions.get(index);
+      if (execution) return execution;
+      execution = this.controller.createNotebookCellExecution(notebookCellOf(index));
+      execution.executionOrder = ++this.executionOrder;
+      execution.token.onCancellationRequested(() => abort.abort());
+      execution.start(Date.now());
+      void execution.clearOutput();
+      executions.set(index, execution);
+      return execution;
+    };
+
+    const hooks: RunHooks = {
+      resolveTargets: (selector) => {
+        if (!inventory) throw new Error(vscode.l10n.t('No inventory in this workspace: add sofa-ops.inventory.yaml or set sofaOps.inventoryFile.'));
+        return selectTargets(inventory, selector).map((h) => h.name);
+      },
+      execute: async ({ command, hosts, timeoutMs, parallel, signal, onOutput }) => {
+        const targets = await Promise.all(hosts.map((h) => this.ssh.target(h)));
+        const pool = await this.ssh.pool();
+        const results = await fanOut(pool, targets, command, { timeoutMs, parallel, signal, onOutput: (t, stream, chunk) => onOutput(t.name, stream, chunk.toString('utf8')) });
+        return results.map<HostOutcome>((r) => ({ host: r.target.name, outcome: r.outcome, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, message: r.message, durationMs: r.durationMs }));
+      },
+      confirm: async (_cell, question, hosts) => {
+        const run = vscode.l10n.t('Run');
+        const answer = await vscode.window.showWarningMessage(question, { modal: true, detail: vscode.l10n.t('Targets: {0}', hosts.join(', ')) }, run);
+        return answer === run;
+      },
+      manual: async (cell: CodeCell, instructions) => {
+        const done = vscode.l10n.t('Mark as Done');
+        const answer = await vscode.window.showInformationMessage(vscode.l10n.t('Manual step "{0}"', cell.options.name ?? `line ${cell.line}`), { modal: true, detail: instructions }, done);
+        return answer === done;
+      },
+      onCellStart: (index, _cell, hosts) => {
+        const execution = startExecution(index);
+        for (const host of hosts) {
+          const output = new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(`▶ ${host}\n`, STDOUT)], { host });
+          outputs.set(`${index}|${host}`, output);
+          void execution.appendOutput(output);
+        }
+      },
+      onOutput: (index, host, stream, text) => {
+        const execution = executions.get(index);
+        const output = outputs.get(`${index}|${host}`);
+        if (execution && output) void execution.appendOutputItems(vscode.NotebookCellOutputItem.text(text, stream === 'stdout' ? STDOUT : STDERR), output);
+      },
+      onCellEnd: (result) => this.finish(startExecution(result.index), result),
+    };
+
+    try {
+      const result = await runRunbook(runbook, hooks, { params, only, signal: abort.signal, audit, runbookName });
+      if (!result.ok && !result.cancelled && runAll && result.rollbackCells.length) {
+        const rollback = vscode.l10n.t('Run Rollback Section');
+        const answer = await vscode.window.showWarningMessage(vscode.l10n.t('The runbook failed. Run its rollback section ({0} steps)?', result.rollbackCells.length), rollback);
+        if (answer === rollback) await this.execute(result.rollbackCells.map(notebookCellOf), notebook);
+      }
+    } catch (err) {
+      const message = err instanceof ParameterError ? vscode.l10n.t('Parameters: {0}', err.message) : userMessage(err);
+      this.logger.error('runbook run failed', err);
+      for (const cell of cells) if (!executions.has(indexOf[cell.index])) this.fail(cell, message);
+    }
+  }
+
+  /** Asks each declared parameter once per run, validating as the user types; undefined if cancelled. */
+  private async askParameters(notebook: vscode.NotebookDocument, decls: ReturnType<typeof runbookParameters>): Promise<Record<string, ParameterValue> | undefined> {
+    const remembered = this.lastParams.get(notebook.uri.toString()) ?? {};
+    const values: Record<string, ParameterValue> = {};
+    for (const [name, decl] of Object.entries(decls)) {
+      const fallback = remembered[name] ?? decl.default;
+      if (decl.type === 'enum' && decl.allowed?.length) {
+        const picked = await vscode.window.showQuickPick(decl.allowed.map(String), { title: name, placeHolder: decl.description ?? name });
+        if (picked === undefined) return undefined;
+        values[name] = picked;
+        continue;
+      }
+      const value = await vscode.window.showInputBox({
+        title: vscode.l10n.t('Runbook parameter {0}', name),
+        prompt: decl.description,
+        value: decl.secret || fallback === undefined ? '' : String(fallback),
+        password: !!decl.secret,
+        ignoreFocusOut: true,
+        validateInput: (text) => {
+          const result = resolveParameter(name, decl, text === '' ? undefined : text);
+          return 'error' in result ? result.error : undefined;
+        },
+      });
+      if (value === undefined) return undefined;
+      if (value !== '') values[name] = value;
+    }
+    this.lastParams.set(notebook.uri.toString(), Object.fromEntries(Object.entries(values).filter(([n]) => !decls[n].secret)));
+    return values;
+  }
+
+  private finish(execution: vscode.NotebookCellExecution, result: CellResult): void {
+    const ok = result.status === 'ok' || result.status === 'done';
+    const summary = `${result.status}${result.message ? `: ${result.message}` : ''} (${(result.durationMs / 1000).toFixed(1)} s)`;
+    if (!ok) {
+      void execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: result.status, message: summary })]));
+    } else if (result.status === 'done') {
+      void execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(vscode.l10n.t('Marked done by the operator'), STDOUT)]));
+    }
+    execution.end(result.status === 'skipped' || result.status === 'cancelled' ? undefined : ok, Date.now());
+  }
+
+  private fail(cell: vscode.NotebookCell, message: string): void {
+    const execution = this.controller.createNotebookCellExecution(cell);
+    execution.executionOrder = ++this.executionOrder;
+    execution.start(Date.now());
+    void execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: 'SOFA Ops', message })]));
+    execution.end(false, Date.now());
+  }
+}

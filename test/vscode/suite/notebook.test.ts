@@ -1,0 +1,88 @@
+/** Runbook notebooks in the real editor: lossless open/save, and cells running over SSH with per-host output. */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { waitFor } from './harness';
+import { type SshSite, startSshSite } from './sshSite';
+
+const RUNBOOK = `---
+title: Check registry meta
+product: registry
+---
+# Check the meta nodes
+
+Both nodes answer; the last step always runs.
+
+\`\`\`sh {name=hello target=registry-meta expect="meta"}
+echo "meta $(hostname)"
+\`\`\`
+
+\`\`\`sh {name=fails target=registry-meta[0]}
+echo about to fail; exit 3
+\`\`\`
+
+\`\`\`sh {name=skipped target=registry-meta[0]}
+echo never
+\`\`\`
+
+\`\`\`sh {name=cleanup target=registry-meta[1] finally}
+echo cleaned
+\`\`\`
+`;
+
+function outputText(cell: vscode.NotebookCell): string {
+  return cell.outputs.flatMap((o) => o.items.map((i) => (i.mime === 'application/vnd.code.notebook.error' ? JSON.parse(new TextDecoder().decode(i.data)).message : new TextDecoder().decode(i.data)))).join('');
+}
+
+describe('runbook notebooks', function () {
+  this.timeout(60_000);
+  let site: SshSite;
+  let uri: vscode.Uri;
+
+  before(async () => {
+    site = await startSshSite({ 'registry-meta': ['127.0.6.1', '127.0.6.2'] });
+    uri = vscode.Uri.joinPath(site.folder, 'check.runbook.md');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(RUNBOOK));
+  });
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await site?.stop();
+  });
+
+  it('opens a *.runbook.md as a notebook and saves an edit touching only that cell', async () => {
+    const notebook = await vscode.workspace.openNotebookDocument(uri);
+    assert.equal(notebook.notebookType, 'sofa-ops-runbook');
+    assert.deepEqual(notebook.getCells().map((c) => c.document.languageId), ['yaml', 'markdown', 'shellscript', 'shellscript', 'shellscript', 'shellscript']);
+    const edit = new vscode.WorkspaceEdit();
+    edit.set(uri, [vscode.NotebookEdit.replaceCells(new vscode.NotebookRange(4, 5), [new vscode.NotebookCellData(vscode.NotebookCellKind.Code, 'echo never ever', 'shellscript')])]);
+    // Keep the cell's parsed original so its fence and options survive, as an in-place edit does.
+    const original = notebook.cellAt(4).metadata;
+    await vscode.workspace.applyEdit(edit);
+    const meta = new vscode.WorkspaceEdit();
+    meta.set(uri, [vscode.NotebookEdit.updateCellMetadata(4, original)]);
+    await vscode.workspace.applyEdit(meta);
+    await notebook.save();
+    const saved = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    assert.equal(saved, RUNBOOK.replace('echo never\n', 'echo never ever\n'));
+  });
+
+  it('Run All runs each cell on its targets, stops at the failure and still runs the finally cell', async () => {
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(RUNBOOK));
+    const notebook = await vscode.workspace.openNotebookDocument(uri);
+    const editor = await vscode.window.showNotebookDocument(notebook);
+    await vscode.commands.executeCommand('notebook.selectKernel', { editor, id: 'sofa-ops-runbook-ssh', extension: 'sofa-ops.sofa-ops' });
+    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+    const [hello, fails, skipped, cleanup] = [2, 3, 4, 5].map((i) => notebook.cellAt(i));
+    await waitFor('the finally cell to finish', () => cleanup.executionSummary?.success !== undefined || undefined, 30_000);
+    assert.equal(hello.executionSummary?.success, true);
+    assert.match(outputText(hello), /▶ registry-meta-1\nmeta /);
+    assert.match(outputText(hello), /▶ registry-meta-2\nmeta /);
+    assert.equal(fails.executionSummary?.success, false);
+    assert.match(outputText(fails), /about to fail[\s\S]*exit 3/);
+    assert.notEqual(skipped.executionSummary?.success, true, 'a cell after the failure does not run');
+    assert.doesNotMatch(outputText(skipped), /never/);
+    assert.equal(cleanup.executionSummary?.success, true);
+    assert.match(outputText(cleanup), /cleaned/);
+    const audit = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(site.folder, '.sofa-ops', 'audit.jsonl')));
+    assert.deepEqual(audit.trim().split('\n').map((l) => JSON.parse(l).cell), ['hello', 'fails', 'skipped', 'cleanup'].filter((c) => c !== 'skipped'));
+  });
+});
