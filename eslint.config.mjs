@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'coverage/**', '.cache/**', 'node_modules/**', 'test/**/fixtures/**'] },
+  { ignores: ['src/core/generated/**', 'dist/**', 'out/**', 'coverage/**', '.cache/**', 'node_modules/**', 'test/**/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

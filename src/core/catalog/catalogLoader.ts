@@ -5,10 +5,9 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import Ajv, { type ValidateFunction } from 'ajv';
 import { Document, LineCounter, parseDocument } from 'yaml';
+import { catalogValidator } from '../schemas';
 import { dedupeErrors, describeSchemaError, lineOfPath } from '../yamlSource';
-import schema from '../../../runbooks/catalog.schema.json';
 import type { Catalog, Check, ProductCatalog, Product } from './types';
 import type { SourceProblem } from './problems';
 
@@ -36,12 +35,6 @@ export function isCatalogFileName(name: string): boolean {
   return /^(?:.+\.)?catalog\.ya?ml$/.test(name);
 }
 
-let compiled: ValidateFunction | undefined;
-function schemaValidator(): ValidateFunction {
-  // Compiled on first use: activation never pays for it unless a catalog is read.
-  compiled ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
-  return compiled;
-}
 
 interface ParsedFile {
   file: string;
@@ -113,7 +106,7 @@ export function parseCatalogFile(file: string, text: string): { parsed?: ParsedF
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { problems: [{ file, line: 1, message: 'a catalog file must be a mapping with keys such as product, components, logs, patterns' }] };
   }
-  const validate = schemaValidator();
+  const validate = catalogValidator;
   if (!validate(data)) {
     for (const error of dedupeErrors(validate.errors ?? [])) {
       problems.push({ file, line: lineOfPath(doc, lines, error.instancePath), message: describeSchemaError(error) });

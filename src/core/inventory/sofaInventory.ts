@@ -27,10 +27,9 @@
  * Each host is in the groups named after its product and component, plus its own `groups`.
  * A bastion that inherits `proxyJump: bastion` from the file defaults does not jump through itself.
  */
-import Ajv, { type ValidateFunction } from 'ajv';
+import { inventoryValidator } from '../schemas';
 import { LineCounter, parseDocument } from 'yaml';
 import { dedupeErrors, describeSchemaError, lineOfPath } from '../yamlSource';
-import schema from '../../../runbooks/inventory.schema.json';
 import type { HostOrigin, ParsedHost, ParsedInventory } from './inventory';
 
 interface Settings {
@@ -54,11 +53,6 @@ interface Layer {
   pointer: string;
 }
 
-let compiled: ValidateFunction | undefined;
-function schemaValidator(): ValidateFunction {
-  compiled ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
-  return compiled;
-}
 
 export function parseSofaInventory(file: string, text: string, knownComponents?: ReadonlySet<string> | ReadonlyMap<string, string>): ParsedInventory {
   const result: ParsedInventory = { hosts: [], groupOrder: [], problems: [], origins: new Map() };
@@ -78,7 +72,7 @@ export function parseSofaInventory(file: string, text: string, knownComponents?:
 
   // Schema errors drop only what they touch: the host itself, or every host under broken defaults.
   const errorPointers: string[] = [];
-  const validate = schemaValidator();
+  const validate = inventoryValidator;
   if (!validate(data)) {
     for (const error of dedupeErrors(validate.errors ?? [])) {
       const key = error.keyword === 'additionalProperties' ? (error.params as { additionalProperty: string }).additionalProperty

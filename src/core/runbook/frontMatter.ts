@@ -2,11 +2,10 @@
  * A runbook's YAML front matter: read, validated against runbooks/runbook.schema.json, and mapped
  * to file lines. What the schema rejects is dropped (and reported); the rest still works.
  */
-import Ajv, { type ValidateFunction } from 'ajv';
+import { runbookValidator } from '../schemas';
 import { LineCounter, parseDocument } from 'yaml';
 import type { SourceProblem } from '../catalog/problems';
 import { dedupeErrors, describeSchemaError, lineOfPath } from '../yamlSource';
-import schema from '../../../runbooks/runbook.schema.json';
 import { checkParameterDecl } from './parameters';
 import type { ParameterDecl, RunbookMeta } from './runbookFormat';
 
@@ -17,11 +16,6 @@ export interface FrontMatterResult {
   declared: Set<string>;
 }
 
-let compiled: ValidateFunction | undefined;
-function schemaValidator(): ValidateFunction {
-  compiled ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
-  return compiled;
-}
 
 /**
  * @param firstLine file line (1-based) of the first YAML line, i.e. the line after the opening `---`.
@@ -44,7 +38,7 @@ export function readFrontMatter(yamlText: string, file: string, firstLine: numbe
   }
   const lineOf = (pointer: string) => at(lineOfPath(doc, lines, pointer));
   const rejected: string[] = [];
-  const validate = schemaValidator();
+  const validate = runbookValidator;
   if (!validate(data)) {
     for (const error of dedupeErrors(validate.errors ?? [])) {
       const key = error.keyword === 'additionalProperties' ? (error.params as { additionalProperty: string }).additionalProperty
