@@ -35,7 +35,7 @@ const { values: opts } = parseArgs({
   options: {
     reps: { type: 'string', default: '20' },
     'fanout-reps': { type: 'string', default: '5' },
-    'ansible-reps': { type: 'string', default: '1' },
+    'ansible-reps': { type: 'string', default: '3' },
     warmup: { type: 'string', default: '3' },
     'no-build': { type: 'boolean', default: false },
   },
@@ -54,6 +54,10 @@ interface Series {
 }
 
 const series = new Map<string, Series>();
+/** Rows print in this order, whatever order the steps ran in. */
+function declareRows(labels: string[]): void {
+  for (const label of labels) series.set(label, { label, samples: [] });
+}
 function record(label: string, ms: number): void {
   let s = series.get(label);
   if (!s) series.set(label, (s = { label, samples: [] }));
@@ -87,8 +91,8 @@ interface ProcResult {
   stderr: string;
 }
 
-/** Runs a whole process (what a user waits for), failing the bench if it does not exit 0. */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<ProcResult> {
+/** Runs a whole process (what a user waits for), failing the bench if it does not exit `expectCode`. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, expectCode = 0): Promise<ProcResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -102,7 +106,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<ProcR
     });
     child.once('close', (code) => {
       clearTimeout(timer);
-      if (code !== 0) reject(new Error(`${path.basename(cmd)} ${args.join(' ')} exited ${code}\n${stdout}\n${stderr}`));
+      if (code !== expectCode) reject(new Error(`${path.basename(cmd)} ${args.join(' ')} exited ${code}\n${stdout}\n${stderr}`));
       else resolve({ code, stdout, stderr });
     });
   });
@@ -233,7 +237,8 @@ const L = {
   cliCold: '1a sofa-ops exec (process, cold)',
   sshCold: '1  ssh host true (process, cold)',
   nodeBare: '1a   breakdown: node -e 0',
-  cliHelp: '1a   breakdown: node bin/sofa-ops.js --help',
+  cliHelp: '1a   breakdown: sofa-ops exec --help',
+  cliInventory: '1a   breakdown: sofa-ops exec, no SSH',
   poolCold: '1b SshPool fresh connect + exec (in-process)',
   poolColdConnect: '1b   breakdown: connect (TCP+kex+auth)',
   poolColdExec: '1b   breakdown: first exec on it',
@@ -259,7 +264,9 @@ async function benchCold(f: Fixture, deps: ConnectionDeps): Promise<void> {
     [L.cliCold, async () => (await timed(() => run(process.execPath, cliArgs, env))).ms],
     [L.sshCold, async () => (await timed(() => run(SSH, sshArgs, env))).ms],
     [L.nodeBare, async () => (await timed(() => run(process.execPath, ['-e', '0'], env))).ms],
-    [L.cliHelp, async () => (await timed(() => run(process.execPath, [CLI, '--help'], env))).ms],
+    [L.cliHelp, async () => (await timed(() => run(process.execPath, [CLI, 'exec', '--help'], env))).ms],
+    // Loads and validates the inventory, then stops at the selector (exit 2): everything but SSH.
+    [L.cliInventory, async () => (await timed(() => run(process.execPath, [CLI, 'exec', '--inventory', f.sofaInventory, '--target', 'no-such-host', '--', 'true'], env, 2))).ms],
     [L.poolCold, async () => {
       const pool = new SshPool(deps);
       try {
@@ -411,13 +418,13 @@ function fmt(ms: number): string {
 
 function report(): void {
   const rows: string[][] = [['', 'median', 'p90', 'n']];
-  for (const s of series.values()) rows.push([s.label, fmt(median(s.samples)), fmt(quantile(s.samples, 0.9)), String(s.samples.length)]);
+  for (const s of series.values()) if (s.samples.length) rows.push([s.label, fmt(median(s.samples)), fmt(quantile(s.samples, 0.9)), String(s.samples.length)]);
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   console.log('\nTimings (ms unless marked s)');
   rows.forEach((r) => console.log(line(r)));
 
-  const m = (label: string) => (series.has(label) ? median(series.get(label)!.samples) : NaN);
+  const m = (label: string) => (series.get(label)?.samples.length ? median(series.get(label)!.samples) : NaN);
   const ratios: Array<[string, string, string, number]> = [
     ['1a cold, whole process: sofa-ops exec / ssh', L.cliCold, L.sshCold, 0.8],
     ['1b cold, in-process: SshPool / ssh', L.poolCold, L.sshCold, 0.8],
@@ -435,8 +442,15 @@ function report(): void {
     const verdict = Number.isNaN(target) ? '' : `  target <= ${target}x: ${r <= target ? 'met' : 'MISSED'}`;
     console.log(`${what.padEnd(54)} ${r.toFixed(2)}x${verdict}`);
   }
-  const startUp = m(L.cliHelp);
-  console.log(`\nWhole-process cold = node start-up + bundle load (${fmt(startUp)}) + in-process cold (${fmt(m(L.poolCold))}); measured ${fmt(m(L.cliCold))}.`);
+  console.log(`\n1a breakdown (medians): node itself ${fmt(m(L.nodeBare))}; + bundle and exec module ${fmt(m(L.cliHelp) - m(L.nodeBare))}; ` +
+    `+ inventory load and validation ${fmt(m(L.cliInventory) - m(L.cliHelp))}; + SSH connect, exec, exit ${fmt(m(L.cliCold) - m(L.cliInventory))} ` +
+    `(in-process SshPool: ${fmt(m(L.poolCold))}).`);
+  // Both are bimodal: a 40 ms delayed-ACK stall either happens or not (see bench/README.md).
+  for (const label of [L.poolColdExec, L.warmNagle]) {
+    const samples = series.get(label)?.samples ?? [];
+    if (samples.length) console.log(`${label.trim()}: ${samples.filter((x) => x >= 30).length} of ${samples.length} runs took >= 30 ms (a delayed-ACK stall)`);
+  }
+  console.log(`Load average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (2+ on this machine means other work shared the CPUs).`);
 }
 
 async function main(): Promise<void> {
@@ -450,7 +464,8 @@ async function main(): Promise<void> {
   const f = await setUp();
   try {
     const deps = await connectionDeps(f);
-    console.log(`sshd ${f.sshd.port} on 0.0.0.0, user ${f.user.name}, node ${process.version}, ${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? ''}`);
+    console.log(`sshd ${f.sshd.port} on 0.0.0.0, user ${f.user.name}, node ${process.version}, ${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? ''}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    declareRows(Object.values(L));
     await benchCold(f, deps);
     await benchPooled(f, deps);
     await benchFanOut(f, deps);

@@ -61,20 +61,23 @@ export async function requirePrerequisites({ extensionDir } = {}) {
   }
 }
 
-/** A fresh run folder with a user-data dir, an extensions dir and a copy of a workspace (the test fixture by default). */
-export function prepareRun(name, { workspace = FIXTURE_WORKSPACE } = {}) {
+/**
+ * A fresh run folder with a user-data dir, an extensions dir and a copy of a workspace (the test
+ * fixture by default); `copy: false` opens the given folder itself (the demo site's workspace).
+ */
+export function prepareRun(name, { workspace = FIXTURE_WORKSPACE, copy = true } = {}) {
   const dir = path.join(HARNESS_DIR, 'runs', name);
   fs.rmSync(dir, { recursive: true, force: true });
   const run = {
     dir,
     userDataDir: path.join(dir, 'user-data'),
     extensionsDir: path.join(dir, 'extensions'),
-    workspace: path.join(dir, 'workspace'),
+    workspace: copy ? path.join(dir, 'workspace') : workspace,
     log: path.join(dir, 'code-server.log'),
   };
   fs.mkdirSync(path.join(run.userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(run.extensionsDir, { recursive: true });
-  fs.cpSync(workspace, run.workspace, { recursive: true });
+  if (copy) fs.cpSync(workspace, run.workspace, { recursive: true });
   fs.writeFileSync(path.join(run.userDataDir, 'User/settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
   return run;
 }

@@ -1,14 +1,18 @@
-// `npm start`: installs what is missing, builds, and opens VS Code with SOFA Ops loaded.
+// `npm start`: installs what is missing, builds, starts the demo site (17 SOFAStack containers on
+// 127.0.1.x, SSH 2022, strict host keys) and opens VS Code on its workspace with SOFA Ops loaded.
 // Desktop `code` when it is on PATH (or --desktop); otherwise code-server on loopback (--browser
 // forces it), printing the URL. Ctrl-C stops everything it started.
+// --check: start everything, prove the workbench serves and a demo container answers over SSH, stop.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const WORKSPACE_TEMPLATE = path.join(ROOT, 'scripts/start-workspace');
+const DEMO_DIR = path.join(ROOT, '.cache/start/demo');
 const args = new Set(process.argv.slice(2));
+const cleanups = [];
 
 function step(title, cmd, cmdArgs) {
   console.log(`[start] ${title}`);
@@ -23,40 +27,72 @@ function onPath(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-if (!fs.existsSync(path.join(ROOT, 'node_modules'))) step('npm ci (first run)', 'npm', ['ci', '--no-audit', '--no-fund']);
-step('build', process.execPath, ['scripts/build.mjs']);
-
-const useDesktop = args.has('--desktop') || (!args.has('--browser') && onPath('code'));
-if (useDesktop) {
-  const workspace = path.join(ROOT, '.cache/start/workspace');
-  fs.mkdirSync(workspace, { recursive: true });
-  fs.cpSync(WORKSPACE_TEMPLATE, workspace, { recursive: true });
-  console.log(`[start] opening desktop VS Code on ${workspace}`);
-  spawn('code', ['--new-window', `--extensionDevelopmentPath=${ROOT}`, workspace], { stdio: 'inherit', detached: true }).unref();
-  process.exit(0);
-}
-
-const harness = await import('./codeServer.mjs');
-if (!fs.existsSync(harness.CODE_SERVER_ENTRY)) step('install code-server (first run; needs root for Debian packages)', 'bash', ['scripts/install-vscode-harness.sh']);
-const run = harness.prepareRun('start', { workspace: WORKSPACE_TEMPLATE });
-harness.installExtension(run, ROOT);
-const server = await harness.startCodeServer(run);
-const url = `${server.url}/?folder=${encodeURIComponent(run.workspace)}`;
-console.log(`\n  SOFA Ops is running in VS Code (code-server) at:\n\n    ${url}\n\n  Open it in a browser on this machine. Ctrl-C stops it.\n`);
-
 let stopping = false;
-async function stop() {
+async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   console.log('\n[start] stopping');
-  await server.stop();
-  process.exit(0);
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  process.exit(code);
 }
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
-if (args.has('--check')) {
-  // Used by the e2e suite and CI: prove the started workbench serves, then stop.
-  const res = await fetch(url);
-  console.log(`[start] ${url} answered ${res.status}`);
-  await stop();
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+/** Starts `sofa-ops demo` and resolves with its ready line (dir, inventory, known_hosts, hosts). */
+function startDemo() {
+  console.log('[start] starting the demo site');
+  fs.mkdirSync(DEMO_DIR, { recursive: true });
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/sofa-ops.js'), 'demo', '--dir', DEMO_DIR, '--json-ready'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  cleanups.push(() => new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  }));
+  return new Promise((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.once('line', (line) => {
+      try {
+        resolve(JSON.parse(line));
+      } catch {
+        reject(new Error(`unexpected output from the demo: ${line}`));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the demo exited (code ${code}) before it was ready; see its message above`)));
+  });
+}
+
+if (!fs.existsSync(path.join(ROOT, 'node_modules'))) step('npm ci (first run)', 'npm', ['ci', '--no-audit', '--no-fund']);
+step('build', process.execPath, ['scripts/build.mjs']);
+
+let ready;
+try {
+  ready = await startDemo();
+} catch (err) {
+  console.error(`[start] ${err.message}`);
+  await stop(1);
+}
+console.log(`[start] demo site ready in ${ready.ms} ms: ${ready.hosts.length} containers, workspace ${ready.dir}`);
+
+const useDesktop = args.has('--desktop') || (!args.has('--browser') && !args.has('--check') && onPath('code'));
+if (useDesktop) {
+  console.log(`[start] opening desktop VS Code on ${ready.dir}`);
+  spawn('code', ['--new-window', `--extensionDevelopmentPath=${ROOT}`, ready.dir], { stdio: 'inherit', detached: true }).unref();
+  console.log('\n  The demo site keeps running until you press Ctrl-C here.\n');
+} else {
+  const harness = await import('./codeServer.mjs');
+  if (!fs.existsSync(harness.CODE_SERVER_ENTRY)) step('install code-server (first run; needs root for Debian packages)', 'bash', ['scripts/install-vscode-harness.sh']);
+  const run = harness.prepareRun('start', { workspace: ready.dir, copy: false });
+  harness.installExtension(run, ROOT);
+  const server = await harness.startCodeServer(run);
+  cleanups.push(() => server.stop());
+  const url = `${server.url}/?folder=${encodeURIComponent(ready.dir)}`;
+  console.log(`\n  SOFA Ops is running in VS Code (code-server) on the demo site at:\n\n    ${url}\n\n  Open it in a browser on this machine. Ctrl-C stops VS Code and the demo site.\n`);
+  if (args.has('--check')) {
+    const res = await fetch(url);
+    console.log(`[start] ${url} answered ${res.status}`);
+    // The same way an operator would: strict host keys from the demo workspace, over SSH.
+    const probe = spawnSync(process.execPath, [path.join(ROOT, 'bin/sofa-ops.js'), 'exec', '--inventory', ready.inventory, '--known-hosts', ready.knownHosts, '--target', 'registry-meta[0]', '--', 'curl -s localhost:9615/health/check'], { encoding: 'utf8' });
+    console.log(`[start] registry-meta-1 health over SSH: ${probe.stdout.trim().split('\n').slice(1, 2).join('')}`);
+    await stop(res.status === 200 && probe.status === 0 ? 0 : 1);
+  }
 }

@@ -6,7 +6,8 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { Document, LineCounter, parseDocument } from 'yaml';
-import { catalogValidator } from '../schemas';
+// Precompiled from the JSON schema (scripts/generate-validators.mjs): no schema compilation at run time.
+import { validate as catalogValidator } from '../generated/catalogValidator';
 import { dedupeErrors, describeSchemaError, lineOfPath } from '../yamlSource';
 import type { Catalog, Check, ProductCatalog, Product } from './types';
 import type { SourceProblem } from './problems';

@@ -27,7 +27,8 @@
  * Each host is in the groups named after its product and component, plus its own `groups`.
  * A bastion that inherits `proxyJump: bastion` from the file defaults does not jump through itself.
  */
-import { inventoryValidator } from '../schemas';
+// Precompiled from the JSON schema (scripts/generate-validators.mjs): no schema compilation at run time.
+import { validate as inventoryValidator } from '../generated/inventoryValidator';
 import { LineCounter, parseDocument } from 'yaml';
 import { dedupeErrors, describeSchemaError, lineOfPath } from '../yamlSource';
 import type { HostOrigin, ParsedHost, ParsedInventory } from './inventory';

@@ -2,7 +2,8 @@
  * A runbook's YAML front matter: read, validated against runbooks/runbook.schema.json, and mapped
  * to file lines. What the schema rejects is dropped (and reported); the rest still works.
  */
-import { runbookValidator } from '../schemas';
+// Precompiled from the JSON schema (scripts/generate-validators.mjs): no schema compilation at run time.
+import { validate as runbookValidator } from '../generated/runbookValidator';
 import { LineCounter, parseDocument } from 'yaml';
 import type { SourceProblem } from '../catalog/problems';
 import { dedupeErrors, describeSchemaError, lineOfPath } from '../yamlSource';

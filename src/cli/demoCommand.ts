@@ -1,0 +1,107 @@
+/** `sofa-ops demo`: runs the demo site (src/demo) until Ctrl-C or SIGTERM. */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { DemoConflictError, DemoSite } from '../demo/demoSite';
+import { FaultParseError, faultHelp } from '../demo/faults';
+import { type CliIO, UsageError } from './io';
+
+export const demoUsage = `Usage: sofa-ops demo [--dir DIR] [--faults SET] [--isolation auto|namespaces|plain] [--subnet 127.0.N] [--json-ready]
+
+Starts a small SOFAStack site on loopback (127.0.1.1-127.0.1.17, SSH port 2022) and writes a ready
+workspace into DIR (default ./sofa-ops-demo): sofa-ops.inventory.yaml, known_hosts pinned to the
+containers' host keys, the client key id_ed25519, .vscode/settings.json and a README.
+Runs until Ctrl-C or SIGTERM, and leaves nothing running.
+  --dir DIR          workspace directory (kept across runs: same keys, logs keep growing)
+  --faults SET       comma-separated incidents to inject; NAME@CONTAINER aims one at a container.
+                     While running, write a new SET into DIR/.demo/faults to change them.
+  --isolation MODE   namespaces (own network, files and processes per container, no root needed),
+                     plain (fallback: shared host), auto (default: namespaces when possible)
+  --subnet 127.0.N   loopback /24 for the containers (default 127.0.1), so two sites can coexist
+  --json-ready       print one JSON line when the site is ready (dir, inventory, hosts, ms)
+Faults:
+${faultHelp()}
+Exit code: 0 stopped by a signal, 1 could not start (e.g. already running), 2 usage error.
+`;
+
+export async function demoCommand(args: string[], io: CliIO, catalogDir: string): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      dir: { type: 'string', default: 'sofa-ops-demo' },
+      faults: { type: 'string', default: '' },
+      isolation: { type: 'string', default: 'auto' },
+      subnet: { type: 'string', default: '127.0.1' },
+      'json-ready': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    io.out(demoUsage);
+    return 0;
+  }
+  const isolation = values.isolation;
+  if (isolation !== 'auto' && isolation !== 'namespaces' && isolation !== 'plain') throw new UsageError(`--isolation must be auto, namespaces or plain, not "${isolation}"`);
+  if (!/^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/.test(values.subnet!)) throw new UsageError(`--subnet must be three octets inside 127/8 such as 127.0.1, not "${values.subnet}"`);
+
+  let site: DemoSite;
+  try {
+    site = await DemoSite.start({ dir: values.dir, faults: values.faults, isolation, subnet: values.subnet, catalogDir, log: (m) => io.err(`sofa-ops demo: ${m}\n`) });
+  } catch (err) {
+    if (err instanceof FaultParseError) throw new UsageError(err.message);
+    io.err(`sofa-ops demo: ${err instanceof DemoConflictError ? '' : 'could not start: '}${(err as Error).message}\n`);
+    return 1;
+  }
+  // A running demo takes new faults from DIR/.demo/faults (in place before anyone is told it is ready).
+  const faultsFile = path.join(site.paths.state, 'faults');
+  fs.writeFileSync(faultsFile, `${values.faults}\n`);
+  let lastFaults = values.faults.trim();
+  const onFaultsFile = () => {
+    let text: string;
+    try {
+      text = fs.readFileSync(faultsFile, 'utf8').trim();
+    } catch {
+      return;
+    }
+    if (text === lastFaults) return;
+    lastFaults = text;
+    try {
+      const set = site.setFaults(text);
+      io.err(`sofa-ops demo: faults now: ${[...set.keys()].join(', ') || 'none'}\n`);
+    } catch (err) {
+      io.err(`sofa-ops demo: ${faultsFile}: ${(err as Error).message}\n`);
+    }
+  };
+  fs.watchFile(faultsFile, { interval: 500 }, onFaultsFile);
+
+  // Handle Ctrl-C and SIGTERM from the moment a script may see the ready line.
+  let onSignal: (s: NodeJS.Signals) => void = () => undefined;
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => (onSignal = resolve));
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((s) => [s, () => onSignal(s)] as const);
+  for (const [s, h] of handlers) process.on(s, h);
+
+  const ready = site.ready!;
+  if (values['json-ready']) {
+    io.out(JSON.stringify({ event: 'ready', ...ready }) + '\n');
+  } else {
+    const rel = (p: string) => {
+      const r = path.relative(process.cwd(), p);
+      return r && !r.startsWith('..') ? r : p;
+    };
+    io.out(
+      `SOFA Ops demo site: ${ready.hosts.length} containers (${ready.isolation}) ready in ${ready.ms} ms\n` +
+        ready.hosts.map((h) => `  ${h.name.padEnd(20)} ${`${h.address}:${h.port}`.padEnd(17)} ${h.product}/${h.component}`).join('\n') +
+        `\nWorkspace: ${ready.dir}\n` +
+        `  ssh -o UserKnownHostsFile=${rel(ready.knownHosts)} -i ${rel(ready.identityFile)} -p 2022 admin@${ready.hosts[0].address}\n` +
+        `  sofa-ops exec --inventory ${rel(ready.inventory)} --known-hosts ${rel(ready.knownHosts)} --target registry-meta -- 'curl -s localhost:9615/health/check'\n` +
+        `Faults: ${Object.keys(ready.faults).join(', ') || 'none'}. Ctrl-C stops the site.\n`,
+    );
+  }
+
+  const signal = await stopSignal;
+  for (const [s, h] of handlers) process.off(s, h);
+  fs.unwatchFile(faultsFile, onFaultsFile);
+  io.err(`sofa-ops demo: ${signal}, stopping\n`);
+  await site.stop();
+  return 0;
+}

@@ -1,0 +1,2 @@
+import type { GeneratedValidator } from './validator';
+export const validate: GeneratedValidator;

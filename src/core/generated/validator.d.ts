@@ -1,0 +1,7 @@
+// Shape of the generated standalone validators (scripts/generate-validators.mjs).
+import type { ErrorObject } from 'ajv';
+
+export interface GeneratedValidator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}

@@ -1,0 +1,71 @@
+/**
+ * Messages between the demo's main process and a container agent (src/demo/agent.ts), sent over
+ * Node's IPC channel with `serialization: 'advanced'` so output chunks travel as bytes. The channel
+ * is also the agent's lifeline: when it closes, the agent and its whole container go away.
+ */
+
+/** How the agent sets up its container; passed as JSON in SOFA_DEMO_AGENT. */
+export interface AgentConfig {
+  name: string;
+  /** `namespaces`: own net/mount/pid/uts namespaces; `plain`: shared host (fallback). */
+  isolation: 'namespaces' | 'plain';
+  /** Where services listen: '::' inside a private netns, the container's 127.0.1.x otherwise. */
+  bindHost: string;
+  /** The container's home as the host sees it (mounted on /home/admin with namespaces). */
+  homeDir: string;
+  /** Directory of command shims (df, date), first on PATH. */
+  shimDir: string;
+  /** Environment for commands: HOME, USER, PATH, HOSTNAME, TZ... */
+  env: Record<string, string>;
+  /** Listeners to open at start (more can be added and removed later). */
+  listeners: ListenerSpec[];
+  /** The application's stand-in process, shown by `ps -ef | grep java`. */
+  appProcess: string;
+  python: string;
+}
+
+export interface ListenerSpec {
+  port: number;
+  /** `http`: requests are forwarded to the main process; `tcp`: accept and hold. */
+  kind: 'http' | 'tcp';
+}
+
+/** A simulated long-lived outgoing connection (shows as ESTABLISHED in the container's netstat). */
+export interface LinkSpec {
+  host: string;
+  port: number;
+}
+
+export interface PtySpec {
+  rows: number;
+  cols: number;
+  term: string;
+}
+
+export type ToAgent =
+  | { t: 'spawn'; id: number; command: string | null; pty?: PtySpec; env: Record<string, string> }
+  | { t: 'stdin'; id: number; data: Uint8Array }
+  | { t: 'stdin-end'; id: number }
+  | { t: 'signal'; id: number; signal: string }
+  | { t: 'resize'; id: number; rows: number; cols: number }
+  | { t: 'hangup'; id: number }
+  | { t: 'pause'; id: number }
+  | { t: 'resume'; id: number }
+  | { t: 'connect'; id: number; port: number }
+  | { t: 'sock-data'; id: number; data: Uint8Array }
+  | { t: 'sock-end'; id: number }
+  | { t: 'http-res'; id: number; status: number; headers: Record<string, string>; body: string }
+  | { t: 'listeners'; listeners: ListenerSpec[] }
+  | { t: 'links'; links: LinkSpec[] };
+
+export type FromAgent =
+  | { t: 'ready'; pid: number; listening: number[]; failed: { port: number; error: string }[] }
+  | { t: 'out'; id: number; fd: 1 | 2; data: Uint8Array }
+  | { t: 'exit'; id: number; code: number | null; signal: string | null }
+  | { t: 'sock-open'; id: number; error?: string }
+  | { t: 'sock-data'; id: number; data: Uint8Array }
+  | { t: 'sock-end'; id: number }
+  | { t: 'http'; id: number; port: number; method: string; url: string; body: string }
+  | { t: 'warn'; message: string };
+
+export const AGENT_CONFIG_ENV = 'SOFA_DEMO_AGENT';

@@ -1,0 +1,270 @@
+/**
+ * The demo site: a small SOFAStack site on loopback (see src/demo/README.md). Builds the site from
+ * the catalog, writes the workspace, starts one agent per container and one SSH server per
+ * container address, keeps the logs growing, and applies faults. `DemoSite.start()` resolves once
+ * every container answers; `stop()` leaves nothing running.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadCatalog } from '../core/catalog/catalogLoader';
+import { formatProblem } from '../core/catalog/problems';
+import type { AgentConfig } from './agentProtocol';
+import { ContainerAgent, probeNamespaces, type Isolation } from './agentHost';
+import { parseFaults, type FaultSet } from './faults';
+import { LogPump } from './logPump';
+import { ProcView } from './procView';
+import { buildSite, CONTAINER_HOME, DEMO_SSH_PORT, DEMO_USER, linksFor, type ContainerSpec } from './siteModel';
+import { SiteState } from './siteState';
+import { DemoSshServer } from './sshServer';
+import { DemoPaths, loadOrCreateKey, writeClientKey, writeHome, writeShims, writeWorkspace } from './workspace';
+
+export interface DemoOptions {
+  dir: string;
+  /** Comma list of fault names (`name@container` to aim one). */
+  faults?: string;
+  isolation?: Isolation | 'auto';
+  /** First three octets of the containers' loopback addresses (default 127.0.1). */
+  subnet?: string;
+  catalogDir: string;
+  /** dist/demo-agent.js; found next to the bundle by default. */
+  agentScript?: string;
+  log?: (message: string) => void;
+}
+
+export interface DemoReady {
+  dir: string;
+  inventory: string;
+  knownHosts: string;
+  identityFile: string;
+  isolation: Isolation;
+  hosts: { name: string; address: string; port: number; user: string; product: string; component: string }[];
+  faults: Record<string, string[]>;
+  pid: number;
+  ms: number;
+}
+
+/** Another demo holds the directory or the addresses: the user must stop it first. */
+export class DemoConflictError extends Error {}
+
+export class DemoSite {
+  private readonly agents = new Map<string, ContainerAgent>();
+  private readonly servers: DemoSshServer[] = [];
+  private pump: LogPump | undefined;
+  private procView: ProcView | undefined;
+  private lockHeld = false;
+  private stopped = false;
+  ready: DemoReady | undefined;
+
+  private constructor(
+    readonly paths: DemoPaths,
+    readonly containers: ContainerSpec[],
+    readonly state: SiteState,
+    readonly isolation: Isolation,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  static async start(options: DemoOptions): Promise<DemoSite> {
+    const started = Date.now();
+    const log = options.log ?? (() => undefined);
+    const { catalog, problems } = await loadCatalog(options.catalogDir);
+    if (problems.length) log(`catalog problems (the demo uses what loaded):\n${problems.map(formatProblem).join('\n')}`);
+    const containers = buildSite(catalog, options.subnet);
+    const faults = parseFaults(options.faults, containers);
+    const isolation = chooseIsolation(options.isolation ?? 'auto', log);
+    const paths = new DemoPaths(path.resolve(options.dir));
+    const site = new DemoSite(paths, containers, new SiteState(containers, faults), isolation, log);
+    try {
+      await site.boot(options.agentScript ?? defaultAgentScript(), started);
+    } catch (err) {
+      await site.stop();
+      throw err;
+    }
+    return site;
+  }
+
+  private async boot(agentScript: string, started: number): Promise<void> {
+    fs.mkdirSync(this.paths.state, { recursive: true });
+    this.acquireLock();
+    const clientKey = writeClientKey(this.paths);
+    const hostKeys = this.containers.map((c) => ({ c, key: loadOrCreateKey(this.paths.hostKey(c), `${c.name} host key`) }));
+
+    // Claim the addresses first: a second demo (or anything else on 127.0.1.x:2022) fails here,
+    // before any container starts.
+    for (const { c, key } of hostKeys) {
+      const agent = new ContainerAgent(c.name, this.agentConfig(c), agentScript, (port, method, url, body) => this.state.handleHttp(c, port, method, url, body), this.log);
+      this.agents.set(c.name, agent);
+      const server = new DemoSshServer(c, key.private, clientKey.public, agent, (address) => this.agentAt(address));
+      try {
+        await server.listen();
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new DemoConflictError(`${c.address}:${DEMO_SSH_PORT} (${c.name}) is already in use: another sofa-ops demo (with another --dir) or an SSH server holds it; stop it first`);
+        if (code === 'EADDRNOTAVAIL') throw new Error(`cannot listen on ${c.address}: this system has no ${c.address.replace(/\.\d+$/, "")}.0/24 on loopback (Linux has it; on macOS: sudo ifconfig lo0 alias ${c.address})`);
+        throw err;
+      }
+      this.servers.push(server);
+    }
+
+    for (const c of this.containers) {
+      writeHome(this.paths, c);
+      writeShims(this.paths, c, this.state.faults);
+    }
+    writeWorkspace(this.paths, this.containers, hostKeys, this.isolation === 'plain', this.state.faults);
+
+    if (this.isolation === 'namespaces') {
+      this.procView = new ProcView(this.containers, (c) => path.join(path.dirname(this.paths.shims(c)), 'proc'));
+      this.procView.start();
+    }
+    await Promise.all([...this.agents.values()].map((a) => a.start())).catch((err: Error) => {
+      if (/mount: \/home/.test(err.message)) {
+        // Root of a user namespace has no power over files of users it does not map.
+        err.message += `\n(the container's user namespace maps only your own user: --dir must be a directory you own, not one of another user)`;
+      }
+      throw err;
+    });
+    this.applyNetwork(false);
+    this.pump = new LogPump(this.state, (c, p) => this.paths.hostPath(c, p));
+    this.pump.start();
+
+    this.ready = {
+      dir: this.paths.dir,
+      inventory: this.paths.inventory,
+      knownHosts: this.paths.knownHosts,
+      identityFile: this.paths.clientKey,
+      isolation: this.isolation,
+      hosts: this.containers.map((c) => ({ name: c.name, address: c.address, port: DEMO_SSH_PORT, user: DEMO_USER, product: c.product, component: c.component })),
+      faults: Object.fromEntries([...this.state.faults].map(([k, v]) => [k, [...v]])),
+      pid: process.pid,
+      ms: Date.now() - started,
+    };
+  }
+
+  /** Host pids of the containers' outermost processes (unshare, or the agent without namespaces). */
+  containerPids(): number[] {
+    return [...this.agents.values()].map((a) => a.pid).filter((p): p is number => p !== undefined);
+  }
+
+  /** Turns faults on or off while the site runs (the same syntax as --faults). */
+  setFaults(text: string): FaultSet {
+    const faults = parseFaults(text, this.containers);
+    this.state.faults = faults;
+    for (const c of this.containers) writeShims(this.paths, c, faults);
+    this.applyNetwork();
+    return faults;
+  }
+
+  /** Listeners (unless just started with them) and links, after the faults changed. */
+  private applyNetwork(listeners = true): void {
+    const down = this.state.downPorts();
+    for (const c of this.containers) {
+      const agent = this.agents.get(c.name)!;
+      if (listeners) agent.setListeners(this.listenersOf(c, down));
+      agent.setLinks(linksFor(c, this.containers, down));
+    }
+  }
+
+  private listenersOf(c: ContainerSpec, down = this.state.downPorts()) {
+    return c.listeners.filter((l) => !down.has(`${c.name}:${l.port}`) && !(this.isolation === 'plain' && l.port === DEMO_SSH_PORT));
+  }
+
+  private agentAt(address: string): ContainerAgent | undefined {
+    const c = this.containers.find((x) => x.address === address || x.name === address);
+    return c && this.agents.get(c.name);
+  }
+
+  private agentConfig(c: ContainerSpec): AgentConfig {
+    const ns = this.isolation === 'namespaces';
+    const home = ns ? CONTAINER_HOME : this.paths.home(c);
+    const basePath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+    return {
+      name: c.name,
+      isolation: this.isolation,
+      bindHost: ns ? '::' : c.address,
+      homeDir: this.paths.home(c),
+      shimDir: this.paths.shims(c),
+      env: {
+        HOME: home,
+        USER: DEMO_USER,
+        LOGNAME: DEMO_USER,
+        SHELL: '/bin/bash',
+        PATH: ns ? basePath : `${this.paths.shims(c)}:${basePath}`,
+        HOSTNAME: c.name,
+        LANG: 'C.UTF-8',
+        ...(process.env.TZ ? { TZ: process.env.TZ } : {}),
+        SOFA_DEMO_ADDRESS: c.address,
+      },
+      listeners: this.listenersOf(c),
+      appProcess: c.javaCommand,
+      python: findPython(),
+    };
+  }
+
+  private acquireLock(): void {
+    const lock = this.paths.lock;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        fs.writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+        this.lockHeld = true;
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const other = Number(fs.readFileSync(lock, 'utf8').trim());
+      if (other && other !== process.pid && pidAlive(other)) {
+        throw new DemoConflictError(`a demo site is already running from ${this.paths.dir} (pid ${other}); stop it first (Ctrl-C in its terminal, or kill ${other})`);
+      }
+      fs.rmSync(lock, { force: true }); // left by a demo that was killed
+    }
+    throw new DemoConflictError(`could not take the lock ${lock}`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.pump?.dispose();
+    this.procView?.dispose();
+    for (const s of this.servers) s.close();
+    await Promise.all([...this.agents.values()].map((a) => a.stop()));
+    if (this.lockHeld) fs.rmSync(this.paths.lock, { force: true });
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  // A killed demo stays a zombie until its parent reaps it: that one is gone too.
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+function chooseIsolation(wanted: Isolation | 'auto', log: (message: string) => void): Isolation {
+  if (wanted === 'plain') return 'plain';
+  const probe = probeNamespaces();
+  if (probe.ok) return 'namespaces';
+  if (wanted === 'namespaces') throw new Error(`this system does not let an unprivileged process create user/network/mount/PID namespaces (${probe.reason}); run with --isolation plain for the fallback`);
+  log(`user namespaces unavailable (${probe.reason}): containers share this machine's network and files (--isolation plain); see the demo README`);
+  return 'plain';
+}
+
+let python: string | undefined;
+function findPython(): string {
+  if (python !== undefined) return python;
+  // The system python, not a per-user shim (pyenv's shims cost 100s of ms and need $HOME).
+  for (const p of ['/usr/bin/python3', '/usr/local/bin/python3']) if (fs.existsSync(p)) return (python = p);
+  const r = spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' });
+  return (python = r.stdout.trim() || 'python3');
+}
+
+export function defaultAgentScript(): string {
+  const candidates = [path.join(__dirname, 'demo-agent.js'), path.join(__dirname, '..', '..', 'dist', 'demo-agent.js')];
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) throw new Error(`the demo agent bundle is missing (looked for ${candidates.join(', ')}); run \`npm run build\` first`);
+  return found;
+}

@@ -1,0 +1,77 @@
+/**
+ * The guide's incidents the demo can inject (`sofa-ops demo --faults a,b@host`). Each fault has
+ * the containers it hits by default; `name@container` aims it at one container instead.
+ */
+export interface FaultInfo {
+  /** Component whose containers the fault hits by default (all of them unless `first`). */
+  component: string;
+  first?: boolean;
+  summary: string;
+}
+
+export const FAULTS = {
+  'msgbroker-9529-down': {
+    component: 'msgbroker',
+    summary: 'msgbroker stops listening on 9529: port checks fail, antscheduler logs "no available connection", msgconsole checkService reports passed:false',
+  },
+  'drmdata-push-failure': {
+    component: 'drmdata',
+    summary: 'drmdata fails to push config: "[push]...;1" lines in drmdata-push.log, N heartbeats',
+  },
+  'dbp-slow-sql': {
+    component: 'dbp-proxy',
+    summary: 'a burst of "Slow sql" lines in zdal-monitor.log and N results in sql-stat.log',
+  },
+  'meta-leader-lost': {
+    component: 'registry-meta',
+    first: true,
+    summary: 'the registry meta leader loses leadership: its /health/check answers 500 (raftStatus Candidate), another meta node becomes Leader',
+  },
+  'acvip-clock-skew': {
+    component: 'acvip',
+    summary: 'the ACVIP clock runs ahead (date and log times +317 s) and "Domain Not Found" errors appear',
+  },
+  'disk-full': {
+    component: 'registry-data',
+    first: true,
+    summary: 'df reports 93% used for / and /home (the data filesystem) on the container',
+  },
+} satisfies Record<string, FaultInfo>;
+
+export type FaultName = keyof typeof FAULTS;
+
+/** Active faults: fault name → names of the containers it hits. */
+export type FaultSet = Map<FaultName, Set<string>>;
+
+export class FaultParseError extends Error {}
+
+export function faultHelp(): string {
+  return Object.entries(FAULTS)
+    .map(([name, f]) => `  ${name.padEnd(22)} ${f.summary}`)
+    .join('\n');
+}
+
+/** Parses `a,b@container`; containers are {name, component} of the site. */
+export function parseFaults(text: string | undefined, containers: ReadonlyArray<{ name: string; component: string }>): FaultSet {
+  const set: FaultSet = new Map();
+  for (const item of (text ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, target] = item.split('@', 2) as [string, string | undefined];
+    if (!(name in FAULTS)) throw new FaultParseError(`unknown fault "${name}"; known faults:\n${faultHelp()}`);
+    const info: FaultInfo = FAULTS[name as FaultName];
+    let hit = containers.filter((c) => c.component === info.component);
+    if (info.first) hit = hit.slice(0, 1);
+    if (target) {
+      const one = containers.find((c) => c.name === target);
+      if (!one) throw new FaultParseError(`fault "${name}": no container named "${target}" (containers: ${containers.map((c) => c.name).join(', ')})`);
+      hit = [one];
+    }
+    const names = set.get(name as FaultName) ?? new Set<string>();
+    for (const c of hit) names.add(c.name);
+    set.set(name as FaultName, names);
+  }
+  return set;
+}
+
+export function hasFault(faults: FaultSet, name: FaultName, container: string): boolean {
+  return faults.get(name)?.has(container) ?? false;
+}

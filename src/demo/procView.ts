@@ -1,0 +1,116 @@
+/**
+ * Each demo container's own /proc/loadavg, /proc/stat and /proc/meminfo, as LXCFS gives real
+ * containers: without it every container would show this machine's load and CPU (a busy CI
+ * machine would make the whole healthy site fail its load5 > 3 check). The files live in
+ * `.demo/containers/NAME/proc/` and are bind-mounted over /proc inside the container (namespaces
+ * mode only); they are rewritten in place once a second, since a bind mount pins the inode.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { IDisposable } from '../core/dispose';
+import type { ContainerSpec } from './siteModel';
+
+const CPUS = 4;
+const HZ = 100;
+const MEM_TOTAL_KB = 8 * 1024 * 1024;
+
+interface CpuState {
+  user: number;
+  system: number;
+  idle: number;
+  iowait: number;
+  load: number;
+}
+
+export class ProcView implements IDisposable {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly cpu = new Map<string, CpuState>();
+  private readonly btime = readBtime();
+
+  constructor(
+    private readonly containers: readonly ContainerSpec[],
+    private readonly dirOf: (c: ContainerSpec) => string,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** Writes the files once (they must exist before the containers mount them), then every second. */
+  start(): void {
+    this.containers.forEach((c, i) => {
+      fs.mkdirSync(this.dirOf(c), { recursive: true });
+      // A few minutes of uptime, a light and steady load that differs per container.
+      this.cpu.set(c.name, { user: 30_000 + i * 997, system: 9_000 + i * 331, idle: 480_000, iowait: 700, load: 0.25 + (i % 5) * 0.08 });
+      writeInPlace(path.join(this.dirOf(c), 'meminfo'), meminfo(0.42 + (i % 4) * 0.04));
+    });
+    this.tick();
+    this.timer = setInterval(() => this.tick(), 1000);
+    this.timer.unref();
+  }
+
+  tick(): void {
+    for (const c of this.containers) {
+      const s = this.cpu.get(c.name)!;
+      const ticks = CPUS * HZ;
+      const busy = Math.round(ticks * (0.06 + this.random() * 0.08));
+      s.user += Math.round(busy * 0.7);
+      s.system += busy - Math.round(busy * 0.7);
+      s.iowait += this.random() < 0.3 ? 1 : 0;
+      s.idle += ticks - busy;
+      s.load = Math.min(1.2, Math.max(0.05, s.load + (this.random() - 0.5) * 0.04));
+      const dir = this.dirOf(c);
+      writeInPlace(path.join(dir, 'stat'), stat(s, this.btime));
+      writeInPlace(path.join(dir, 'loadavg'), `${(s.load * 1.1).toFixed(2)} ${s.load.toFixed(2)} ${(s.load * 0.9).toFixed(2)} 1/120 ${1000 + Math.floor(this.random() * 9000)}\n`);
+    }
+  }
+
+  dispose(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
+
+function stat(s: CpuState, btime: number): string {
+  const line = (name: string, div: number) => `${name} ${Math.round(s.user / div)} 0 ${Math.round(s.system / div)} ${Math.round(s.idle / div)} ${Math.round(s.iowait / div)} 0 0 0 0 0`;
+  const lines = [line('cpu ', 1)];
+  for (let i = 0; i < CPUS; i++) lines.push(line(`cpu${i}`, CPUS));
+  lines.push('intr 0', 'ctxt 0', `btime ${btime}`, 'processes 120', 'procs_running 1', 'procs_blocked 0');
+  return lines.join('\n') + '\n';
+}
+
+function meminfo(usedShare: number): string {
+  const available = Math.round(MEM_TOTAL_KB * (1 - usedShare));
+  const kb = (name: string, value: number) => `${`${name}:`.padEnd(16)}${String(value).padStart(8)} kB`;
+  return [
+    kb('MemTotal', MEM_TOTAL_KB), kb('MemFree', Math.round(available * 0.6)), kb('MemAvailable', available),
+    kb('Buffers', 65_536), kb('Cached', Math.round(available * 0.35)), kb('SwapCached', 0), kb('SwapTotal', 0), kb('SwapFree', 0),
+    kb('Shmem', 16_384), kb('SReclaimable', 32_768),
+  ].join('\n') + '\n';
+}
+
+function readBtime(): number {
+  try {
+    return Number(/^btime (\d+)/m.exec(fs.readFileSync('/proc/stat', 'utf8'))?.[1]) || Math.floor(Date.now() / 1000) - 3600;
+  } catch {
+    return Math.floor(Date.now() / 1000) - 3600;
+  }
+}
+
+/**
+ * Rewrites a file without truncating it first (a reader must never see it empty): one write at
+ * offset 0, padded with spaces up to the old length when the new text is shorter.
+ */
+function writeInPlace(file: string, text: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r+');
+  } catch {
+    fs.writeFileSync(file, text);
+    return;
+  }
+  try {
+    const old = fs.fstatSync(fd).size;
+    let buf = Buffer.from(text);
+    if (buf.length < old) buf = Buffer.concat([buf.subarray(0, buf.length - 1), Buffer.alloc(old - buf.length, ' '), Buffer.from('\n')]);
+    fs.writeSync(fd, buf, 0, buf.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

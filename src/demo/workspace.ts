@@ -1,0 +1,248 @@
+/**
+ * The demo's files on disk. DIR holds a ready workspace (inventory, known_hosts pinned to the
+ * containers' host keys, the client key, VS Code settings, a README); DIR/.demo holds the site's
+ * own state: host keys (kept across restarts, so the pinned keys stay valid), the lock file, and
+ * each container's home (mounted on /home inside it) and command shims.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { utils } from 'ssh2';
+import { CLOCK_SKEW_SECONDS } from './siteState';
+import { faultHelp, type FaultSet } from './faults';
+import { CONTAINER_HOME, DEMO_SSH_PORT, DEMO_USER, type ContainerSpec } from './siteModel';
+
+export const INVENTORY_FILE = 'sofa-ops.inventory.yaml';
+export const KNOWN_HOSTS_FILE = 'known_hosts';
+export const CLIENT_KEY_FILE = 'id_ed25519';
+
+export class DemoPaths {
+  readonly state: string;
+  constructor(readonly dir: string) {
+    this.state = path.join(dir, '.demo');
+  }
+  get inventory(): string { return path.join(this.dir, INVENTORY_FILE); }
+  get knownHosts(): string { return path.join(this.dir, KNOWN_HOSTS_FILE); }
+  get clientKey(): string { return path.join(this.dir, CLIENT_KEY_FILE); }
+  get lock(): string { return path.join(this.state, 'demo.pid'); }
+  hostKey(c: ContainerSpec): string { return path.join(this.state, 'hostkeys', c.name); }
+  /** Mounted on /home inside the container, so it holds `admin/`. */
+  homeRoot(c: ContainerSpec): string { return path.join(this.state, 'containers', c.name, 'home'); }
+  home(c: ContainerSpec): string { return path.join(this.homeRoot(c), 'admin'); }
+  /** Mounted on /usr/local/sbin inside the container (first on PATH). */
+  shims(c: ContainerSpec): string { return path.join(this.state, 'containers', c.name, 'sbin'); }
+  /** Host path of a path inside the container's home. */
+  hostPath(c: ContainerSpec, containerPath: string): string {
+    const rel = path.posix.relative(CONTAINER_HOME, containerPath);
+    if (rel.startsWith('..')) throw new Error(`${containerPath} is outside ${CONTAINER_HOME}`);
+    return path.join(this.home(c), rel);
+  }
+}
+
+export interface KeyPair {
+  private: string;
+  public: string;
+}
+
+/** Reuses a key from an earlier run (so pinned host keys stay valid), or makes a new ed25519. */
+export function loadOrCreateKey(file: string, comment: string): KeyPair {
+  try {
+    const priv = fs.readFileSync(file, 'utf8');
+    const parsed = utils.parseKey(priv);
+    if (!(parsed instanceof Error) && !Array.isArray(parsed) && parsed.type === 'ssh-ed25519') {
+      return { private: priv, public: `${parsed.type} ${parsed.getPublicSSH().toString('base64')} ${comment}` };
+    }
+  } catch {
+    // no key yet
+  }
+  const pair = generateEd25519(comment);
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(file, pair.private, { mode: 0o600 });
+  return { private: pair.private, public: pair.public };
+}
+
+/**
+ * ssh2's generator drops leading zero bytes of the 32-byte public key (about 1 key in 256), which
+ * makes a key that neither ssh2 nor OpenSSH can read: draw again until both halves parse.
+ */
+function generateEd25519(comment: string): KeyPair {
+  for (;;) {
+    const pair = utils.generateKeyPairSync('ed25519', { comment });
+    const priv = utils.parseKey(pair.private);
+    const pub = utils.parseKey(pair.public);
+    if (!(priv instanceof Error) && !(pub instanceof Error)) return pair;
+  }
+}
+
+export function writeClientKey(paths: DemoPaths): KeyPair {
+  const key = loadOrCreateKey(paths.clientKey, 'sofa-ops-demo');
+  fs.chmodSync(paths.clientKey, 0o600);
+  fs.writeFileSync(`${paths.clientKey}.pub`, `${key.public}\n`, { mode: 0o644 });
+  return key;
+}
+
+export function knownHostsText(entries: { c: ContainerSpec; key: KeyPair }[]): string {
+  const lines = ['# Host keys of the SOFA Ops demo site (sofa-ops demo). Pinned: checking stays strict.'];
+  for (const { c, key } of entries) {
+    const [type, blob] = key.public.split(' ');
+    lines.push(`# ${c.name}`, `[${c.address}]:${DEMO_SSH_PORT} ${type} ${blob}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function inventoryText(containers: ContainerSpec[], paths: DemoPaths, plainLogRoots: boolean): string {
+  const q = (v: string) => JSON.stringify(v);
+  const lines = [
+    '# The SOFA Ops demo site (`sofa-ops demo`): every host is a container on this machine.',
+    '# Rewritten at every start of the demo; format: runbooks/inventory.schema.json.',
+    'defaults:',
+    `  port: ${DEMO_SSH_PORT}`,
+    `  user: ${DEMO_USER}`,
+    `  identityFile: ${q(paths.clientKey)}`,
+    'products:',
+  ];
+  let product = '';
+  let component = '';
+  for (const c of containers) {
+    if (c.product !== product) lines.push(`  ${(product = c.product)}:`);
+    if (c.component !== component) lines.push(`    ${(component = c.component)}:`);
+    // Without namespaces there is no /home/admin in the container: point at the host directory.
+    const logRoot = plainLogRoots ? `, logRoot: ${q(path.join(paths.home(c), 'logs'))}` : '';
+    lines.push(`      - { name: ${c.name}, host: ${c.address}, tags: [${c.tags.join(', ')}]${logRoot} }`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function writeWorkspace(paths: DemoPaths, containers: ContainerSpec[], hostKeys: { c: ContainerSpec; key: KeyPair }[], plain: boolean, faults: FaultSet): void {
+  fs.writeFileSync(paths.inventory, inventoryText(containers, paths, plain));
+  fs.writeFileSync(paths.knownHosts, knownHostsText(hostKeys));
+  const vscodeDir = path.join(paths.dir, '.vscode');
+  fs.mkdirSync(vscodeDir, { recursive: true });
+  const settingsFile = path.join(vscodeDir, 'settings.json');
+  let settings: Record<string, unknown> = {};
+  try {
+    settings = JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+  } catch {
+    // new or not plain JSON: start over
+  }
+  settings['sofaOps.ssh.knownHostsFiles'] = [KNOWN_HOSTS_FILE];
+  settings['sofaOps.inventoryFile'] = INVENTORY_FILE;
+  fs.writeFileSync(settingsFile, JSON.stringify(settings, null, 2) + '\n');
+  fs.writeFileSync(path.join(paths.dir, 'README.md'), readme(containers, faults, plain));
+}
+
+function readme(containers: ContainerSpec[], faults: FaultSet, plain: boolean): string {
+  const first = containers[0];
+  const active = [...faults].map(([name, hosts]) => `${name} (${[...hosts].join(', ')})`).join('; ') || 'none';
+  return `# SOFA Ops demo site
+
+A small SOFAStack site on this machine, started by \`sofa-ops demo\`. Stop it with Ctrl-C in its
+terminal; it leaves no processes behind. Start it again with the same \`--dir\` and the keys stay.
+
+| Container | Address (SSH port ${DEMO_SSH_PORT}) | Product / component |
+|---|---|---|
+${containers.map((c) => `| ${c.name} | ${c.address} | ${c.product} / ${c.component} |`).join('\n')}
+
+Active faults: ${active}.
+
+## Use it
+
+- Open this folder in VS Code with SOFA Ops: the hosts appear under their components.
+  \`.vscode/settings.json\` points SOFA Ops at \`${KNOWN_HOSTS_FILE}\` (the pinned host keys) and
+  \`${INVENTORY_FILE}\`.
+- From a shell (host key checking stays strict):
+
+      ssh -o StrictHostKeyChecking=yes -o UserKnownHostsFile=${KNOWN_HOSTS_FILE} -i ${CLIENT_KEY_FILE} -p ${DEMO_SSH_PORT} ${DEMO_USER}@${first.address} 'curl -s localhost:9615/health/check'
+      sofa-ops exec --inventory ${INVENTORY_FILE} --known-hosts ${KNOWN_HOSTS_FILE} --target registry-meta -- 'curl -s localhost:9615/health/check'
+
+## What is real
+
+${
+  plain
+    ? `This machine does not allow user namespaces, so the containers share its network and files:
+services listen on each container's own 127.0.1.x address, commands run in the container's
+directory under \`.demo/containers/NAME/home/admin\` (HOME), and the inventory's \`logRoot\` points
+there. \`ps\`, \`netstat\` and \`df\` show the whole machine.`
+    : `Each container is a set of Linux namespaces (user, network, mount, PID, UTS) made without root:
+its own loopback network (\`curl localhost:9615\` reaches that container's service, \`netstat -an\`
+shows its own sockets), its own process list (\`ps -ef | grep java\` shows its application), its
+own hostname, and its own \`/home/admin\` (\`.demo/containers/NAME/home/admin\` here) holding the
+guide's log files, which keep growing. Commands run as root of the container's user namespace,
+which is your own user outside.`
+}
+
+Services answer the guide's checks: registry meta \`:9615/health/check\`, \`/stopPushDataSwitch/open|close\`,
+\`/digest/pushSwitch\` and \`/manage/changePeer\` (state shared by the meta nodes), data \`:9622\` and
+session \`:9603\` health, msgconsole \`:9500/checkService\`, \`:8080/health/readiness\`; every other
+port of the catalog listens. Connections between containers (acvip 9003, session 9600, msgbroker
+9529...) are simulated inside each container, so \`netstat\` shows them ESTABLISHED; a container
+cannot reach another container's address from inside.
+
+## Faults
+
+\`sofa-ops demo --faults a,b\` injects the guide's incidents; \`name@container\` aims one at a
+container. The df and date of a container are shims in \`/usr/local/sbin\` while \`disk-full\` or
+\`acvip-clock-skew\` (${CLOCK_SKEW_SECONDS} s ahead) is on.
+
+${faultHelp()
+  .split('\n')
+  .map((l) => `    ${l.trim()}`)
+  .join('\n')}
+`;
+}
+
+/** The df and date shims for faults; absent when the fault is off. */
+export function writeShims(paths: DemoPaths, c: ContainerSpec, faults: FaultSet): void {
+  const dir = paths.shims(c);
+  fs.mkdirSync(dir, { recursive: true });
+  const set = (name: string, on: boolean, text: string) => {
+    const file = path.join(dir, name);
+    if (on) fs.writeFileSync(file, text, { mode: 0o755 });
+    else fs.rmSync(file, { force: true });
+  };
+  set('df', faults.get('disk-full')?.has(c.name) ?? false, DF_SHIM);
+  set('date', faults.get('acvip-clock-skew')?.has(c.name) ?? false, DATE_SHIM);
+}
+
+/** Rewrites the Used/Avail/Use% columns of / and /home to 93%, keeping the columns aligned. */
+const DF_SHIM = `#!/bin/sh
+# SOFA Ops demo, fault disk-full: this container's data filesystem looks 93% full.
+/usr/bin/df "$@" | awk -v PCT=93 '
+function num(s,   n, u) { n = s + 0; u = substr(s, length(s)); UNIT = (u ~ /[KMGTP]/) ? u : ""; return n }
+function fmt(n) { if (UNIT == "") return sprintf("%d", n); return (n < 10 ? sprintf("%.1f", n) : sprintf("%d", n)) UNIT }
+function put(k, val,   rest, out, i, ws, tok, w) {
+  rest = $0; out = ""
+  for (i = 1; i <= k; i++) {
+    match(rest, /[^ \\t]+/); ws = substr(rest, 1, RSTART - 1); tok = substr(rest, RSTART, RLENGTH)
+    if (i == k) { w = length(ws) + length(tok); tok = (length(val) < w) ? sprintf("%" w "s", val) : " " val; ws = "" }
+    out = out ws tok; rest = substr(rest, RSTART + RLENGTH)
+  }
+  $0 = out rest
+}
+NR > 1 && ($NF == "/" || $NF == "/home") {
+  for (u = 1; u <= NF; u++) if ($u ~ /^[0-9]+%$/) break
+  if (u <= NF && u > 3) {
+    size = num($(u - 3)); used = size * PCT / 100
+    a = fmt(size - used); b = fmt(used); k = u
+    put(k, PCT "%"); put(k - 1, a); put(k - 2, b)
+  }
+}
+{ print }'
+`;
+
+const DATE_SHIM = `#!/bin/sh
+# SOFA Ops demo, fault acvip-clock-skew: this container's clock is ${CLOCK_SKEW_SECONDS} s ahead.
+for a in "$@"; do case "$a" in -d*|--date*|-r*|--reference*|-f*|--file*|-s*|--set*) exec /usr/bin/date "$@";; esac; done
+exec /usr/bin/date -d "@$(( $(/usr/bin/date +%s) + ${CLOCK_SKEW_SECONDS} ))" "$@"
+`;
+
+/** Shell start-up files of the container's admin home (written once; the user may edit them). */
+export function writeHome(paths: DemoPaths, c: ContainerSpec): void {
+  const home = paths.home(c);
+  fs.mkdirSync(path.join(home, 'logs'), { recursive: true });
+  const write = (name: string, text: string) => {
+    const file = path.join(home, name);
+    if (!fs.existsSync(file)) fs.writeFileSync(file, text);
+  };
+  write('.bash_profile', '[ -f ~/.bashrc ] && . ~/.bashrc\n');
+  write('.bashrc', `# ${c.name}: ${c.product} / ${c.component} (SOFA Ops demo container)\nPS1='[\\u@\\h \\W]\\$ '\nalias ll='ls -l'\n`);
+}

@@ -1,0 +1,178 @@
+/**
+ * Runs `sofa-ops demo` from the built CLI as a user would (`node bin/sofa-ops.js demo --dir DIR
+ * --json-ready`), as the unprivileged test user when the tests run as root (the demo must not need
+ * root), and talks to its containers with the real OpenSSH client, host key checking strict.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { descendants, onProcessExit, SSH, TEST_USER } from '../fixtures/sshd';
+
+export const BIN = path.resolve(__dirname, '../../../bin/sofa-ops.js');
+
+export interface ReadyLine {
+  event: 'ready';
+  dir: string;
+  inventory: string;
+  knownHosts: string;
+  identityFile: string;
+  isolation: 'namespaces' | 'plain';
+  hosts: { name: string; address: string; port: number; user: string; product: string; component: string }[];
+  faults: Record<string, string[]>;
+  pid: number;
+  ms: number;
+}
+
+export interface RunningDemo {
+  child: ChildProcess;
+  ready: ReadyLine;
+  stderr(): string;
+  /** The host address of a container by name. */
+  address(name: string): string;
+  /** Every process of the site (the demo and its descendants), read from /proc now. */
+  processTree(): number[];
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function demoUser(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const entry = spawnSync('getent', ['passwd', TEST_USER], { encoding: 'utf8' }).stdout.trim().split(':');
+  return entry.length > 3 ? { uid: Number(entry[2]), gid: Number(entry[3]) } : undefined;
+}
+
+/** A temp dir the demo user may write (mkdtemp makes it 0700 and root's). */
+export function demoDir(prefix = 'sofa-ops-demo-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const user = demoUser();
+  if (user) fs.chownSync(dir, user.uid, user.gid);
+  return dir;
+}
+
+/**
+ * A loopback /24 of this test process's own, so demo tests never collide with a demo someone
+ * else runs on the default 127.0.1 (or with another test run).
+ */
+export const TEST_SUBNET = `127.0.${100 + (process.pid % 150)}`;
+
+/** Spawns the demo CLI; with --json-ready it resolves on the ready line (or rejects with stderr). */
+export function runDemoCli(args: string[]): ChildProcess {
+  const user = demoUser();
+  const argv = [BIN, 'demo', '--subnet', TEST_SUBNET, ...args];
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: os.tmpdir(), NODE_OPTIONS: '' };
+  if (!user) return spawn(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Under c8 the demo writes coverage as the demo user: into a directory it may write, copied to
+  // c8's own when the demo exits.
+  const coverage = process.env.NODE_V8_COVERAGE;
+  let own: string | undefined;
+  if (coverage) {
+    own = fs.mkdtempSync(path.join(os.tmpdir(), 'sofa-ops-demo-cov-'));
+    fs.chownSync(own, user.uid, user.gid);
+    env.NODE_V8_COVERAGE = own;
+  }
+  const child = spawn('setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--', process.execPath, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (coverage && own) {
+    child.once('exit', () => {
+      for (const f of fs.readdirSync(own)) fs.copyFileSync(path.join(own, f), path.join(coverage, `demo-${f}`));
+      fs.rmSync(own, { recursive: true, force: true });
+    });
+  }
+  return child;
+}
+
+export function startDemo(dir: string, extra: string[] = [], timeoutMs = 30_000): Promise<RunningDemo> {
+  const child = runDemoCli(['--dir', dir, '--json-ready', ...extra]);
+  let stderr = '';
+  let stdout = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const unregister = onProcessExit(() => child.kill('SIGKILL'));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`demo not ready within ${timeoutMs} ms: ${stderr}`));
+    }, timeoutMs);
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`demo exited before ready (${signal ?? code}): ${stderr}`));
+    });
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const line = stdout.split('\n').find((l) => l.startsWith('{'));
+      if (!line || !stdout.includes('\n')) return;
+      clearTimeout(timer);
+      const ready = JSON.parse(line) as ReadyLine;
+      resolve({
+        child,
+        ready,
+        stderr: () => stderr,
+        address: (name) => {
+          const host = ready.hosts.find((h) => h.name === name);
+          if (!host) throw new Error(`no container ${name}`);
+          return host.address;
+        },
+        processTree: () => [child.pid!, ...descendants(child.pid!)],
+        stop: async (signal = 'SIGTERM') => {
+          child.kill(signal);
+          const result = await exited;
+          unregister();
+          return result;
+        },
+      });
+    });
+  });
+}
+
+export interface SshResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The real OpenSSH client, strict host keys, the demo's own known_hosts and key. */
+export function ssh(demo: RunningDemo, name: string, command: string, opts: { knownHosts?: string; input?: string; extra?: string[] } = {}): SshResult {
+  const r = spawnSync(
+    SSH,
+    [
+      '-F', '/dev/null',
+      '-o', 'StrictHostKeyChecking=yes',
+      '-o', `UserKnownHostsFile=${opts.knownHosts ?? demo.ready.knownHosts}`,
+      '-o', 'GlobalKnownHostsFile=/dev/null',
+      '-o', 'BatchMode=yes',
+      '-o', 'IdentitiesOnly=yes',
+      '-i', demo.ready.identityFile,
+      '-p', '2022',
+      ...(opts.extra ?? []),
+      `admin@${demo.address(name)}`,
+      ...(command ? [command] : []),
+    ],
+    { encoding: 'utf8', input: opts.input ?? '', timeout: 30_000 },
+  );
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `sofa-ops exec` against the demo's inventory and pinned keys, isolated from this machine's ~/.ssh. */
+export function sofaExec(demo: RunningDemo, args: string[]): SshResult {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'sofa-ops-demo-home-'));
+  const r = spawnSync(process.execPath, [BIN, 'exec', '--inventory', demo.ready.inventory, '--known-hosts', demo.ready.knownHosts, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, HOME: home, SOFA_OPS_HOME: path.join(home, '.sofa-ops'), SSH_AUTH_SOCK: '' },
+    timeout: 60_000,
+  });
+  fs.rmSync(home, { recursive: true, force: true });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls until `check` returns true (or gives up and returns false). */
+export async function eventually(check: () => boolean, timeoutMs = 10_000, everyMs = 250): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (check()) return true;
+    await sleep(everyMs);
+  }
+  return check();
+}
