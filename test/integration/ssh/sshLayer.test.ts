@@ -84,6 +84,21 @@ describe('SSH layer against real sshd', function () {
       const denied = await (await pool({ prompter: bad })).pool.exec(meta({ identityFiles: [] }), 'true');
       assert.strictEqual(denied.outcome, 'auth-failed', denied.message);
     });
+    it('answers keyboard-interactive prompts (PAM asks "Password:") without echo', async () => {
+      const pam = await Sshd.start({ kbdInteractive: true, hostKeyTypes: ['ed25519'] });
+      cleanups.push(() => pam.stop());
+      const setup = await poolWith(pam.knownHostsFor(['127.0.1.8']), {
+        prompter: {
+          prompt: async (req) => {
+            assert.strictEqual(req.echo, false, 'a password prompt must not echo');
+            return req.kind === 'keyboard-interactive' ? user.password : undefined;
+          },
+        },
+      });
+      cleanups.push(() => setup.pool.dispose());
+      const r = await setup.pool.exec(target({ host: '127.0.1.8', port: pam.port, user: user.name }), 'echo kbd');
+      assert.strictEqual(r.stdout, 'kbd\n', r.message);
+    });
   });
 
   describe('host keys', () => {
