@@ -1,7 +1,10 @@
 /** Wires SOFA Ops together in dependency order; every disposable goes into context.subscriptions. */
 import * as vscode from 'vscode';
 import { CatalogStore } from './catalog/catalogStore';
+import { InspectionController, registerInspectionCommands } from './checks/inspectionController';
+import { InspectionResultsProvider } from './checks/inspectionResultsProvider';
 import { GuidePanel } from './guide/guidePanel';
+import { LogViewer, type LogViewerApi } from './logs/logViewer';
 import { RunbookCellStatusBar } from './notebook/cellStatusBar';
 import { editCellOptions, RunbookDiagnostics } from './notebook/runbookCommands';
 import { RunbookController } from './notebook/runbookController';
@@ -21,7 +24,10 @@ export interface SofaOpsApi {
   readonly productsTree: ProductsTreeProvider;
   readonly productsView: vscode.TreeView<unknown>;
   readonly guidePanel: GuidePanel;
+  readonly logs: LogViewerApi;
   readonly ssh: SshService;
+  readonly inspections: InspectionController;
+  readonly inspectionResults: InspectionResultsProvider;
   openShell(hostName: string): ReturnType<typeof openShellTerminal>;
 }
 
@@ -37,6 +43,13 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
   const productsView = vscode.window.createTreeView(ViewIds.products, { treeDataProvider: productsTree, showCollapseAll: true });
   const guidePanel = new GuidePanel(catalogStore);
   context.subscriptions.push(catalogStore, ssh, productsTree, productsView, guidePanel);
+  const logViewer = new LogViewer(catalogStore, ssh, logger.child('logs'));
+  context.subscriptions.push(logViewer);
+  const inspections = new InspectionController(catalogStore, ssh, logger.child('inspect'));
+  productsTree.setStatusSource(inspections);
+  const inspectionResults = new InspectionResultsProvider(inspections, catalogStore);
+  context.subscriptions.push(inspections, inspectionResults, vscode.window.createTreeView(ViewIds.inspection, { treeDataProvider: inspectionResults }));
+  context.subscriptions.push(...registerInspectionCommands(inspections, (what, handler) => guarded(logger, what, handler)));
   const cellStatusBar = new RunbookCellStatusBar(ssh);
   context.subscriptions.push(
     vscode.workspace.registerNotebookSerializer(RUNBOOK_NOTEBOOK_TYPE, new RunbookSerializer(), { transientOutputs: true }),
@@ -62,7 +75,7 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
 
   const activatedInMs = Date.now() - started;
   logger.info(`activated in ${activatedInMs} ms`);
-  return { activatedInMs, catalog: () => catalogStore.snapshot, catalogStore, productsTree, productsView: productsView as vscode.TreeView<unknown>, guidePanel, ssh, openShell: (hostName) => openShellTerminal(ssh, hostName) };
+  return { activatedInMs, catalog: () => catalogStore.snapshot, catalogStore, productsTree, productsView: productsView as vscode.TreeView<unknown>, guidePanel, logs: logViewer.api, ssh, inspections, inspectionResults, openShell: (hostName) => openShellTerminal(ssh, hostName) };
 }
 
 async function pickHost(ssh: SshService): Promise<string | undefined> {

@@ -1,17 +1,9 @@
 /** `sofa-ops exec`: one command on inventory targets, with strict host keys and per-host results. */
-import * as path from 'path';
 import { parseArgs } from 'util';
-import { formatProblem } from '../core/catalog/problems';
-import { loadInventory } from '../core/inventory/inventory';
-import { SelectorError, selectTargets } from '../core/inventory/selectors';
 import { commandFromArgv } from '../core/shellQuote';
 import { fanOut, groupResults, type HostResult } from '../core/ssh/fanOut';
-import { knownHostsStore } from '../core/ssh/sshConnection';
-import { SshPool } from '../core/ssh/sshPool';
-import { loadHostKeyVerifier, productKnownHostsFile, targetsForHosts } from '../core/ssh/targets';
-import type { UnknownHostPolicy } from '../core/ssh/types';
+import { openCliPool, selectCliHosts } from './cliSsh';
 import { type CliIO, UsageError } from './io';
-import { terminalPrompter } from './prompter';
 
 export const execUsage = `Usage: sofa-ops exec --inventory FILE --target SELECTOR [options] -- COMMAND...
 
@@ -56,33 +48,10 @@ export async function execCommand(args: string[], io: CliIO): Promise<number> {
   if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError(`--parallel must be a positive integer, not "${values.parallel}"`);
   if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError(`--timeout must be seconds >= 0, not "${values.timeout}"`);
 
-  const { inventory, problems } = await loadInventory(path.resolve(values.inventory));
-  if (problems.length) {
-    for (const p of problems) io.err(`${formatProblem(p)}\n`);
-    io.err(`sofa-ops: the inventory ${values.inventory} has ${problems.length} problem(s)\n`);
-    return 2;
-  }
-  let hosts;
-  try {
-    hosts = selectTargets(inventory, values.target);
-  } catch (err) {
-    if (err instanceof SelectorError) {
-      io.err(`sofa-ops: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
-  const targets = targetsForHosts(inventory, hosts);
-  const verifier = await loadHostKeyVerifier(values['known-hosts']!.map((f) => path.resolve(f)));
-  const acceptNew = values['accept-new'];
-  const unknownHosts: UnknownHostPolicy = {
-    async acceptUnknownHost(host, _port, keyType, fingerprint) {
-      if (acceptNew) io.err(`sofa-ops: accepting new ${keyType} key for ${host}: ${fingerprint} (recorded in ${productKnownHostsFile()})\n`);
-      else io.err(`sofa-ops: unknown host key for ${host}: ${keyType} ${fingerprint}. Verify it, then rerun with --accept-new (or add it to known_hosts).\n`);
-      return acceptNew;
-    },
-  };
-  const pool = new SshPool({ hostKeys: knownHostsStore(verifier, productKnownHostsFile()), unknownHosts, prompter: terminalPrompter() });
+  const selected = await selectCliHosts(io, values.inventory, values.target);
+  if (typeof selected === 'number') return selected;
+  const { targets } = selected;
+  const pool = await openCliPool(io, { knownHosts: values['known-hosts']!, acceptNew: values['accept-new']! });
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);

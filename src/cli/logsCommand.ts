@@ -11,6 +11,7 @@ import { scanFile, scanStream, type SourceOptions } from '../core/logs/scanSourc
 import { type CliIO, processIO, UsageError } from './io';
 
 export const logsUsage = `Usage: sofa-ops logs scan FILE|- [--json] [--lang zh|en] [--count] [--log NAME] [--catalog DIR]
+       sofa-ops logs scan --host SELECTOR --inventory FILE --log NAME|PATH [--known-hosts FILE] [--accept-new] [...]
 
 Scans a log (FILE, or - for stdin) for the lines the operations guide knows: each known error
 message, and each documented field with a bad value (heartbeat N, push result 1, retries > 0…),
@@ -21,9 +22,15 @@ with the guide's explanation, action and section. Stack traces stay with the lin
   --log NAME     the catalog log this is (id, file name or path) when the file name does not say;
                  otherwise it is inferred from FILE's path (e.g. .../drmdata/drmdata-heartbeat.log)
   --catalog DIR  read the catalog from DIR instead of the bundled runbooks/
-Output: file:line: [severity] text → explanation (§section)
+Remote (the scan runs on each selected host: grep there, only matching lines travel):
+  --host SELECTOR     hosts as for exec: all | GROUP | GROUP[0] | HOST | tag=dc-a, comma-separated
+  --inventory FILE    SOFA Ops YAML or Ansible inventory
+  --log NAME|PATH     catalog log id or file name (path from the catalog and the host's logRoot),
+                      or a path (absolute, or relative to the host's logRoot)
+  --known-hosts FILE  extra known_hosts file (repeatable); --accept-new accepts unknown host keys
+Output: file:line: [severity] text → explanation (§section)   (remote: host:path:line: ...)
 Exit code: 0 nothing of severity error or critical, 1 at least one error or critical line,
-2 usage error or unreadable file.
+2 usage error, unreadable file or a host that could not be scanned.
 `;
 
 export interface LogsCommandDeps {
@@ -49,6 +56,10 @@ export async function logsCommand(args: string[], io: CliIO, defaultCatalogDir: 
       count: { type: 'boolean', default: false },
       log: { type: 'string' },
       catalog: { type: 'string', default: defaultCatalogDir },
+      host: { type: 'string' },
+      inventory: { type: 'string' },
+      'known-hosts': { type: 'string', multiple: true, default: [] },
+      'accept-new': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -58,19 +69,32 @@ export async function logsCommand(args: string[], io: CliIO, defaultCatalogDir: 
     io.out(logsUsage);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? 'give one log file (or - for stdin)' : 'which log? give a FILE or - for stdin');
+  const remote = values.host !== undefined;
+  if (remote) {
+    if (positionals.length) throw new UsageError('--host scans the log on the hosts: give --log NAME|PATH, not a FILE');
+    if (!values.inventory) throw new UsageError('--host needs --inventory FILE');
+    if (!values.log) throw new UsageError('--host needs --log NAME|PATH (a catalog log id or file name, or a path on the host)');
+  } else if (positionals.length !== 1) throw new UsageError(positionals.length ? 'give one log file (or - for stdin)' : 'which log? give a FILE or - for stdin');
   if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') {
     throw new UsageError(`--lang must be zh or en, not "${values.lang}"`);
   }
   const env = deps.env ?? process.env;
   const lang: Lang = (values.lang as Lang | undefined) ?? (/^zh/i.test(env.LANG ?? '') ? 'zh' : 'en');
-  const file = positionals[0];
+  const file = positionals[0] ?? '';
 
   const cacheDir = deps.cacheDir === null ? undefined : (deps.cacheDir ?? defaultCacheDir(env));
   const { catalog, problems } = await loadLogCatalog(values.catalog!, cacheDir);
   if (problems.length) {
     for (const problem of problems) io.err(`${formatProblem({ ...problem, file: path.relative(process.cwd(), problem.file) || problem.file })}\n`);
     io.err(`sofa-ops: the catalog has ${problems.length} problem(s); scanning with the files that loaded\n`);
+  }
+
+  if (remote) {
+    return scanRemote(
+      { inventory: values.inventory!, selector: values.host!, knownHosts: values['known-hosts']!, acceptNew: values['accept-new']!, log: values.log!, catalog },
+      io,
+      { json: values.json!, count: values.count!, lang },
+    );
   }
 
   const logs = chooseLogs(catalog, file, values.log, io);
@@ -98,6 +122,42 @@ export async function logsCommand(args: string[], io: CliIO, defaultCatalogDir: 
   }
   // The listener stays: an EPIPE can still arrive for the last write, after this returns.
   return totals.worst && severityRank(totals.worst) >= severityRank('error') ? 1 : 0;
+}
+
+async function scanRemote(request: import('./logsRemote').RemoteScanRequest, io: CliIO, options: { json: boolean; count: boolean; lang: Lang }): Promise<number> {
+  // Loaded here so a local scan does not load SSH.
+  const { scanOnHosts } = require('./logsRemote') as typeof import('./logsRemote');
+  const out = new BufferedOutput(io);
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  let worst = 0;
+  try {
+    const code = await scanOnHosts(
+      { ...request, signal: abort.signal },
+      io,
+      (scan) =>
+        options.count ? undefined
+        : options.json ? (f) => out.write(JSON.stringify({ host: scan.host, file: scan.path, ...findingJson(f, scan.logs, options.lang) }) + '\n')
+        : (f) => out.write(humanLine(scan.label, f, scan.logs, options.lang)),
+      (scan, totals) => {
+        if (options.count) {
+          if (options.json) out.write(JSON.stringify({ host: scan.host, file: scan.path, total: totals.findings, patterns: Object.fromEntries(totals.perPattern) }) + '\n');
+          else {
+            out.write(`== ${scan.label}\n`);
+            writeCounts(out, totals, false);
+          }
+        }
+        if (totals.worst) worst = Math.max(worst, severityRank(totals.worst));
+        out.flush();
+      },
+    );
+    out.flush();
+    if (code) return code;
+    return worst >= severityRank('error') ? 1 : 0;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
 }
 
 /** The catalog log(s) the file is; explains on stderr when that is not one log. */

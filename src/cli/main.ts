@@ -21,6 +21,8 @@ const commands: Record<string, { summary: string; load(): Promise<CommandModule>
   run: { summary: 'run a *.runbook.md on inventory targets (guards, finally, expect, audit, reports)', load: async () => { const m = require('./runCommand') as typeof import('./runCommand'); return { run: (a, io) => m.runCommand(a, io), usage: m.runUsage }; } },
   runbook: { summary: 'check runbook files: `sofa-ops runbook fmt --check FILE...`', load: async () => { const m = require('./runbookCommand') as typeof import('./runbookCommand'); return { run: (a, io) => m.runbookCommand(a, io), usage: m.runbookUsage }; } },
   audit: { summary: 'verify the hash chain of a runbook audit trail', load: async () => { const m = require('./auditCommand') as typeof import('./auditCommand'); return { run: (a, io) => m.auditCommand(a, io), usage: m.auditUsage }; } },
+  inspect: { summary: 'run the guide\'s inspection checks (巡检) on inventory hosts: md/html/junit/json reports, history', load: async () => { const m = require('./inspectCommand') as typeof import('./inspectCommand'); return { run: m.inspectCommand, usage: m.inspectUsage }; } },
+  demo: { summary: 'run a small SOFAStack demo site on loopback and write a workspace for it', load: async () => { const m = require('./demoCommand') as typeof import('./demoCommand'); return { run: m.demoCommand, usage: m.demoUsage }; } },
 };
 
 const usage = `Usage: sofa-ops <command> [options]

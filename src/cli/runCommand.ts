@@ -132,7 +132,8 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     io.err('\nsofa-ops: cancelling; finally steps still run\n');
     abort.abort();
   };
-  process.once('SIGINT', onSigint);
+  // A hang-up or a kill from a supervisor must still reopen what the run closed: cancel like Ctrl-C.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSigint);
   const hooks: RunHooks = {
     resolveTargets,
     execute: async ({ command, hosts, timeoutMs, parallel, signal, onOutput }) => {
@@ -167,7 +168,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     }
     throw err;
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(signal, onSigint);
     pool.dispose();
   }
 }

@@ -4,6 +4,8 @@ import { buildCatalogTree, type CatalogNode, type TreeLabels } from '../core/cat
 import { Disposable } from '../core/dispose';
 import type { CatalogStore } from '../catalog/catalogStore';
 import { hostRef, type SshService } from '../ssh/sshService';
+import type { NodeStatus } from '../checks/inspectionController';
+import { statusIcon } from '../checks/inspectionResultsProvider';
 import { CommandIds } from '../vscode/ids';
 import { catalogLanguage } from '../vscode/settings';
 
@@ -38,6 +40,7 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
   private readonly changed = this.register(new vscode.EventEmitter<CatalogNode | undefined>());
   readonly onDidChangeTreeData = this.changed.event;
   private roots: Promise<CatalogNode[]> | undefined;
+  private statusSource: { statusOf(node: CatalogNode): NodeStatus | undefined } | undefined;
 
   constructor(
     private readonly store: CatalogStore,
@@ -47,6 +50,12 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
     this.register(store.onDidChange(() => this.refresh()));
     this.register(ssh.onDidChange(() => this.refresh()));
     this.register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('sofaOps.language') && this.refresh()));
+  }
+
+  /** Inspection results colour products, components and hosts (red/yellow/green + counts). */
+  setStatusSource(source: { onDidChange: vscode.Event<void>; statusOf(node: CatalogNode): NodeStatus | undefined }): void {
+    this.statusSource = source;
+    this.register(source.onDidChange(() => this.changed.fire(undefined)));
   }
 
   refresh(): void {
@@ -70,6 +79,12 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
     item.description = node.description;
     if (node.tooltip) item.tooltip = new vscode.MarkdownString(node.tooltip);
     item.iconPath = this.iconFor(node);
+    const inspected = node.kind === 'product' || node.kind === 'component' || node.kind === 'host' ? this.statusSource?.statusOf(node) : undefined;
+    if (inspected) {
+      const c = inspected.counts;
+      item.iconPath = statusIcon(inspected.status);
+      item.description = [node.description, [c.fail && `✗${c.fail}`, c.error && `⊘${c.error}`, c.warn && `⚠${c.warn}`, `✓${c.pass}`].filter(Boolean).join(' ')].filter(Boolean).join(' · ');
+    }
     // contextValue drives menus: "section" marks nodes that can open their guide section.
     item.contextValue = [node.kind, node.section ? 'section' : ''].filter(Boolean).join(' ');
     if ((node as MessageNode).command) {

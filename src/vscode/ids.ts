@@ -2,6 +2,7 @@
 export const ViewIds = {
   container: 'sofaOps',
   products: 'sofaOps.products',
+  inspection: 'sofaOps.inspection',
 } as const;
 
 export const CommandIds = {
@@ -10,6 +11,15 @@ export const CommandIds = {
   openShell: 'sofaOps.openShell',
   disconnectAll: 'sofaOps.disconnectAll',
   editCellOptions: 'sofaOps.editCellOptions',
+  runInspection: 'sofaOps.runInspection',
+  showInspectionReport: 'sofaOps.showInspectionReport',
+  openLog: 'sofaOps.openLog',
+  loadEarlierLog: 'sofaOps.loadEarlierLog',
+  followLog: 'sofaOps.followLog',
+  stopFollowingLog: 'sofaOps.stopFollowingLog',
+  scanRemoteLog: 'sofaOps.scanRemoteLog',
+  nextLogProblem: 'sofaOps.nextLogProblem',
+  previousLogProblem: 'sofaOps.previousLogProblem',
 } as const;
 
 export const SettingKeys = {
@@ -19,4 +29,5 @@ export const SettingKeys = {
   inventoryFile: 'inventoryFile',
   knownHostsFiles: 'ssh.knownHostsFiles',
   rememberSecrets: 'ssh.rememberSecrets',
+  inspectionInterval: 'inspection.intervalMinutes',
 } as const;

@@ -24,6 +24,8 @@ export interface CatalogNode {
   file?: string;
   /** Inventory host name, for host nodes. */
   host?: string;
+  /** Catalog log id, for log nodes (to open the log on a host). */
+  log?: string;
   parent?: CatalogNode;
   children: CatalogNode[];
 }
@@ -158,7 +160,7 @@ function fillGroups(
   const logs = group('logs', labels.logs);
   const logsHere = p.logs.filter(belongs);
   for (const log of logsHere) {
-    const ln = node(logs, { id: `${logs.id}/${log.id}`, kind: 'log', label: log.name, description: log.path, tooltip: logTooltip(log, t, labels), section: log.section });
+    const ln = node(logs, { id: `${logs.id}/${log.id}`, kind: 'log', label: log.name, description: log.path, tooltip: logTooltip(log, t, labels), section: log.section, log: log.id });
     for (const pattern of p.patterns.filter((x) => x.logs.includes(log.id))) patternNode(ln, pattern, t, labels);
   }
   // Patterns not tied to a specific file (client-side messages, "any log") for this owner.

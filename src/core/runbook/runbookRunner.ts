@@ -181,7 +181,8 @@ async function runCell(
 
   if (cell.options.manual) {
     hooks.onCellStart?.(index, cell, []);
-    const done = await hooks.manual(cell, redactSecrets(cell.source, decls, values));
+    // The operator reads the instructions with the run's values filled in (secrets as ***).
+    const done = await hooks.manual(cell, rendered.redacted);
     return finish({ ...base, command, status: done ? 'done' : 'not-done', message: done ? undefined : 'the operator did not mark this step done' });
   }
 
@@ -204,7 +205,8 @@ async function runCell(
   }
 
   if (cell.options.confirm) {
-    const question = typeof cell.options.confirm === 'string' ? cell.options.confirm : `Run "${name}" on ${hosts.join(', ')}?`;
+    const asked = typeof cell.options.confirm === 'string' ? renderText(cell.options.confirm, decls, values) : undefined;
+    const question = asked?.ok ? redactSecrets(asked.text, decls, values) : `Run "${name}" on ${hosts.join(', ')}?`;
     if (!(await hooks.confirm(cell, question, hosts))) return finish({ ...base, command, status: 'declined', message: 'not confirmed' });
   }
 

@@ -121,7 +121,7 @@ echo rolled-back > ${dir}/rollback
     assert.strictEqual(readFileSync(state, 'utf8'), 'open\n');
   });
 
-  it('runs the finally step when cancelled mid-run (Ctrl-C)', async () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) it(`runs the finally step when cancelled mid-run (${signal})`, async () => {
     reset();
     writeFileSync(path.join(dir, 'sleep'), '30');
     const child = spawn(process.execPath, [bin, 'run', path.join(dir, 'restart.runbook.md'), '--inventory', path.join(dir, 'inventory.yaml'), '--known-hosts', path.join(dir, 'known_hosts'), '--audit', path.join(dir, 'audit.jsonl'), '--param', 'reason=x', '--yes'], {
@@ -138,7 +138,7 @@ echo rolled-back > ${dir}/rollback
       }, 50);
     });
     assert.strictEqual(readFileSync(state, 'utf8'), 'closed\n');
-    child.kill('SIGINT');
+    child.kill(signal);
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     assert.strictEqual(code, 1);
     assert.match(stderr, /cancelled/);

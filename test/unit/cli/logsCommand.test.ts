@@ -124,12 +124,16 @@ describe('sofa-ops logs scan', () => {
   });
 
   it('exits 2 for usage errors and unreadable files', async () => {
-    for (const args of [['scan'], ['scan', 'a', 'b'], ['scan', '--lang', 'fr', heartbeat], ['scan', '--log', 'no-such.log', heartbeat], ['tail', heartbeat], ['scan', '--bogus', heartbeat]]) {
+    for (const args of [['scan'], ['scan', 'a', 'b'], ['scan', '--lang', 'fr', heartbeat], ['scan', '--log', 'no-such.log', heartbeat], ['tail', heartbeat], ['scan', '--bogus', heartbeat],
+      ['scan', '--host', 'all', '--log', 'x.log'], ['scan', '--host', 'all', '--inventory', 'i.yaml'], ['scan', '--host', 'all', '--inventory', 'i.yaml', '--log', 'x.log', heartbeat]]) {
       const io = captureIO();
       const code = await main(['logs', ...args], io, bundledCatalog);
       assert.strictEqual(code, 2, args.join(' '));
       assert.match(io.stderr, /Usage: sofa-ops logs scan/);
     }
+    const badInventory = await run(['scan', '--host', 'all', '--inventory', path.join(t.dir, 'no-inventory.yaml'), '--log', 'common-error.log']);
+    assert.strictEqual(badInventory.code, 2, 'an unreadable inventory is exit 2 with its file named');
+    assert.match(badInventory.stderr, /no-inventory\.yaml:1: cannot read inventory/);
     const missing = await run(['scan', path.join(t.dir, 'missing.log')]);
     assert.strictEqual(missing.code, 2);
     assert.match(missing.stderr, /cannot read .*missing\.log: ENOENT/);

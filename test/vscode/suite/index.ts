@@ -43,7 +43,9 @@ export async function runWith(options: RunOptions = {}): Promise<RunResult> {
   require('./commands.test');
   require('./guide.test');
   require('./ssh.test');
+  require('./logs.test');
   require('./notebook.test');
+  require('./checks.test');
 
   const started = Date.now();
   try {

@@ -1,0 +1,308 @@
+/**
+ * Runs an inspection plan: every host at once (up to `parallel`), and on each host one script
+ * round trip for its resource/process/command/log checks while its port and HTTP checks go over
+ * direct-tcpip channels of the same pooled connection. Composite rules are judged from the
+ * host results at the end. A host that cannot be reached makes its checks ERROR, never FAIL.
+ */
+import { randomBytes } from 'crypto';
+import type { Catalog, Check } from '../catalog/types';
+import type { InventoryHost } from '../inventory/inventory';
+import type { ExecOptions, ExecResult } from '../ssh/remoteExec';
+import { type PlannedCheck, type GroupPlan, type InspectionPlan } from './checkPlan';
+import { bodyCondition, commandExpectation, describeThreshold, judgeThreshold, WARN_RATIO, type Verdict } from './conditions';
+import { addressesFromJson, atLeastTwoPerService, majorityAlive } from './compositeRules';
+import { buildHostScript, COMMAND_TIMEOUT_SECONDS, DEFAULT_LOG_LINES, parseHostScript, remoteLogPath, type ScriptOutput, type ScriptRequest } from './hostScript';
+import { countLines, lineCounter } from './logCount';
+import { cpuPercent, parseDf, parseLoadavg, parseMeminfo, parseProcStat } from './procParsers';
+import { probeHttp, probePort, type Forwarder } from './probes';
+import type { CheckResult, CheckStatus, Inspection, InspectionScope } from './types';
+
+/** How the runner reaches hosts: the SSH pool in the CLI and editor, a fake in unit tests. */
+export interface InspectionTransport {
+  exec(host: InventoryHost, command: string, options: ExecOptions): Promise<ExecResult>;
+  /** A forwarder over the host's pooled connection; rejects when the host cannot be reached. */
+  forwarder(host: InventoryHost): Promise<Forwarder>;
+}
+
+export interface RunOptions {
+  parallel?: number;
+  signal?: AbortSignal;
+  /** Seconds for a host's whole script round trip. */
+  hostTimeoutSeconds?: number;
+  /** Called as each host (and finally the composite rules) finish, for progress display. */
+  onResults?: (results: CheckResult[]) => void;
+  now?: () => Date;
+}
+
+/** The sshd itself forbids direct-tcpip (AllowTcpForwarding no): the port was not checked. */
+const FORWARDING_REFUSED = /prohibited/i;
+
+/** The services the guide lists for OSP's address API (`/api/admin/services/{ms/mq/dds/...}/addresses`). */
+const OSP_SERVICES = ['ms', 'mq', 'dds'];
+
+export async function runInspection(catalog: Catalog, plan: InspectionPlan, transport: InspectionTransport, scope: InspectionScope = {}, options: RunOptions = {}): Promise<Inspection> {
+  const now = options.now ?? (() => new Date());
+  const startedAt = now();
+  const started = Date.now();
+  const results: CheckResult[] = [];
+  const emit = (batch: CheckResult[]) => {
+    results.push(...batch);
+    options.onResults?.(batch);
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < plan.hosts.length) {
+      const hp = plan.hosts[next++];
+      emit(await inspectHost(catalog, hp.host, hp.checks, transport, options));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, options.parallel ?? 32), plan.hosts.length) }, worker));
+  const composites: CheckResult[] = [];
+  for (const group of plan.composites) composites.push(await judgeComposite(group, results, transport));
+  emit(composites);
+  emit(plan.manual.map((m) => base(m, undefined, 'manual', 'a person checks this in another console (listed, not run)', 0)));
+  const hosts = new Set(plan.hosts.map((h) => h.host.name));
+  for (const g of plan.composites) for (const h of g.hosts) hosts.add(h.name);
+  return { startedAt: startedAt.toISOString(), durationMs: Date.now() - started, scope, hosts: [...hosts], results };
+}
+
+function base(planned: PlannedCheck, host: string | undefined, status: CheckStatus, message: string, durationMs: number, extra: Partial<CheckResult> = {}): CheckResult {
+  const { check, product, component } = planned;
+  return {
+    checkId: check.id,
+    product: product.product.id,
+    kind: check.kind,
+    component,
+    host,
+    status,
+    message,
+    section: check.section,
+    title: check.title,
+    passWhen: check.passWhen,
+    ...(status === 'fail' || status === 'warn' ? { action: check.action } : {}),
+    durationMs,
+    ...extra,
+  };
+}
+
+function fromVerdict(verdict: Verdict): CheckStatus {
+  return verdict;
+}
+
+async function inspectHost(catalog: Catalog, host: InventoryHost, checks: PlannedCheck[], transport: InspectionTransport, options: RunOptions): Promise<CheckResult[]> {
+  const scripted = checks.filter((c) => ['resource', 'process', 'command', 'log'].includes(c.check.kind));
+  const probed = checks.filter((c) => c.check.kind === 'port' || c.check.kind === 'http');
+  const [scriptResults, probeResults] = await Promise.all([runScripted(catalog, host, scripted, transport, options), runProbes(host, probed, transport)]);
+  // Keep the catalog's order within the host.
+  const byCheck = new Map([...scriptResults, ...probeResults].map((r) => [r.checkId, r]));
+  return checks.map((c) => byCheck.get(c.check.id)!);
+}
+
+async function runScripted(catalog: Catalog, host: InventoryHost, checks: PlannedCheck[], transport: InspectionTransport, options: RunOptions): Promise<CheckResult[]> {
+  if (!checks.length) return [];
+  const logs = new Map<string, { path: string; lines: number }>();
+  const request: ScriptRequest = { resources: false, processes: false, logRoot: host.logRoot, commands: [], logs: [] };
+  checks.forEach((c, i) => {
+    const { check } = c;
+    if (check.kind === 'resource') request.resources = true;
+    if (check.kind === 'resource' && check.resource === 'cpu') request.cpu = true;
+    if (check.kind === 'process') request.processes = true;
+    if (check.kind === 'command' && check.command) request.commands.push({ id: `c${i}`, command: check.command });
+    if (check.kind === 'log' && check.log) {
+      const file = catalog.products.flatMap((p) => p.logs).find((l) => l.id === check.log!.logId);
+      if (file) {
+        const entry = { path: remoteLogPath(file.path, host.logRoot), lines: check.log.lastLines ?? DEFAULT_LOG_LINES };
+        logs.set(check.id, entry);
+        request.logs.push({ id: `l${i}`, ...entry });
+      }
+    }
+  });
+  const token = randomBytes(8).toString('hex');
+  const timeoutSeconds = options.hostTimeoutSeconds ?? COMMAND_TIMEOUT_SECONDS * (request.commands.length + 1) + 10;
+  const exec = await transport.exec(host, 'bash -s', { stdin: buildHostScript(request, token), timeoutMs: timeoutSeconds * 1000, signal: options.signal, maxBufferBytes: 8 << 20 });
+  const duration = exec.durationMs;
+  if (exec.outcome !== 'ok' && exec.outcome !== 'exit') {
+    return checks.map((c) => base(c, host.name, 'error', `${exec.outcome}: ${exec.message ?? 'the host could not be checked'}`, duration));
+  }
+  const out = parseHostScript(exec.stdout, token);
+  return checks.map((c, i) => judgeScripted(catalog, c, i, host, out, exec, duration));
+}
+
+function judgeScripted(catalog: Catalog, planned: PlannedCheck, index: number, host: InventoryHost, out: ScriptOutput, exec: ExecResult, duration: number): CheckResult {
+  const { check } = planned;
+  const error = (message: string) => base(planned, host.name, 'error', message, duration);
+  const verdict = (v: Verdict, value: string, threshold: string | undefined, message: string, extra: Partial<CheckResult> = {}) =>
+    base(planned, host.name, fromVerdict(v), message, duration, { value, threshold, ...extra });
+  switch (check.kind) {
+    case 'resource': {
+      const measured = measureResource(check, out);
+      if (typeof measured === 'string') return error(measured);
+      const threshold = describeThreshold(check.threshold);
+      if (!check.threshold || check.threshold.value === undefined) return verdict('pass', measured.text, undefined, `${measured.text} (no threshold in the guide)`);
+      const v = judgeThreshold(check.threshold, measured.value);
+      return verdict(v, measured.text, threshold, `${check.resource} ${measured.text}${v === 'fail' ? ` ${check.threshold.op} ${check.threshold.value}${check.threshold.unit ?? ''}` : v === 'warn' ? ' close to the threshold' : ''}`);
+    }
+    case 'process': {
+      const ps = out.sections.get('ps');
+      if (ps === undefined) return error(incomplete(out, exec));
+      const name = check.process ?? '';
+      const word = new RegExp(`(^|[/\\s])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\s|$)`);
+      const found = ps.split('\n').filter((l) => word.test(l) && !/\bgrep\b/.test(l));
+      return found.length
+        ? verdict('pass', `${found.length} process(es)`, `${name} running`, `${name} is running`)
+        : verdict('fail', 'no process', `${name} running`, `no ${name} process`);
+    }
+    case 'command': {
+      const text = out.sections.get(`cmd c${index}`);
+      const rc = out.exitCodes.get(`c${index}`);
+      if (text === undefined || rc === undefined) return error(incomplete(out, exec));
+      if (rc === 124) return error(`timed out after ${COMMAND_TIMEOUT_SECONDS} s: ${check.command}`);
+      if (rc === 126 || rc === 127) return error(`cannot run on the host (exit ${rc}): ${firstLine(text)}`);
+      if (!check.expect) return rc === 0 ? verdict('pass', 'exit 0', 'exit 0', 'succeeded') : verdict('fail', `exit ${rc}`, 'exit 0', `exit ${rc}: ${firstLine(text)}`);
+      const judged = commandExpectation(check.expect, text);
+      const shown = firstLine(text) || '(no output)';
+      return verdict(judged.ok ? 'pass' : 'fail', shown, judged.wanted, judged.ok ? shown : judged.detail);
+    }
+    case 'log': {
+      const entry = check.log!;
+      const text = out.sections.get(`log l${index}`);
+      const rc = out.exitCodes.get(`l${index}`);
+      if (text === undefined || rc === undefined) {
+        return error(catalog.products.some((p) => p.logs.some((l) => l.id === entry.logId)) ? incomplete(out, exec) : `unknown log ${entry.logId}`);
+      }
+      if (rc !== 0) return error(firstLine(text));
+      const counter = lineCounter(catalog, entry);
+      const { count, lines, last } = countLines(counter, text);
+      const threshold = `<= ${entry.maxCount} in the last ${entry.lastLines ?? DEFAULT_LOG_LINES} lines`;
+      const v: Verdict = count > entry.maxCount ? 'fail' : entry.maxCount > 0 && count >= entry.maxCount * WARN_RATIO ? 'warn' : 'pass';
+      const action = v !== 'pass' ? check.action ?? counter.pattern?.action : undefined;
+      return verdict(v, `${count} of ${lines} lines`, threshold, count ? `${count} × ${counter.describe}; last: ${last!.slice(0, 200)}` : `no ${counter.describe}`, { logId: entry.logId, ...(action ? { action } : {}) });
+    }
+    default:
+      return error(`kind ${check.kind} is not run in a script`);
+  }
+}
+
+function measureResource(check: Check, out: ScriptOutput): { value: number; text: string } | string {
+  const section = (name: string) => out.sections.get(name);
+  switch (check.resource) {
+    case 'cpu': {
+      const a = parseProcStat(section('stat1') ?? '');
+      const b = parseProcStat(section('stat2') ?? '');
+      if (!a || !b) return 'could not read /proc/stat twice';
+      const pct = cpuPercent(a, b);
+      return { value: pct, text: `${pct.toFixed(1)}%` };
+    }
+    case 'memory': {
+      const mem = parseMeminfo(section('meminfo') ?? '');
+      if (!mem) return 'could not read /proc/meminfo';
+      return { value: mem.percent, text: `${mem.percent.toFixed(1)}%` };
+    }
+    case 'disk': {
+      const rows = parseDf(section('df') ?? '');
+      if (!rows.length) return `could not read df: ${firstLine(section('df') ?? '')}`;
+      const fullest = rows.reduce((a, b) => (b.percent > a.percent ? b : a));
+      return { value: fullest.percent, text: `${fullest.percent}% (${fullest.mountedOn})` };
+    }
+    case 'load5': {
+      const load = parseLoadavg(section('loadavg') ?? '');
+      if (load === undefined) return 'could not read /proc/loadavg';
+      return { value: load, text: load.toFixed(2) };
+    }
+    default:
+      return `unknown resource ${String(check.resource)}`;
+  }
+}
+
+function incomplete(out: ScriptOutput, exec: ExecResult): string {
+  if (exec.outcome === 'exit') return `the check script failed (exit ${exec.exitCode ?? '?'}): ${firstLine(exec.stderr) || 'no output'}`;
+  return out.complete ? 'no output for this check' : 'the check script stopped early';
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').map((l) => l.trim()).find(Boolean)?.slice(0, 200) ?? '';
+}
+
+async function runProbes(host: InventoryHost, checks: PlannedCheck[], transport: InspectionTransport): Promise<CheckResult[]> {
+  if (!checks.length) return [];
+  const started = Date.now();
+  let forward: Forwarder;
+  try {
+    forward = await transport.forwarder(host);
+  } catch (err) {
+    const e = err as { kind?: string; message?: string };
+    return checks.map((c) => base(c, host.name, 'error', `${e.kind ?? 'error'}: ${e.message ?? String(err)}`, Date.now() - started));
+  }
+  return Promise.all(
+    checks.map(async (planned) => {
+      const { check } = planned;
+      const t0 = Date.now();
+      if (check.kind === 'port') {
+        const ports = check.ports ?? [];
+        const probes = await Promise.all(ports.map((p) => probePort(forward, p)));
+        const closed = ports.map((p, i) => ({ p, probe: probes[i] })).filter((x) => !x.probe.open);
+        const prohibited = closed.find((x) => FORWARDING_REFUSED.test(x.probe.detail));
+        if (prohibited) return base(planned, host.name, 'error', `the host's sshd refuses port forwarding (${prohibited.probe.detail}): allow TCP forwarding for port checks`, Date.now() - t0);
+        const value = closed.length ? closed.map((x) => `${x.p}: ${x.probe.detail}`).join(', ') : `${ports.join(', ')} listening`;
+        return base(planned, host.name, closed.length ? 'fail' : 'pass', closed.length ? `not listening: ${value}` : value, Date.now() - t0, { value, threshold: `${ports.join(', ')} listening` });
+      }
+      const h = check.http!;
+      const probe = await probeHttp(forward, h);
+      const wantStatus = h.expectStatus;
+      const threshold = [wantStatus ? `HTTP ${wantStatus}` : 'HTTP 2xx', h.expectBody].filter(Boolean).join(', ');
+      if (probe.status === undefined && FORWARDING_REFUSED.test(probe.error ?? '')) {
+        return base(planned, host.name, 'error', `the host's sshd refuses port forwarding (${probe.error}): allow TCP forwarding for HTTP checks`, probe.durationMs);
+      }
+      if (probe.status === undefined) {
+        return base(planned, host.name, 'fail', `GET :${h.port}${h.path}: ${probe.error ?? 'no answer'}`, probe.durationMs, { value: probe.error ?? 'no answer', threshold });
+      }
+      const statusOk = wantStatus ? probe.status === wantStatus : probe.status >= 200 && probe.status < 300;
+      const body = h.expectBody ? bodyCondition(h.expectBody, probe.body) : { ok: true, detail: '' };
+      const ok = statusOk && body.ok;
+      const value = [`HTTP ${probe.status}`, body.detail].filter(Boolean).join(', ');
+      return base(planned, host.name, ok ? 'pass' : 'fail', `${value}: ${probe.body.replace(/\s+/g, ' ').slice(0, 240)}`, probe.durationMs, { value, threshold });
+    }),
+  );
+}
+
+async function judgeComposite(group: GroupPlan, results: readonly CheckResult[], transport: InspectionTransport): Promise<CheckResult> {
+  const planned: PlannedCheck = { check: group.check, product: group.product, component: group.component };
+  const started = Date.now();
+  if (group.check.rule === 'majority-alive') {
+    let alive = 0;
+    const down: string[] = [];
+    const unknown: string[] = [];
+    for (const h of group.hosts) {
+      const own = results.filter((r) => r.host === h.name);
+      const liveness = own.filter((r) => r.kind === 'port' || r.kind === 'http' || r.kind === 'process');
+      // A node we could not reach is not known to be alive: it counts against the majority.
+      if (!own.length || own.every((r) => r.status === 'error')) unknown.push(h.name);
+      else if (liveness.every((r) => r.status === 'pass')) alive++;
+      else down.push(h.name);
+    }
+    if (unknown.length === group.hosts.length) return base(planned, undefined, 'error', `none of ${unknown.join(', ')} could be checked`, 0);
+    const judged = majorityAlive(alive, group.hosts.length);
+    const detail = [down.length ? `down: ${down.join(', ')}` : '', unknown.length ? `could not check: ${unknown.join(', ')}` : ''].filter(Boolean).join('; ');
+    return base(planned, undefined, judged.verdict, `${judged.value}${detail ? `; ${detail}` : ''}`, 0, { value: judged.value, threshold: judged.threshold });
+  }
+  if (group.check.rule === 'at-least-two-per-service') {
+    const addresses = new Map<string, string[]>();
+    for (const h of group.hosts) {
+      let forward: Forwarder;
+      try {
+        forward = await transport.forwarder(h);
+      } catch {
+        continue;
+      }
+      for (const service of OSP_SERVICES) {
+        const probe = await probeHttp(forward, { port: 80, path: `/api/admin/services/${service}/addresses` });
+        const list = probe.status === 200 ? addressesFromJson(probe.body) : undefined;
+        if (list) addresses.set(service, [...(addresses.get(service) ?? []), ...list]);
+      }
+    }
+    if (!addresses.size) return base(planned, undefined, 'manual', 'OSP answers no address list on :80/api/admin/services/{ms,mq,dds}/addresses here: check it in the OSP console', Date.now() - started);
+    const judged = atLeastTwoPerService(addresses);
+    return base(planned, undefined, judged.verdict, judged.value, Date.now() - started, { value: judged.value, threshold: judged.threshold });
+  }
+  return base(planned, undefined, 'manual', `rule ${group.check.rule ?? '(none)'} is not checkable automatically`, 0);
+}

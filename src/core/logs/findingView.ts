@@ -1,0 +1,175 @@
+/**
+ * What a log viewer shows for findings, as plain data: the ranges to colour (by severity), the
+ * hover text (the guide's explanation and action in the reader's language, the other language
+ * below, the guide section as a link, a field table for structured lines), and a per-file summary
+ * (lines per pattern, first and last seen). The editor only turns these into its own types.
+ */
+import { pick } from '../catalog/text';
+import type { Lang, Severity } from '../catalog/types';
+import { BAD_FIELD_SEVERITY, badFieldId, findingSeverity, type LogFinding, severityRank } from './logScanner';
+
+/** Severities that get a colour (ok findings do not exist; info is drawn quietly). */
+export type MarkSeverity = Exclude<Severity, 'ok'>;
+
+export interface MarkRange {
+  /** 0-based line and UTF-16 columns, end exclusive. */
+  line: number;
+  start: number;
+  end: number;
+  severity: MarkSeverity;
+}
+
+export interface LineMarks {
+  /** One per finding line, with the line's worst severity (whole-line tint, overview ruler). */
+  lines: { line: number; severity: MarkSeverity }[];
+  /** One per match or bad field value. */
+  ranges: MarkRange[];
+}
+
+function mark(severity: Severity): MarkSeverity {
+  return severity === 'ok' ? 'info' : severity;
+}
+
+/** Decoration ranges for findings whose `line` is 1-based in the document shown (plus `lineOffset`). */
+export function markRanges(findings: readonly LogFinding[], lineOffset = 0): LineMarks {
+  const lines: LineMarks['lines'] = [];
+  const ranges: MarkRange[] = [];
+  for (const f of findings) {
+    const line = f.line - 1 + lineOffset;
+    if (line < 0) continue;
+    lines.push({ line, severity: mark(findingSeverity(f)) });
+    for (const m of f.matches) if (m.end > m.start) ranges.push({ line, start: m.start, end: m.end, severity: mark(m.pattern.severity) });
+    for (const field of f.structured?.fields ?? []) {
+      if (field.bad && field.start !== undefined && field.end !== undefined && field.end > field.start) {
+        ranges.push({ line, start: field.start, end: field.end, severity: BAD_FIELD_SEVERITY as MarkSeverity });
+      }
+    }
+  }
+  return { lines, ranges };
+}
+
+/** Fixed words of the hover, localised by the caller. */
+export interface HoverLabels {
+  action: string;
+  section: string;
+  otherLanguage: string;
+  field: string;
+  value: string;
+  meaning: string;
+  bad: string;
+  stack: string;
+  startedAt: string;
+}
+
+export const englishHoverLabels: HoverLabels = {
+  action: 'Action', section: 'Guide §', otherLanguage: '中文', field: 'Field', value: 'Value', meaning: 'Meaning', bad: 'Bad?',
+  stack: 'lines of stack trace follow', startedAt: 'Part of the entry that starts on line',
+};
+
+export interface HoverOptions {
+  lang: Lang;
+  labels?: HoverLabels;
+  /** Guide section titles, for the link text. */
+  sectionTitle?: (section: string) => string | undefined;
+  /** Command id that opens a guide section (given the section number); no link without it. */
+  openSectionCommand?: string;
+}
+
+/** Markdown for the hover over a finding's line. */
+export function findingMarkdown(finding: LogFinding, options: HoverOptions): string {
+  const labels = options.labels ?? englishHoverLabels;
+  const lang = options.lang;
+  const other: Lang = lang === 'zh' ? 'en' : 'zh';
+  const parts: string[] = [];
+  const sectionLink = (section: string) => {
+    if (!section) return '';
+    const title = options.sectionTitle?.(section);
+    const text = `${labels.section}${section}${title ? ` ${title}` : ''}`;
+    if (!options.openSectionCommand) return text;
+    return `[${escapeMarkdown(text)}](command:${options.openSectionCommand}?${encodeURIComponent(JSON.stringify([section]))})`;
+  };
+  for (const m of finding.matches) {
+    const p = m.pattern;
+    parts.push(
+      [
+        `**${p.severity.toUpperCase()}** \`${inlineCode(p.match)}\` — ${sectionLink(p.section)}`,
+        escapeMarkdown(pick(p.explanation, lang)),
+        `**${labels.action}:** ${escapeMarkdown(pick(p.action, lang))}`,
+        `*${labels.otherLanguage}:* ${escapeMarkdown(pick(p.explanation, other))} — ${escapeMarkdown(pick(p.action, other))}`,
+      ].join('\n\n'),
+    );
+  }
+  const structured = finding.structured;
+  if (structured) {
+    const rows = structured.fields.map(
+      (f) => `| \`${inlineCode(f.name)}\` | \`${inlineCode(f.value)}\` | ${cell(pick(f.meaning, lang))} | ${f.bad ? `⚠ ${cell(pick(f.bad, lang))}` : ''} |`,
+    );
+    const bad = structured.fields.filter((f) => f.bad);
+    const head = bad.length
+      ? `**${BAD_FIELD_SEVERITY.toUpperCase()}** ${bad.map((f) => `\`${inlineCode(badFieldId(structured.format.id, f.name))}\``).join(', ')}`
+      : `\`${inlineCode(structured.format.id)}\``;
+    parts.push([head, `| ${labels.field} | ${labels.value} | ${labels.meaning} | ${labels.bad} |`, '|---|---|---|---|', ...rows].join('\n'));
+  }
+  if (finding.entry) parts.push(`*${labels.startedAt} ${finding.entry.line}*`);
+  if (finding.stack?.length) parts.push(`*${finding.stack.length}${finding.stackTruncated ? '+' : ''} ${labels.stack}*`);
+  return parts.join('\n\n---\n\n');
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/([\\`*_{}[\]<>#|])/g, '\\$1');
+}
+
+function inlineCode(text: string): string {
+  return text.replace(/`/g, "'");
+}
+
+function cell(text: string): string {
+  return escapeMarkdown(text).replace(/\n/g, ' ');
+}
+
+export interface PatternSummary {
+  /** Pattern id, or `format.field` for bad field values. */
+  id: string;
+  severity: Severity;
+  section: string;
+  explanation: LogFinding['matches'][number]['pattern']['explanation'];
+  /** Lines holding it. */
+  count: number;
+  /** 1-based lines. */
+  first: number;
+  last: number;
+}
+
+/** Lines per pattern with first and last seen, worst severity first, then most frequent. */
+export function summarizeFindings(findings: Iterable<LogFinding>): PatternSummary[] {
+  const byId = new Map<string, PatternSummary>();
+  const see = (id: string, severity: Severity, section: string, explanation: PatternSummary['explanation'], line: number) => {
+    const s = byId.get(id);
+    if (!s) byId.set(id, { id, severity, section, explanation, count: 1, first: line, last: line });
+    else {
+      s.count++;
+      s.first = Math.min(s.first, line);
+      s.last = Math.max(s.last, line);
+    }
+  };
+  for (const f of findings) {
+    const ids = new Set<string>();
+    for (const m of f.matches) {
+      if (ids.has(m.pattern.id)) continue;
+      ids.add(m.pattern.id);
+      see(m.pattern.id, m.pattern.severity, m.pattern.section, m.pattern.explanation, f.line);
+    }
+    for (const field of f.structured?.fields ?? []) {
+      if (field.bad) see(badFieldId(f.structured!.format.id, field.name), BAD_FIELD_SEVERITY, '', field.bad, f.line);
+    }
+  }
+  return [...byId.values()].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || b.count - a.count || a.id.localeCompare(b.id));
+}
+
+/** The finding lines in order, for next/previous problem: the next one after `line` (0-based), wrapping. */
+export function nextFindingLine(lines: readonly number[], line: number, direction: 1 | -1): number | undefined {
+  if (!lines.length) return undefined;
+  if (direction === 1) return lines.find((l) => l > line) ?? lines[0];
+  for (let i = lines.length - 1; i >= 0; i--) if (lines[i] < line) return lines[i];
+  return lines[lines.length - 1];
+}

@@ -1,0 +1,236 @@
+/**
+ * The log viewer's editor glue: opening a log (from the tree, the palette or another command),
+ * the CodeLens row at the top of a remote log (load earlier, follow, scan whole file), next and
+ * previous problem, and the whole-file scan into the Problems panel.
+ */
+import * as vscode from 'vscode';
+import type { CatalogStore } from '../catalog/catalogStore';
+import type { CatalogNode } from '../core/catalog/catalogTree';
+import { pick } from '../core/catalog/text';
+import { Disposable } from '../core/dispose';
+import type { InventoryHost } from '../core/inventory/inventory';
+import { nextFindingLine, summarizeFindings } from '../core/logs/findingView';
+import { hostLogPath, logOnHost } from '../core/logs/hostLogPath';
+import { logCatalogOf } from '../core/logs/logCatalog';
+import type { LogFinding } from '../core/logs/logScanner';
+import { type RemoteScanResult, scanRemoteLog } from '../core/logs/remoteScan';
+import type { SshService } from '../ssh/sshService';
+import { guarded } from '../vscode/errors';
+import { CommandIds } from '../vscode/ids';
+import type { Logger } from '../vscode/logger';
+import { catalogLanguage } from '../vscode/settings';
+import { LogDecorations } from './logDecorations';
+import { LogHoverProvider } from './logHoverProvider';
+import { LOG_LANGUAGE, LOG_SCHEME, type RemoteLogDocument, RemoteLogProvider, remoteLogUri } from './remoteLogProvider';
+
+const LOG_SELECTOR: vscode.DocumentSelector = [{ scheme: LOG_SCHEME }, { language: LOG_LANGUAGE }, { language: 'log' }, { pattern: '**/*.log' }];
+
+/** What the in-editor tests (and other extensions) use. */
+export interface LogViewerApi {
+  open(hostName: string, path: string): Promise<vscode.TextEditor>;
+  decorationsFor: LogDecorations['decorationsFor'];
+  document(uri: vscode.Uri): RemoteLogDocument | undefined;
+  scanWholeFile(uri: vscode.Uri): Promise<RemoteScanResult & { findings: LogFinding[] }>;
+  /** Resolves once the document's findings reflect its current text. */
+  refreshed(doc: vscode.TextDocument): Promise<unknown>;
+}
+
+export class LogViewer extends Disposable implements vscode.CodeLensProvider {
+  readonly provider: RemoteLogProvider;
+  readonly decorations: LogDecorations;
+  private readonly lensesChanged = this.register(new vscode.EventEmitter<void>());
+  readonly onDidChangeCodeLenses = this.lensesChanged.event;
+
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly ssh: SshService,
+    private readonly logger: Logger,
+  ) {
+    super();
+    this.provider = this.register(new RemoteLogProvider(ssh, logger));
+    this.decorations = this.register(new LogDecorations(store, this.provider));
+    this.register(vscode.languages.registerHoverProvider(LOG_SELECTOR, new LogHoverProvider(this.decorations, store)));
+    this.register(vscode.languages.registerCodeLensProvider({ scheme: LOG_SCHEME }, this));
+    this.register(this.provider.onDidChangeState(() => this.lensesChanged.fire()));
+    const t = vscode.l10n.t;
+    const command = (id: string, what: string, handler: (...args: never[]) => unknown) =>
+      this.register(vscode.commands.registerCommand(id, guarded(logger, what, handler as (...args: unknown[]) => unknown)));
+    command(CommandIds.openLog, t('Open log'), (target?: unknown, path?: unknown) => this.openCommand(target, path));
+    command(CommandIds.loadEarlierLog, t('Load earlier lines'), (uri?: vscode.Uri) => this.loadEarlier(uri));
+    command(CommandIds.followLog, t('Follow log'), (uri?: vscode.Uri) => this.remoteDoc(uri)?.startFollowing());
+    command(CommandIds.stopFollowingLog, t('Stop following log'), (uri?: vscode.Uri) => this.remoteDoc(uri)?.stopFollowing());
+    command(CommandIds.scanRemoteLog, t('Scan whole remote file'), (uri?: vscode.Uri) => this.scanCommand(uri));
+    command(CommandIds.nextLogProblem, t('Next problem in log'), () => this.goToProblem(1));
+    command(CommandIds.previousLogProblem, t('Previous problem in log'), () => this.goToProblem(-1));
+  }
+
+  get api(): LogViewerApi {
+    return {
+      open: (hostName, path) => this.open(hostName, path),
+      decorationsFor: (uri) => this.decorations.decorationsFor(uri),
+      document: (uri) => this.provider.find(uri),
+      scanWholeFile: (uri) => this.scanWholeFile(uri),
+      refreshed: (doc) => this.decorations.view(doc),
+    };
+  }
+
+  /** Open `path` on `hostName` as a remote log, its tail shown, in the sofa-log language. */
+  async open(hostName: string, path: string): Promise<vscode.TextEditor> {
+    const uri = remoteLogUri(hostName, path);
+    const remote = this.provider.document(uri);
+    try {
+      await remote.loaded;
+    } catch (err) {
+      this.provider.discard(uri);
+      throw err;
+    }
+    let doc = await vscode.workspace.openTextDocument(uri);
+    if (doc.languageId !== LOG_LANGUAGE) doc = await vscode.languages.setTextDocumentLanguage(doc, LOG_LANGUAGE);
+    const editor = await vscode.window.showTextDocument(doc, { preview: false });
+    const last = Math.max(0, doc.lineCount - 1);
+    editor.selection = new vscode.Selection(last, 0, last, 0);
+    editor.revealRange(new vscode.Range(last, 0, last, 0), vscode.TextEditorRevealType.Default);
+    return editor;
+  }
+
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    const remote = this.provider.find(doc.uri);
+    if (!remote || remote.error !== undefined) return [];
+    const t = vscode.l10n.t;
+    const top = new vscode.Range(0, 0, 0, 0);
+    const lenses: vscode.CodeLens[] = [];
+    if (remote.start > 0) {
+      lenses.push(new vscode.CodeLens(top, { title: `$(fold-up) ${t('Load earlier lines ({0} before this window)', formatBytes(remote.start))}`, command: CommandIds.loadEarlierLog, arguments: [doc.uri] }));
+    }
+    lenses.push(remote.following
+      ? new vscode.CodeLens(top, { title: `$(debug-pause) ${remote.followState === 'reconnecting' ? t('Reconnecting… (stop following)') : t('Following (stop)')}`, command: CommandIds.stopFollowingLog, arguments: [doc.uri] })
+      : new vscode.CodeLens(top, { title: `$(debug-start) ${t('Follow')}`, command: CommandIds.followLog, arguments: [doc.uri] }));
+    lenses.push(new vscode.CodeLens(top, { title: `$(search) ${t('Scan whole file')}`, command: CommandIds.scanRemoteLog, arguments: [doc.uri] }));
+    const first = remote.linesBefore;
+    const where = first === undefined ? '' : t('lines {0}–{1} of the file', first + 1, first + remote.lineCount);
+    lenses.push(new vscode.CodeLens(top, { title: `${remote.host}:${remote.path} · ${formatBytes(remote.size)}${where ? ` · ${where}` : ''}`, command: '' }));
+    return lenses;
+  }
+
+  private remoteDoc(uri?: vscode.Uri): RemoteLogDocument | undefined {
+    const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+    if (!target || target.scheme !== LOG_SCHEME) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Open a remote log first (SOFA Ops: Open Log).'));
+      return undefined;
+    }
+    return this.provider.document(target);
+  }
+
+  private async loadEarlier(uri?: vscode.Uri): Promise<void> {
+    const remote = this.remoteDoc(uri);
+    if (!remote) return;
+    const added = await remote.loadEarlier();
+    // Keep the line that was at the top in view: it moved down by the lines added.
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === remote.uri.toString());
+    if (editor && added) {
+      const sub = vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document !== editor.document) return;
+        sub.dispose();
+        editor.revealRange(new vscode.Range(added, 0, added, 0), vscode.TextEditorRevealType.AtTop);
+      });
+      setTimeout(() => sub.dispose(), 5000);
+    }
+  }
+
+  private async goToProblem(direction: 1 | -1): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) return;
+    const view = await this.decorations.view(editor.document);
+    const line = view && nextFindingLine(view.lines, editor.selection.active.line, direction);
+    if (line === undefined) {
+      void vscode.window.setStatusBarMessage(vscode.l10n.t('No known problems in this log'), 3000);
+      return;
+    }
+    editor.selection = new vscode.Selection(line, 0, line, 0);
+    editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  private async scanCommand(uri?: vscode.Uri): Promise<void> {
+    const remote = this.remoteDoc(uri);
+    if (!remote) return;
+    const result = await this.scanWholeFile(remote.uri);
+    const t = vscode.l10n.t;
+    const show = t('Show Problems');
+    const message = t('{0}: {1} matching line(s) in the whole file ({2} transferred in {3} s).', remote.path, result.totals.findings, formatBytes(result.transferred), (result.durationMs / 1000).toFixed(1));
+    if ((await vscode.window.showInformationMessage(message, show)) === show) void vscode.commands.executeCommand('workbench.actions.view.problems');
+  }
+
+  /** Scan the whole file on its host; the summary goes to the Problems panel. */
+  async scanWholeFile(uri: vscode.Uri): Promise<RemoteScanResult & { findings: LogFinding[] }> {
+    const remote = this.provider.document(uri);
+    const matcher = await this.decorations.matcherFor(uri);
+    const findings: LogFinding[] = [];
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Scanning {0} on {1}…', remote.path, remote.host), cancellable: true },
+      (_progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        return scanRemoteLog((command, options) => this.ssh.exec(remote.host, command, options), remote.path, matcher, { signal: abort.signal, onFinding: (f) => findings.push(f) });
+      },
+    );
+    const lang = catalogLanguage();
+    this.decorations.setScanSummary(uri, summarizeFindings(findings).map((s) => ({ ...s, explanation: pick(s.explanation, lang) })), (fileLine) => {
+      const before = remote.linesBefore;
+      if (before === undefined) return undefined;
+      const line = fileLine - 1 - before;
+      return line >= 0 && line < remote.lineCount ? line : undefined;
+    });
+    this.logger.info(`scan ${remote.host}:${remote.path}: ${result.totals.findings} lines (${result.mode}, ${result.transferred} bytes, ${result.durationMs} ms)`);
+    return { ...result, findings };
+  }
+
+  /** `sofaOps.openLog` from the palette (nothing), the tree (a log or host node) or code (host, path). */
+  private async openCommand(target?: unknown, path?: unknown): Promise<void> {
+    if (typeof target === 'string' && typeof path === 'string') {
+      await this.open(target, path);
+      return;
+    }
+    const node = target as CatalogNode | undefined;
+    const inventory = await this.ssh.inventory();
+    const hosts = inventory?.hosts ?? [];
+    if (!hosts.length) throw new Error(vscode.l10n.t('No inventory hosts: add a sofa-ops.inventory.yaml to the workspace (or set sofaOps.inventoryFile).'));
+    const catalog = logCatalogOf((await this.store.get()).catalog);
+    if (node?.kind === 'log' && node.log) {
+      const log = catalog.logs.find((l) => l.id === node.log);
+      if (!log) return;
+      const serving = hosts.filter((h) => log.components.some((c) => h.component === c || h.groups.includes(c)));
+      if (!serving.length) throw new Error(vscode.l10n.t('No inventory host serves {0}.', log.components.join(', ')));
+      const host = await pickHost(serving, vscode.l10n.t('Host to open {0} on', log.name));
+      if (host) await this.open(host.name, hostLogPath(log.path, host.logRoot));
+      return;
+    }
+    const host = node?.kind === 'host' && node.host ? hosts.find((h) => h.name === node.host) : await pickHost(hosts, vscode.l10n.t('Host to open a log on'));
+    if (!host) return;
+    const own = catalog.logs.filter((l) => l.components.some((c) => host.component === c || host.groups.includes(c)));
+    const other = vscode.l10n.t('Other file…');
+    const picked = await vscode.window.showQuickPick(
+      [...own.map((l) => ({ label: l.name, description: hostLogPath(l.path, host.logRoot), detail: pick(l.records, catalogLanguage()), id: l.id })), { label: other, description: host.logRoot, id: '' }],
+      { placeHolder: vscode.l10n.t('Log to open on {0}', host.name), matchOnDescription: true },
+    );
+    if (!picked) return;
+    if (picked.id) {
+      await this.open(host.name, logOnHost(catalog, picked.id, host)!.path);
+      return;
+    }
+    const typed = await vscode.window.showInputBox({ prompt: vscode.l10n.t('Path of the log on {0}', host.name), value: `${host.logRoot}/` });
+    if (typed) await this.open(host.name, logOnHost(catalog, typed, host)?.path ?? typed);
+  }
+}
+
+async function pickHost(hosts: InventoryHost[], placeHolder: string): Promise<InventoryHost | undefined> {
+  if (hosts.length === 1) return hosts[0];
+  const picked = await vscode.window.showQuickPick(hosts.map((h) => ({ label: h.name, description: `${h.host}:${h.port}`, detail: h.component, host: h })), { placeHolder });
+  return picked?.host;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1 << 20) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1 << 30) return `${(n / (1 << 20)).toFixed(1)} MB`;
+  return `${(n / (1 << 30)).toFixed(2)} GB`;
+}

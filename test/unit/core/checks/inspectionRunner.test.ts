@@ -1,0 +1,197 @@
+/**
+ * The runner end to end on this machine: the host script really runs in bash (so its sections,
+ * markers and the catalog's commands are exercised), ports and HTTP go to real local listeners,
+ * and an unreachable host comes back ERROR, never FAIL.
+ */
+import * as assert from 'assert';
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import type { Catalog, Check } from '../../../../src/core/catalog/types';
+import { planInspection } from '../../../../src/core/checks/checkPlan';
+import { buildHostScript, parseHostScript, remoteLogPath } from '../../../../src/core/checks/hostScript';
+import { runInspection, type InspectionTransport } from '../../../../src/core/checks/inspectionRunner';
+import type { InventoryHost } from '../../../../src/core/inventory/inventory';
+import type { ExecResult } from '../../../../src/core/ssh/remoteExec';
+import { SshError } from '../../../../src/core/ssh/sshErrors';
+
+const bi = (en: string) => ({ zh: en, en });
+const check = (id: string, extra: Partial<Check>): Check => ({ id, section: '1.2.3', kind: 'command', components: ['app'], title: bi(id), passWhen: bi('ok'), action: bi(`fix ${id}`), ...extra });
+
+function catalogWith(checks: Check[]): Catalog {
+  return {
+    products: [{
+      product: { id: 'p', section: '1', name: bi('P'), summary: bi('P') },
+      components: [{ id: 'app', section: '1.1', name: bi('App'), role: bi('app'), ports: [], aliases: ['app-server'] }, { id: 'other', section: '1.1', name: bi('Other'), role: bi('o'), ports: [], aliases: ['app-server'] }],
+      metrics: [],
+      logs: [{ id: 'app-log', section: '1.3', components: ['app'], name: 'app.log', path: '/home/admin/logs/app/app.log', records: bi('log') }],
+      patterns: [{ id: 'boom', section: '1.4', match: 'BOOM', severity: 'error', logs: ['app-log'], explanation: bi('boom'), action: bi('pattern action') }],
+      checks,
+      plans: [],
+      files: [],
+    }],
+  };
+}
+
+function host(name: string, logRoot: string, component = 'app'): InventoryHost {
+  return { name, host: '127.0.0.1', port: 22, identityFiles: [], logRoot, product: 'p', component, groups: [component, 'p'], tags: [], source: { file: 'inv', line: 1 } };
+}
+
+/** Runs the script in a local bash, as sshd would run `bash -s`. */
+function localExec(command: string, stdin: string): Promise<ExecResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn('bash', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ outcome: code === 0 ? 'ok' : 'exit', exitCode: code, signal: null, stdout, stderr, stdoutDropped: 0, stderrDropped: 0, durationMs: Date.now() - started }));
+    child.stdin.end(stdin);
+  });
+}
+
+describe('inspection runner (local bash, local listeners)', function () {
+  this.timeout(20_000);
+  let dir: string;
+  let server: http.Server;
+  let httpPort: number;
+  let closedPort: number;
+  let body = '{"success":true}';
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sofa-ops-inspect-'));
+    fs.mkdirSync(path.join(dir, 'app'));
+    fs.writeFileSync(path.join(dir, 'app', 'app.log'), ['ok 1', 'BOOM one', 'ok 2', 'BOOM two', 'ok 3'].join('\n') + '\n');
+    server = http.createServer((_req, res) => res.end(body));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    httpPort = (server.address() as net.AddressInfo).port;
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    closedPort = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+  });
+  after(() => {
+    server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const transport = (down: Set<string> = new Set()): InspectionTransport => ({
+    exec: async (h, command, options) => {
+      if (down.has(h.name)) return { outcome: 'unreachable', exitCode: null, signal: null, stdout: '', stderr: '', stdoutDropped: 0, stderrDropped: 0, durationMs: 1, message: `${h.name} is unreachable: connect ECONNREFUSED` };
+      assert.strictEqual(command, 'bash -s');
+      return localExec(command, String(options.stdin));
+    },
+    forwarder: async (h) => {
+      if (down.has(h.name)) throw new SshError('unreachable', h.name, `${h.name} is unreachable`);
+      return (address, port) =>
+        new Promise((resolve, reject) => {
+          const socket = net.connect(port, address);
+          socket.once('connect', () => resolve(socket));
+          socket.once('error', reject);
+        });
+    },
+  });
+
+  function checks(): Check[] {
+    return [
+      check('cpu', { kind: 'resource', resource: 'cpu', threshold: { op: '>', value: 1000, unit: '%', text: bi('>1000%') } }),
+      check('mem', { kind: 'resource', resource: 'memory', threshold: { op: '>', value: 1000, unit: '%', text: bi('x') } }),
+      check('disk', { kind: 'resource', resource: 'disk', threshold: { op: '>', value: -1, unit: '%', text: bi('x') } }),
+      check('load', { kind: 'resource', resource: 'load5', threshold: { op: '>', value: 1e6, text: bi('x') } }),
+      check('listen', { command: "echo 'tcp6 0 0 :::9529 :::* LISTEN'", expect: { contains: 'LISTEN' } }),
+      check('check-service', { command: "printf 'db: passed:true\\nmq: false\\n' | grep false", expect: { notContains: 'false' } }),
+      check('missing-tool', { command: 'no-such-tool-xyz -an', expect: { contains: 'LISTEN' } }),
+      check('proc-node', { kind: 'process', process: 'node' }),
+      check('proc-none', { kind: 'process', process: 'no-such-process-xyz' }),
+      check('log', { kind: 'log', log: { logId: 'app-log', pattern: 'boom', maxCount: 0, lastLines: 100 }, action: undefined }),
+      check('ports', { kind: 'port', ports: [httpPort, closedPort] }),
+      check('health', { kind: 'http', http: { port: httpPort, path: '/health/check', expectBody: '"success":true' } }),
+      check('alive', { kind: 'composite', rule: 'majority-alive', components: ['other'] }),
+      check('by-hand', { kind: 'manual' }),
+    ];
+  }
+
+  it('judges every kind on a reachable host, with the measured value and the guide action for a FAIL', async () => {
+    const catalog = catalogWith(checks());
+    const plan = planInspection(catalog, [host('app-1', dir)]);
+    const inspection = await runInspection(catalog, plan, transport());
+    const by = new Map(inspection.results.map((r) => [r.checkId, r]));
+    const status = (id: string) => by.get(id)?.status;
+    assert.strictEqual(status('cpu'), 'pass');
+    assert.match(by.get('cpu')!.value!, /^\d+(\.\d)?%$/);
+    assert.strictEqual(status('mem'), 'pass');
+    assert.strictEqual(status('disk'), 'fail');
+    assert.match(by.get('disk')!.value!, /^\d+% \(\//);
+    assert.deepStrictEqual(by.get('disk')!.action, bi('fix disk'));
+    assert.strictEqual(status('load'), 'pass');
+    assert.strictEqual(status('listen'), 'pass');
+    assert.strictEqual(status('check-service'), 'fail');
+    assert.match(by.get('check-service')!.message, /mq: false/);
+    assert.strictEqual(status('missing-tool'), 'error', 'a command the host lacks could not check: ERROR, not FAIL');
+    assert.strictEqual(status('proc-node'), 'pass');
+    assert.strictEqual(status('proc-none'), 'fail');
+    assert.strictEqual(status('log'), 'fail');
+    assert.strictEqual(by.get('log')!.value, '2 of 5 lines');
+    assert.deepStrictEqual(by.get('log')!.action, bi('pattern action'), 'no action on the check: the pattern\'s');
+    assert.strictEqual(by.get('log')!.logId, 'app-log');
+    assert.strictEqual(status('ports'), 'fail');
+    assert.match(by.get('ports')!.value!, new RegExp(`^${closedPort}: .*refused`));
+    assert.strictEqual(status('health'), 'pass');
+    // "other" shares an alias with app (the same deployed app); a node whose own port or process
+    // checks fail does not count as alive.
+    assert.deepStrictEqual([status('alive'), by.get('alive')!.value, by.get('alive')!.host], ['fail', '0/1 alive', undefined]);
+    assert.match(by.get('alive')!.message, /down: app-1/);
+    assert.strictEqual(status('by-hand'), 'manual');
+    assert.deepStrictEqual(inspection.hosts, ['app-1']);
+  });
+
+  it('FAILs a health check whose body says so, and one whose port is closed', async () => {
+    body = '{"success":false,"message":"raftStatus:Candidate"}';
+    try {
+      const catalog = catalogWith([check('health', { kind: 'http', http: { port: httpPort, path: '/', expectBody: '"success":true' } }), check('closed', { kind: 'http', http: { port: closedPort, path: '/' } })]);
+      const inspection = await runInspection(catalog, planInspection(catalog, [host('app-1', dir)]), transport());
+      assert.deepStrictEqual(inspection.results.map((r) => [r.checkId, r.status, r.value]), [['health', 'fail', 'HTTP 200, success:false'], ['closed', 'fail', inspection.results[1].value]]);
+    } finally {
+      body = '{"success":true}';
+    }
+  });
+
+  it('makes every check of an unreachable host ERROR, and the majority rule counts it as down', async () => {
+    const catalog = catalogWith(checks().filter((c) => !['missing-tool', 'ports', 'proc-none'].includes(c.id)));
+    const plan = planInspection(catalog, [host('app-1', dir), host('app-2', dir), host('app-3', dir)]);
+    const inspection = await runInspection(catalog, plan, transport(new Set(['app-2', 'app-3'])));
+    const onDown = inspection.results.filter((r) => r.host === 'app-2');
+    assert.ok(onDown.length > 5);
+    assert.ok(onDown.every((r) => r.status === 'error' && /unreachable/.test(r.message)), JSON.stringify(onDown.map((r) => [r.checkId, r.status])));
+    const alive = inspection.results.find((r) => r.checkId === 'alive')!;
+    assert.deepStrictEqual([alive.status, alive.value], ['fail', '1/3 alive']);
+  });
+});
+
+describe('host script', () => {
+  it('keeps sections apart even when a command prints no newline or a fake marker', () => {
+    const out = parseHostScript('\n@@t@@ cmd c0\nno newline\n@@t@@ rc c0 0\n\n@@t@@ cmd c1\n@@x@@ rc c1 9\n\n@@t@@ rc c1 1\n\n@@t@@ end\n', 't');
+    assert.strictEqual(out.sections.get('cmd c0'), 'no newline');
+    assert.strictEqual(out.sections.get('cmd c1'), '@@x@@ rc c1 9\n');
+    assert.deepStrictEqual([...out.exitCodes], [['c0', 0], ['c1', 1]]);
+    assert.ok(out.complete);
+    assert.ok(!parseHostScript('\n@@t@@ cmd c0\npartial', 't').complete);
+  });
+
+  it('only samples the CPU when a resource check asks, so command-only hosts do not wait', () => {
+    const script = buildHostScript({ resources: false, processes: false, logRoot: '/home/admin/logs', commands: [{ id: 'c0', command: "netstat -an | grep 'x'" }], logs: [] }, 'tok');
+    assert.ok(!script.includes('sleep'));
+    assert.ok(script.includes(`bash -c 'netstat -an | grep '\\''x'\\'''`));
+  });
+
+  it('finds logs under the host\'s log root when the inventory moves it', () => {
+    assert.strictEqual(remoteLogPath('/home/admin/logs/drmdata/push.log', '/home/admin/logs'), '/home/admin/logs/drmdata/push.log');
+    assert.strictEqual(remoteLogPath('/home/admin/logs/drmdata/push.log', '/data/my logs'), "'/data/my logs/drmdata/push.log'");
+    assert.strictEqual(remoteLogPath('logs/auth-audit.log', '/data/logs'), '/data/logs/auth-audit.log');
+    assert.strictEqual(remoteLogPath('~/logs/a.log', '/home/admin/logs'), '"$HOME"/logs/a.log');
+  });
+});

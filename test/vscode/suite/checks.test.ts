@@ -1,0 +1,88 @@
+/**
+ * Inspection in the editor: Run Inspection on a product runs its checks over SSH against a real
+ * sshd, and the products tree turns the product, its component and its hosts red with counts; the
+ * results view lists each FAIL with a link to its guide section.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { api, waitFor } from './harness';
+import { type SshSite, startSshSite } from './sshSite';
+
+interface Node {
+  id: string;
+  kind: string;
+  label: string;
+  host?: string;
+  children: Node[];
+}
+
+interface ResultNode {
+  kind: string;
+  product?: string;
+  result?: { checkId: string; status: string; host?: string; section: string };
+}
+
+interface InspectionsApi {
+  inspections: { latest?: { results: { checkId: string; status: string; host?: string; product: string }[] } };
+}
+
+describe('inspection in the editor', function () {
+  this.timeout(90_000);
+  let site: SshSite;
+
+  before(async () => {
+    // A plain sshd is no registry node: its ports are closed, its health URL is not there.
+    site = await startSshSite({ 'registry-meta': ['127.0.4.3'] });
+  });
+
+  after(async () => {
+    await site?.stop();
+  });
+
+  it('colours the product, component and host red with roll-up counts after Run Inspection', async () => {
+    const { productsTree } = await api();
+    const products = await waitFor('the registry product with its host', async () => {
+      const roots = (await productsTree.getChildren()) as Node[];
+      const registry = roots.find((p) => p.id === 'product:registry');
+      const meta = registry?.children.find((c) => c.label === 'registry-meta');
+      return meta?.children.some((g) => g.children.some((h) => h.kind === 'host')) ? { registry: registry!, meta: meta! } : undefined;
+    });
+    const before = await productsTree.getTreeItem(products.registry);
+    assert.equal((before.iconPath as vscode.ThemeIcon).id, 'package', 'no status before any inspection');
+
+    await vscode.commands.executeCommand('sofaOps.runInspection', { product: 'registry' });
+    const { inspections } = (await api()) as unknown as InspectionsApi;
+    const results = inspections.latest!.results;
+    assert.ok(results.length > 5, 'registry checks ran');
+    assert.ok(results.some((r) => r.checkId === 'registry-basic-port-meta-9610' && r.status === 'fail' && r.host === 'registry-meta-1'));
+    assert.ok(results.some((r) => r.checkId === 'registry-basic-memory' && (r.status === 'pass' || r.status === 'warn' || r.status === 'fail')), 'resources were read over SSH');
+
+    const product = await productsTree.getTreeItem(products.registry);
+    assert.equal((product.iconPath as vscode.ThemeIcon).id, 'error');
+    assert.equal(((product.iconPath as vscode.ThemeIcon).color as vscode.ThemeColor).id, 'testing.iconFailed');
+    assert.match(String(product.description), /✗\d+/);
+    const component = await productsTree.getTreeItem(products.meta);
+    assert.equal((component.iconPath as vscode.ThemeIcon).id, 'error');
+    const hostNode = products.meta.children.flatMap((g) => g.children).find((h) => h.kind === 'host')!;
+    const host = await productsTree.getTreeItem(hostNode);
+    assert.equal((host.iconPath as vscode.ThemeIcon).id, 'error');
+    assert.match(String(host.description), /✗\d+ .*✓\d+/);
+    // A product not inspected keeps its plain icon.
+    const mq = ((await productsTree.getChildren()) as Node[]).find((p) => p.id === 'product:mq')!;
+    assert.equal(((await productsTree.getTreeItem(mq)).iconPath as vscode.ThemeIcon).id, 'package');
+  });
+
+  it('lists the FAIL in the results view with its guide section link', async () => {
+    await vscode.commands.executeCommand('sofaOps.inspection.focus');
+    const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'sofa-ops')!;
+    assert.ok(ext.packageJSON.contributes.views.sofaOps.some((v: { id: string }) => v.id === 'sofaOps.inspection'));
+    const { inspectionResults } = (await api()) as unknown as { inspectionResults: { getChildren(n?: ResultNode): Promise<ResultNode[]> | ResultNode[] } };
+    const roots = await inspectionResults.getChildren();
+    const registry = roots.find((r) => r.product === 'registry')!;
+    const first = (await inspectionResults.getChildren(registry))[0];
+    assert.equal(first.result!.status, 'fail', 'failures first');
+    const links = (await inspectionResults.getChildren(first)) as unknown as { label: string; command: { command: string; arguments: unknown[] } }[];
+    assert.equal(links[0].command.command, 'sofaOps.openGuideSection');
+    assert.deepEqual(links[0].command.arguments, [first.result!.section]);
+  });
+});
