@@ -10,6 +10,7 @@ import type { SourceProblem } from '../core/catalog/problems';
 import type { Catalog } from '../core/catalog/types';
 import { GuideSections } from '../core/guide/guideSections';
 import { Disposable } from '../core/dispose';
+import { publishProblems } from '../vscode/diagnostics';
 import type { Logger } from '../vscode/logger';
 import { affectsSofaSettings, extraCatalogPaths } from '../vscode/settings';
 
@@ -84,14 +85,6 @@ export class CatalogStore extends Disposable {
   }
 
   private publish(problems: SourceProblem[]): void {
-    this.diagnostics.clear();
-    const byFile = new Map<string, vscode.Diagnostic[]>();
-    for (const p of problems) {
-      const line = Math.max(0, p.line - 1);
-      const diagnostic = new vscode.Diagnostic(new vscode.Range(line, 0, line, 1000), p.message, vscode.DiagnosticSeverity.Error);
-      diagnostic.source = 'SOFA Ops catalog';
-      byFile.set(p.file, [...(byFile.get(p.file) ?? []), diagnostic]);
-    }
-    for (const [file, list] of byFile) this.diagnostics.set(vscode.Uri.file(file), list);
+    publishProblems(this.diagnostics, problems, 'SOFA Ops catalog');
   }
 }

@@ -14,9 +14,8 @@ import { cellName, ParameterError, rollbackCells, runRunbook, type RunHooks } fr
 import { renderCommand, renderText } from '../core/runbook/renderCommand';
 import { resolveParameters } from '../core/runbook/parameters';
 import { fanOut } from '../core/ssh/fanOut';
-import { knownHostsStore } from '../core/ssh/sshConnection';
-import { SshPool } from '../core/ssh/sshPool';
-import { loadHostKeyVerifier, productKnownHostsFile, targetsForHosts } from '../core/ssh/targets';
+import { targetsForHosts } from '../core/ssh/targets';
+import { openCliPool } from './cliSsh';
 import { type CliIO, UsageError } from './io';
 import { terminalPrompter } from './prompter';
 
@@ -115,18 +114,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     return 0;
   }
 
-  const verifier = await loadHostKeyVerifier(values['known-hosts']!.map((f) => path.resolve(f)));
-  const acceptNew = values['accept-new'];
-  const pool = new SshPool({
-    hostKeys: knownHostsStore(verifier, productKnownHostsFile()),
-    unknownHosts: {
-      acceptUnknownHost: async (host, _port, keyType, fingerprint) => {
-        io.err(`sofa-ops: ${acceptNew ? 'accepting' : 'refusing'} unknown ${keyType} key for ${host}: ${fingerprint}${acceptNew ? '' : ' (rerun with --accept-new after verifying it)'}\n`);
-        return acceptNew;
-      },
-    },
-    prompter,
-  });
+  const pool = await openCliPool(io, { knownHosts: values['known-hosts']!, acceptNew: values['accept-new']! });
   const abort = new AbortController();
   const onSigint = () => {
     io.err('\nsofa-ops: cancelling; finally steps still run\n');

@@ -5,6 +5,7 @@ import type { CodeCell } from '../core/runbook/runbookFormat';
 import { parseRunbook } from '../core/runbook/runbookParser';
 import { newCodeCell } from '../core/runbook/runbookSerializer';
 import { Disposable } from '../core/dispose';
+import { problemDiagnostic } from '../vscode/diagnostics';
 import { RUNBOOK_NOTEBOOK_TYPE } from './runbookSerializer';
 
 export async function editCellOptions(cell: vscode.NotebookCell | undefined): Promise<void> {
@@ -44,11 +45,7 @@ export class RunbookDiagnostics extends Disposable {
   async refresh(uri: vscode.Uri): Promise<vscode.Diagnostic[]> {
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
     const { problems } = parseRunbook(text, uri.fsPath);
-    const diagnostics = problems.map((p) => {
-      const d = new vscode.Diagnostic(new vscode.Range(p.line - 1, 0, p.line - 1, 1000), p.message, vscode.DiagnosticSeverity.Error);
-      d.source = 'SOFA Ops runbook';
-      return d;
-    });
+    const diagnostics = problems.map((p) => problemDiagnostic(p, 'SOFA Ops runbook'));
     this.collection.set(uri, diagnostics);
     return diagnostics;
   }

@@ -13,6 +13,7 @@ import { SshPool } from '../core/ssh/sshPool';
 import { loadHostKeyVerifier, productKnownHostsFile, targetsForHosts } from '../core/ssh/targets';
 import type { SshTarget } from '../core/ssh/types';
 import { SettingKeys } from '../vscode/ids';
+import { publishProblems } from '../vscode/diagnostics';
 import type { Logger } from '../vscode/logger';
 import { EditorCredentialPrompter, EditorUnknownHostPolicy } from './editorPrompts';
 
@@ -131,14 +132,7 @@ export class SshService extends Disposable {
     const file = await this.inventoryFile();
     if (!file) return undefined;
     const { inventory, problems } = await loadInventory(file);
-    const byFile = new Map<string, vscode.Diagnostic[]>();
-    for (const p of problems) {
-      const line = Math.max(0, p.line - 1);
-      const d = new vscode.Diagnostic(new vscode.Range(line, 0, line, 1000), p.message, vscode.DiagnosticSeverity.Error);
-      d.source = 'SOFA Ops inventory';
-      byFile.set(p.file, [...(byFile.get(p.file) ?? []), d]);
-    }
-    for (const [f, list] of byFile) this.diagnostics.set(vscode.Uri.file(f), list);
+    publishProblems(this.diagnostics, problems, 'SOFA Ops inventory');
     this.logger.info(`inventory ${file}: ${inventory.hosts.length} hosts, ${problems.length} problems`);
     return inventory;
   }
