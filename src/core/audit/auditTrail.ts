@@ -7,7 +7,7 @@
  * Callers must pass commands already redacted (secrets as ***): nothing here knows what a secret is.
  */
 import { createHash } from 'crypto';
-import { promises as fs } from 'fs';
+import { closeSync, mkdirSync, openSync, promises as fs, readFileSync, readSync, rmSync, statSync, writeSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
@@ -59,26 +59,34 @@ export function digestOutput(output: string | Buffer): string {
 }
 
 export class AuditTrail {
+  /** What this process last wrote: when the file has not changed since, no need to re-read its tail. */
+  private last: { size: number; seq: number; hash: string } | undefined;
+
   constructor(
     readonly file: string,
     private readonly who: string = defaultWho(),
   ) {}
 
-  /** Appends one event; resolves with the record as written. */
+  /**
+   * Appends one event; resolves with the record as written. The file work is a handful of small
+   * synchronous calls under the lock: a runbook cell pays well under a millisecond for its record.
+   */
   async append(event: AuditEvent): Promise<AuditRecord> {
-    await fs.mkdir(path.dirname(this.file), { recursive: true });
-    return withLock(`${this.file}.lock`, async () => {
-      const last = await lastRecord(this.file);
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    return withLock(`${this.file}.lock`, () => {
+      const size = fileSize(this.file);
+      const last = this.last && this.last.size === size ? this.last : lastRecordSync(this.file, size);
       const body: Omit<AuditRecord, 'hash'> = { ...event, seq: (last?.seq ?? 0) + 1, at: new Date().toISOString(), who: this.who, prev: last?.hash ?? GENESIS };
       const record: AuditRecord = { ...body, hash: hashRecord(body) };
-      const handle = await fs.open(this.file, 'a+', 0o600);
+      const fd = openSync(this.file, 'a+', 0o600);
       try {
         // A truncated line left by a killed writer must not swallow this record: start on a new line.
-        const stat = await handle.stat();
-        const needsNewline = stat.size > 0 && !(await endsWithNewline(handle, stat.size));
-        await handle.write(`${needsNewline ? '\n' : ''}${JSON.stringify(record)}\n`);
+        const needsNewline = size > 0 && !endsWithNewlineSync(fd, size);
+        const line = Buffer.from(`${needsNewline ? '\n' : ''}${JSON.stringify(record)}\n`);
+        writeSync(fd, line);
+        this.last = { size: size + line.length, seq: record.seq, hash: record.hash };
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
       return record;
     });
@@ -124,26 +132,29 @@ export async function verifyAuditTrail(file: string): Promise<VerifyReport> {
   return { ok: problems.length === 0 && !truncatedLastLine, records, problems, truncatedLastLine };
 }
 
-async function endsWithNewline(handle: fs.FileHandle, size: number): Promise<boolean> {
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+function endsWithNewlineSync(fd: number, size: number): boolean {
   const buf = Buffer.alloc(1);
-  await handle.read(buf, 0, 1, size - 1);
+  readSync(fd, buf, 0, 1, size - 1);
   return buf[0] === 0x0a;
 }
 
 /** The last complete record, reading only the file's tail. */
-async function lastRecord(file: string): Promise<AuditRecord | undefined> {
-  let handle: fs.FileHandle;
+function lastRecordSync(file: string, size: number): { seq: number; hash: string } | undefined {
+  if (size === 0) return undefined;
+  const fd = openSync(file, 'r');
   try {
-    handle = await fs.open(file, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const { size } = await handle.stat();
     for (let window = 64 * 1024; ; window *= 4) {
       const start = Math.max(0, size - window);
       const buf = Buffer.alloc(size - start);
-      await handle.read(buf, 0, buf.length, start);
+      readSync(fd, buf, 0, buf.length, start);
       const lines = buf.toString('utf8').split('\n');
       // The first line of a partial window may be cut; skip it unless the window is the file.
       for (let i = lines.length - 1; i >= (start === 0 ? 0 : 1); i--) {
@@ -157,24 +168,29 @@ async function lastRecord(file: string): Promise<AuditRecord | undefined> {
       if (start === 0) return undefined;
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
 /** A lock file created with O_EXCL; a lock left by a dead process is taken over. */
-async function withLock<T>(lockFile: string, body: () => Promise<T>): Promise<T> {
+async function withLock<T>(lockFile: string, body: () => T): Promise<T> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      const handle = await fs.open(lockFile, 'wx', 0o600);
-      await handle.write(String(process.pid));
-      await handle.close();
+      const fd = openSync(lockFile, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = Number(await fs.readFile(lockFile, 'utf8').catch(() => ''));
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(lockFile, 'utf8'));
+      } catch {
+        continue; // released between our open and read: try again
+      }
       if (owner && !isAlive(owner)) {
-        await fs.rm(lockFile, { force: true });
+        rmSync(lockFile, { force: true });
         continue;
       }
       if (Date.now() > deadline) throw new Error(`audit trail is locked by process ${owner || '?'} (${lockFile})`);
@@ -182,9 +198,9 @@ async function withLock<T>(lockFile: string, body: () => Promise<T>): Promise<T>
     }
   }
   try {
-    return await body();
+    return body();
   } finally {
-    await fs.rm(lockFile, { force: true });
+    rmSync(lockFile, { force: true });
   }
 }
 

@@ -4,7 +4,7 @@
  * ServerAliveInterval/CountMax, ConnectTimeout), then OpenSSH's defaults.
  * Parsing is delegated to the maintained `ssh-config` package.
  */
-import { readFileSync } from 'fs';
+import { readFileSync, statSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import SSHConfig from 'ssh-config';
@@ -41,6 +41,35 @@ export function readUserSshConfig(): string {
   }
 }
 
+/**
+ * Parsed configs by text: every target of a fan-out (and every runbook cell) resolves through the
+ * same ~/.ssh/config, so it is read once per change (mtime) and parsed once per distinct text.
+ */
+const parsedConfigs = new Map<string, ReturnType<typeof SSHConfig.parse>>();
+let userConfig: { file: string; mtimeMs: number; text: string } | undefined;
+
+function currentUserSshConfig(): string {
+  const file = path.join(os.homedir(), '.ssh', 'config');
+  let mtimeMs = -1;
+  try {
+    mtimeMs = statSync(file).mtimeMs;
+  } catch {
+    // no config: same as an empty one
+  }
+  if (!userConfig || userConfig.file !== file || userConfig.mtimeMs !== mtimeMs) userConfig = { file, mtimeMs, text: mtimeMs < 0 ? '' : readUserSshConfig() };
+  return userConfig.text;
+}
+
+function parsedConfig(text: string): ReturnType<typeof SSHConfig.parse> {
+  let parsed = parsedConfigs.get(text);
+  if (!parsed) {
+    if (parsedConfigs.size > 16) parsedConfigs.clear();
+    parsed = SSHConfig.parse(text);
+    parsedConfigs.set(text, parsed);
+  }
+  return parsed;
+}
+
 /** Lower-cased OpenSSH options for a host alias (keywords are case-insensitive; first value wins). */
 function computeOptions(config: ReturnType<typeof SSHConfig.parse>, alias: string): Map<string, string | string[]> {
   const computed = config.compute(alias) as Record<string, string | string[]>;
@@ -64,7 +93,7 @@ function num(value: string | string[] | undefined): number | undefined {
 
 export function resolveTarget(request: TargetRequest, options: ResolveOptions = {}, depth = 0): SshTarget {
   if (depth > 8) throw new Error(`ProxyJump chain for "${request.name}" is too deep (a loop?)`);
-  const config = SSHConfig.parse(options.sshConfigText ?? readUserSshConfig());
+  const config = parsedConfig(options.sshConfigText ?? currentUserSshConfig());
   const env = options.env ?? process.env;
   const alias = request.host ?? request.name;
   const o = computeOptions(config, alias);
