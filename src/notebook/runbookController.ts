@@ -56,7 +56,16 @@ export class RunbookController extends Disposable {
     const inventory = await this.ssh.inventory();
     const abort = new AbortController();
     const executions = new Map<number, vscode.NotebookCellExecution>();
-    const outputs = new Map<string, vscode.NotebookCellOutput>();
+    // While a cell runs, one live output gets every host's lines as they arrive ("host | line"),
+    // appended only at its end; when the cell ends, it is replaced by ordered per-host sections in
+    // one call. Appending to several per-host outputs in arrival order made VS Code merge them
+    // into one box and sometimes drop or reorder a host's section.
+    const live = new Map<number, vscode.NotebookCellOutput>();
+    const partialLines = new Map<string, string>();
+    // Output edits of one cell are applied strictly in order (the final replace must come after
+    // every live append, or a late append lands on the replaced output).
+    const chains = new Map<number, Thenable<unknown>>();
+    const queue = (index: number, edit: () => Thenable<unknown>) => chains.set(index, (chains.get(index) ?? Promise.resolve()).then(edit, edit));
     const folder = vscode.workspace.getWorkspaceFolder(notebook.uri) ?? vscode.workspace.workspaceFolders?.[0];
     const audit = folder ? new AuditTrail(path.join(folder.uri.fsPath, '.sofa-ops', 'audit.jsonl')) : undefined;
     const runbookName = folder ? path.relative(folder.uri.fsPath, notebook.uri.fsPath) : notebook.uri.fsPath;
@@ -96,18 +105,25 @@ export class RunbookController extends Disposable {
       },
       onCellStart: (index, _cell, hosts) => {
         const execution = startExecution(index);
-        for (const host of hosts) {
-          const output = new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(`▶ ${host}\n`, STDOUT)], { host });
-          outputs.set(`${index}|${host}`, output);
-          void execution.appendOutput(output);
-        }
+        if (!hosts.length) return;
+        const output = new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(`▶ ${hosts.join(', ')}\n`, STDOUT)]);
+        live.set(index, output);
+        queue(index, () => execution.appendOutput(output));
       },
       onOutput: (index, host, stream, text) => {
         const execution = executions.get(index);
-        const output = outputs.get(`${index}|${host}`);
-        if (execution && output) void execution.appendOutputItems(vscode.NotebookCellOutputItem.text(text, stream === 'stdout' ? STDOUT : STDERR), output);
+        const output = live.get(index);
+        if (!execution || !output) return;
+        // Whole lines only, each tagged with its host, so concurrent hosts stay readable.
+        const key = `${index}|${host}|${stream}`;
+        const lines = ((partialLines.get(key) ?? '') + text).split('\n');
+        partialLines.set(key, lines.pop() ?? '');
+        if (lines.length) queue(index, () => execution.appendOutputItems(vscode.NotebookCellOutputItem.text(lines.map((l) => `${host} | ${l}\n`).join(''), stream === 'stdout' ? STDOUT : STDERR), output));
       },
-      onCellEnd: (result) => this.finish(startExecution(result.index), result),
+      onCellEnd: (result) => {
+        const execution = startExecution(result.index);
+        queue(result.index, () => this.finish(execution, result));
+      },
     };
 
     try {
@@ -154,13 +170,19 @@ export class RunbookController extends Disposable {
     return values;
   }
 
-  private finish(execution: vscode.NotebookCellExecution, result: CellResult): void {
+  private async finish(execution: vscode.NotebookCellExecution, result: CellResult): Promise<void> {
     const ok = result.status === 'ok' || result.status === 'done';
+    if (result.hosts.length) {
+      // The final view: every host's section in target order, as one stream written at once.
+      const withNewline = (text: string) => (text && !text.endsWith('\n') ? `${text}\n` : text);
+      const text = result.hosts.map((h) => `▶ ${h.host}\n${withNewline(h.stdout)}${h.stderr ? withNewline(h.stderr).replace(/^/gm, 'stderr | ') : ''}`).join('');
+      await execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(text, STDOUT)]));
+    }
     const summary = `${result.status}${result.message ? `: ${result.message}` : ''} (${(result.durationMs / 1000).toFixed(1)} s)`;
     if (!ok) {
-      void execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: result.status, message: summary })]));
+      await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: result.status, message: summary })]));
     } else if (result.status === 'done') {
-      void execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(vscode.l10n.t('Marked done by the operator'), STDOUT)]));
+      await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(vscode.l10n.t('Marked done by the operator'), STDOUT)]));
     }
     execution.end(result.status === 'skipped' || result.status === 'cancelled' ? undefined : ok, Date.now());
   }

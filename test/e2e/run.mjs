@@ -40,6 +40,9 @@ const ui = {
   viewPane: (page, name) => page.locator('.part.sidebar .pane').filter({ has: page.locator('.pane-header', { hasText: name }) }),
   /** A tree row whose label contains one of `texts` (the catalog is shown in zh or en). */
   row: (scope, texts) => scope.locator('.monaco-list-row[role="treeitem"]').filter({ hasText: new RegExp(texts.map(escapeRe).join('|')) }).first(),
+  /** A tree row by its exact label (`registry-meta`, not a row whose label merely contains it: `registry-meta-1`). */
+  treeRow: (scope, label) =>
+    scope.locator('.monaco-list-row[role="treeitem"]').filter({ has: scope.page().locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }) }).first(),
   editorTab: (page, text) => page.locator('.part.editor .tabs-container .tab').filter({ hasText: text }),
   /** The document inside a webview editor (VS Code nests it two iframes deep). */
   webviewDoc: (page) => page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame'),
@@ -144,6 +147,113 @@ step('inspection-red', 'inject msgbroker-9529-down into the running demo, inspec
   await ui.row(results, ['antscheduler']).locator('.codicon-error').waitFor();
 });
 
+step('demo-hosts', 'expand Service Registry → registry-meta: the demo containers are listed under it', async ({ page, catalog, state }) => {
+  assert(demo, 'the demo site did not start');
+  fs.writeFileSync(path.join(demo.dir, '.demo', 'faults'), ''); // the site healthy again
+  // Give the Products view the sidebar back (the last step opened the Inspection view below it).
+  const results = ui.viewPane(page, nls['views.inspection.name']);
+  if ((await results.locator('.pane-header').getAttribute('aria-expanded')) === 'true') await results.locator('.pane-header').click();
+  const pane = ui.viewPane(page, nls['views.products.name']);
+  const registry = catalog.products.find((p) => p.product.id === 'registry');
+  const product = ui.row(pane, names(registry.product));
+  if ((await product.getAttribute('aria-expanded')) !== 'true') await product.click();
+  await expand(ui.treeRow(pane, 'registry-meta'));
+  await expand(ui.treeRow(pane, 'Hosts')); // the only component open, so its only Hosts group
+  for (const n of [1, 2, 3]) {
+    const host = ui.treeRow(pane, `registry-meta-${n}`);
+    await host.waitFor();
+    // Its address on the demo's subnet, as the inventory the demo wrote has it.
+    assert((await host.innerText()).includes(`${demo.subnet}.${n}`), `registry-meta-${n} is not shown at ${demo.subnet}.${n}: ${await host.innerText()}`);
+  }
+  state.productsPane = pane;
+});
+
+step('demo-log', "open a demo container's log from its host in the tree: the editor shows that container's log", async ({ page, state }) => {
+  const host = 'registry-meta-1';
+  const logPath = '/home/admin/logs/registry/meta/registry-meta.log';
+  // Right-click the host, Open Log…, pick the file among the logs the catalog knows for it.
+  await ui.treeRow(state.productsPane, host).click({ button: 'right' });
+  // (A playwright click on a context menu item does not trigger it in code-server; a user's
+  // pointing at it and pressing Enter does.)
+  await page.locator('.monaco-menu').getByRole('menuitem', { name: nls['command.openLog'] }).hover();
+  await page.keyboard.press('Enter');
+  await page.locator(`.quick-input-widget input[placeholder*="${host}"]`).waitFor(); // "Log to open on registry-meta-1"
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: logPath }).first().click();
+  await ui.editorTab(page, path.basename(logPath)).waitFor({ timeout: 30_000 });
+  // It opens at its last lines: each one on screen is a line of that container's own file.
+  const file = fs.readFileSync(path.join(demo.dir, '.demo/containers', host, 'home/admin', logPath.replace('/home/admin/', '')), 'utf8');
+  const fileLines = new Set(file.split('\n').filter(Boolean));
+  const view = page.locator('.part.editor .editor-group-container.active .monaco-editor .view-lines');
+  await view.locator('.view-line', { hasText: /c\.a\.s\.r\.s\.m\./ }).first().waitFor();
+  const shown = (await view.innerText()).replace(/\u00a0/g, ' ').split('\n').filter((l) => l.trim());
+  const fromFile = shown.filter((l) => fileLines.has(l));
+  assert(fromFile.length >= 10 && fromFile.length >= shown.length - 2, `the editor does not show ${host}'s ${logPath}: ${shown.length} lines, ${fromFile.length} from the file; ${shown.slice(-3).join(' | ')}`);
+  assert(fromFile.filter((l) => / \[[\w-]+\] c\.a\.s\.r\.s\.m\.[\w.]+ - /.test(l)).length >= 5, `few MetaServer lines on screen: ${fromFile.slice(-3).join(' | ')}`);
+  // At the top of the file view, the CodeLens row names the host and the file (under the host's
+  // logRoot: the demo without user namespaces keeps each container's /home in its own folder).
+  await page.keyboard.press('Control+Home');
+  await page.locator('.part.editor .codelens-decoration', { hasText: new RegExp(`${escapeRe(host)}:\\S*${escapeRe(logPath)}`) }).first().waitFor();
+});
+
+step('demo-runbook', 'open the registry business checks runbook, Run All against the demo: every host answers, every step passes', async ({ page }) => {
+  const name = path.basename(E2E_RUNBOOK); // copied into the workspace before VS Code started
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(name);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().click();
+  const notebook = page.locator('.notebookOverlay >> visible=true'); // the notebook editor floats over the editor part
+  await notebook.locator('.code-cell-row').first().waitFor();
+  const box = await notebook.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2); // off the tab whose hover Quick Open left under it
+  await notebook.locator('.notebook-toolbar-container').getByRole('button', { name: 'Run All', exact: true }).click();
+  // VS Code asks for the controller unless it picked the only one itself.
+  const controller = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'SOFA Ops (SSH)' }).first();
+  const dialog = page.locator('.monaco-dialog-box');
+  await Promise.race([controller.waitFor({ timeout: 60_000 }), dialog.waitFor({ timeout: 60_000 })]);
+  if (await controller.isVisible()) await controller.click();
+  // The runbook's last step is manual (§7.7.2: verify the applications' RPC calls): the operator
+  // ticks it in a modal once the four health checks before it passed.
+  await dialog.filter({ hasText: 'business-rpc' }).waitFor({ timeout: 60_000 });
+  await dialog.getByRole('button', { name: 'Mark as Done' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  // Scroll down the notebook as a reader does: each host's section appears under its step, every
+  // step shows a pass, and the manual step is marked done.
+  const outputs = page.frameLocator('.notebookOverlay iframe.webview.ready').frameLocator('iframe#active-frame');
+  const passedSteps = new Set();
+  /** Scrolls until one of `locator`'s elements is on screen in the notebook (up when it is above). */
+  const seen = async (locator, dy = 300) => {
+    for (let i = 0; i < 40; i++) {
+      for (const row of await notebook.locator('.code-cell-row').filter({ has: page.locator('.codicon-notebook-state-success') }).all()) passedSteps.add(await row.getAttribute('data-index'));
+      assert(!(await notebook.locator('.code-cell-row .codicon-notebook-state-error').count()), 'a runbook step failed');
+      await locator.first().waitFor({ state: 'attached', timeout: 500 }).catch(() => {});
+      let direction = dy;
+      for (const candidate of await locator.all()) {
+        // The webview keeps offscreen cells' output, and VS Code shows consecutive stream outputs
+        // (a step's host sections) in the first one's container, leaving the others' empty.
+        const at = (await candidate.evaluate((el) => !!el.closest('.output_container')?.getBoundingClientRect().height || !el.closest('.output_container'))) ? await candidate.boundingBox() : null;
+        if (!at?.height) continue;
+        if (at.y >= box.y && at.y + at.height <= box.y + box.height) return;
+        direction = at.y < box.y ? -Math.abs(dy) : Math.abs(dy);
+      }
+      await page.mouse.wheel(0, direction);
+    }
+    // What the notebook does show, step by step (each output the user can see, bodies shortened).
+    const shown = await outputs.locator('body').evaluate((body) => [...body.ownerDocument.querySelectorAll('.output_container')].filter((o) => o.getBoundingClientRect().height).map((o) => o.textContent.replace(/\{"success[^}]*\}/g, '{…}')));
+    throw new Error(`scrolled through the runbook without seeing ${locator}; the outputs shown:\n${shown.join('\n')}`);
+  };
+  const section = (host) => outputs.getByText(`▶ ${host}`);
+  for (const host of ['registry-meta-1', 'registry-meta-2', 'registry-meta-3']) await seen(section(host));
+  await seen(outputs.getByText(/"success":true,.*raftStatus:Leader/)); // one of them leads
+  for (const host of ['registry-data-1', 'registry-data-2', 'registry-data-3', 'registry-session-1', 'registry-session-2']) await seen(section(host));
+  await seen(outputs.getByText('{"pushSwitch":"open"}'));
+  await seen(outputs.getByText('Marked done by the operator'));
+  await seen(notebook.locator('.code-cell-row', { hasText: 'RPC' }).filter({ has: page.locator('.codicon-notebook-state-success') }));
+  assert(passedSteps.size === 5, `${passedSteps.size} of the runbook's 5 steps show a pass`);
+  // Back up for the picture: the meta nodes' answers under their step.
+  await seen(outputs.getByText('验证 meta 是否启动成功'), -300);
+});
+
 // --- runner -----------------------------------------------------------------------------------
 
 /** Waits until the status bar shows an inspection summary (`126/132 · 6 ✗`), not "Inspecting…". */
@@ -169,7 +279,8 @@ async function startDemoSite(runDir, workspace) {
   const dir = path.join(runDir, 'demo');
   fs.mkdirSync(dir, { recursive: true });
   // Its own loopback /24, so a demo the developer is running on 127.0.1.x does not get in the way.
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/sofa-ops.js'), 'demo', '--dir', dir, '--subnet', `127.0.${200 + (process.pid % 50)}`, '--json-ready'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const subnet = `127.0.${200 + (process.pid % 50)}`;
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/sofa-ops.js'), 'demo', '--dir', dir, '--subnet', subnet, '--json-ready'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr.on('data', (d) => (err += d));
@@ -189,6 +300,7 @@ async function startDemoSite(runDir, workspace) {
   fs.writeFileSync(path.join(workspace, '.vscode/settings.json'), JSON.stringify({ 'sofaOps.inventoryFile': ready.inventory, 'sofaOps.ssh.knownHostsFiles': [ready.knownHosts] }, null, 2));
   return {
     dir,
+    subnet,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
@@ -218,6 +330,12 @@ function escapeRe(s) {
 }
 function assert(cond, message) {
   if (!cond) throw new Error(message);
+}
+/** Clicks a collapsed tree row open (a no-op when it is open) and waits until it is. */
+async function expand(row) {
+  await row.waitFor();
+  if ((await row.getAttribute('aria-expanded')) !== 'true') await row.click();
+  await expectAttr(row, 'aria-expanded', 'true');
 }
 async function expectAttr(locator, attr, value) {
   const deadline = Date.now() + STEP_TIMEOUT_MS;
@@ -256,6 +374,10 @@ fs.mkdirSync(OUT, { recursive: true });
 const run = prepareRun('e2e');
 installExtension(run, ROOT);
 const catalog = readCatalog();
+// The runbook demo-runbook runs, in the workspace from the start: a file written while VS Code
+// runs is not always in Quick Open's results yet.
+const E2E_RUNBOOK = 'runbooks/registry/business-checks.runbook.md';
+fs.copyFileSync(path.join(ROOT, E2E_RUNBOOK), path.join(run.workspace, path.basename(E2E_RUNBOOK)));
 let server;
 let browser;
 let demo;

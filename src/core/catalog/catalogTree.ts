@@ -80,7 +80,10 @@ export interface TreeInputs {
 export function buildCatalogTree(catalog: Catalog, lang: Lang, inputs: TreeInputs = {}): CatalogNode[] {
   const t = (text: Bilingual | undefined) => pick(text, lang);
   const labels = inputs.labels ?? englishTreeLabels;
-  return catalog.products.map((p) => productNode(p, t, labels, (inputs.runbooks ?? []).filter((r) => r.product === p.product.id), inputs.hosts ?? []));
+  // A component's logs may be listed under another product (the registry servers' logs are in
+  // chapter 2, the registry components in chapter 7): components see every product's logs.
+  const shared: SharedLogs = { logs: catalog.products.flatMap((p) => p.logs), patterns: catalog.products.flatMap((p) => p.patterns) };
+  return catalog.products.map((p) => productNode(p, t, labels, (inputs.runbooks ?? []).filter((r) => r.product === p.product.id), inputs.hosts ?? [], shared));
 }
 
 type Translate = (text: Bilingual | undefined) => string;
@@ -91,7 +94,12 @@ function node(parent: CatalogNode | undefined, partial: Omit<CatalogNode, 'child
   return created;
 }
 
-function productNode(p: ProductCatalog, t: Translate, labels: TreeLabels, runbooks: RunbookRef[], hosts: HostRef[]): CatalogNode {
+interface SharedLogs {
+  logs: LogFile[];
+  patterns: LogPattern[];
+}
+
+function productNode(p: ProductCatalog, t: Translate, labels: TreeLabels, runbooks: RunbookRef[], hosts: HostRef[], shared: SharedLogs): CatalogNode {
   const root = node(undefined, {
     id: `product:${p.product.id}`,
     kind: 'product',
@@ -121,12 +129,12 @@ function productNode(p: ProductCatalog, t: Translate, labels: TreeLabels, runboo
       const hostGroup = node(cn, { id: `${cn.id}/hosts`, kind: 'group', label: labels.hosts, icon: 'hosts' });
       for (const h of serving) node(hostGroup, { id: `${hostGroup.id}/${h.name}`, kind: 'host', label: h.name, description: h.address, host: h.name });
     }
-    fillGroups(cn, p, belongsTo(c.id), t, labels, runbooks.filter((r) => r.components.includes(c.id)));
+    fillGroups(cn, p, belongsTo(c.id), t, labels, runbooks.filter((r) => r.components.includes(c.id)), shared);
   }
   // Items that name no component (e.g. chapter 12's general procedures) and runbooks for the
   // product as a whole go under a "General" node so nothing in the catalog is unreachable.
   const general = node(undefined, { id: `${root.id}/general`, kind: 'group', label: labels.general, icon: 'general' });
-  fillGroups(general, p, belongsTo(undefined), t, labels, runbooks.filter((r) => !r.components.length));
+  fillGroups(general, p, belongsTo(undefined), t, labels, runbooks.filter((r) => !r.components.length), { logs: p.logs, patterns: p.patterns });
   if (general.children.length) {
     general.parent = root;
     root.children.push(general);
@@ -141,6 +149,7 @@ function fillGroups(
   t: Translate,
   labels: TreeLabels,
   runbooks: RunbookRef[],
+  shared: SharedLogs,
 ): void {
   const group = (key: string, label: string) =>
     node(owner, { id: `${owner.id}/${key}`, kind: 'group', label, icon: key });
@@ -158,10 +167,10 @@ function fillGroups(
   }
 
   const logs = group('logs', labels.logs);
-  const logsHere = p.logs.filter(belongs);
+  const logsHere = shared.logs.filter(belongs);
   for (const log of logsHere) {
     const ln = node(logs, { id: `${logs.id}/${log.id}`, kind: 'log', label: log.name, description: log.path, tooltip: logTooltip(log, t, labels), section: log.section, log: log.id });
-    for (const pattern of p.patterns.filter((x) => x.logs.includes(log.id))) patternNode(ln, pattern, t, labels);
+    for (const pattern of shared.patterns.filter((x) => x.logs.includes(log.id))) patternNode(ln, pattern, t, labels);
   }
   // Patterns not tied to a specific file (client-side messages, "any log") for this owner.
   const unbound = p.patterns.filter((x) => !x.logs.length && belongs(x));

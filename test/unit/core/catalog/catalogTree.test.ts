@@ -73,6 +73,14 @@ describe('products tree model', () => {
     }
   });
 
+  it("lists a component's logs even when another product's chapter names them (registry servers, chapter 2)", async () => {
+    const { catalog } = await loadCatalog(bundledCatalog);
+    const registry = buildCatalogTree(catalog, 'en').find((n) => n.id === 'product:registry')!;
+    const meta = registry.children.find((c) => c.label === 'registry-meta')!;
+    const logs = meta.children.find((g) => g.label === 'Logs');
+    assert.ok(logs?.children.some((l) => l.label === 'registry-meta.log'), 'registry-meta → Logs → registry-meta.log');
+  });
+
   it('reaches every pattern, check and plan of the bundled catalog from the tree, with unique ids', async () => {
     const { catalog, problems } = await loadCatalog(bundledCatalog);
     assert.deepStrictEqual(problems, []);
