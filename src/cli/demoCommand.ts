@@ -72,7 +72,8 @@ export async function demoCommand(args: string[], io: CliIO, catalogDir: string)
       io.err(`sofa-ops demo: ${faultsFile}: ${(err as Error).message}\n`);
     }
   };
-  fs.watchFile(faultsFile, { interval: 500 }, onFaultsFile);
+  // A plain poll of a tiny file: fs.watchFile's stat comparison missed writes under load.
+  const faultsPoll = setInterval(onFaultsFile, 500);
 
   // Handle Ctrl-C and SIGTERM from the moment a script may see the ready line.
   let onSignal: (s: NodeJS.Signals) => void = () => undefined;
@@ -100,7 +101,7 @@ export async function demoCommand(args: string[], io: CliIO, catalogDir: string)
 
   const signal = await stopSignal;
   for (const [s, h] of handlers) process.off(s, h);
-  fs.unwatchFile(faultsFile, onFaultsFile);
+  clearInterval(faultsPoll);
   io.err(`sofa-ops demo: ${signal}, stopping\n`);
   await site.stop();
   return 0;
