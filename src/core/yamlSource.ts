@@ -54,3 +54,14 @@ export function lineOfPath(doc: Document, lines: LineCounter, pointer: string): 
   }
   return line;
 }
+
+/**
+ * JSON pointer of what an error is about: for an unknown or misnamed key, the key itself (so the
+ * problem points at that line), otherwise the instance path.
+ */
+export function errorPointer(error: ErrorObject): string {
+  const key = error.keyword === 'additionalProperties' ? (error.params as { additionalProperty: string }).additionalProperty
+    : error.keyword === 'propertyNames' ? (error.params as { propertyName: string }).propertyName
+      : undefined;
+  return key === undefined ? error.instancePath : `${error.instancePath}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+}

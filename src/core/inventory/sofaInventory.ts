@@ -30,7 +30,7 @@
 // Precompiled from the JSON schema (scripts/generate-validators.mjs): no schema compilation at run time.
 import { validate as inventoryValidator } from '../generated/inventoryValidator';
 import { LineCounter, parseDocument } from 'yaml';
-import { dedupeErrors, describeSchemaError, lineOfPath } from '../yamlSource';
+import { dedupeErrors, describeSchemaError, errorPointer, lineOfPath } from '../yamlSource';
 import type { HostOrigin, ParsedHost, ParsedInventory } from './inventory';
 
 interface Settings {
@@ -76,10 +76,7 @@ export function parseSofaInventory(file: string, text: string, knownComponents?:
   const validate = inventoryValidator;
   if (!validate(data)) {
     for (const error of dedupeErrors(validate.errors ?? [])) {
-      const key = error.keyword === 'additionalProperties' ? (error.params as { additionalProperty: string }).additionalProperty
-        : error.keyword === 'propertyNames' ? (error.params as { propertyName: string }).propertyName
-          : undefined;
-      const pointer = key === undefined ? error.instancePath : `${error.instancePath}/${escapePointer(key)}`;
+      const pointer = errorPointer(error);
       errorPointers.push(pointer);
       result.problems.push({ file, line: lineOf(pointer), message: describeSchemaError(error) });
     }

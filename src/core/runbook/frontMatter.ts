@@ -6,7 +6,7 @@
 import { validate as runbookValidator } from '../generated/runbookValidator';
 import { LineCounter, parseDocument } from 'yaml';
 import type { SourceProblem } from '../catalog/problems';
-import { dedupeErrors, describeSchemaError, lineOfPath } from '../yamlSource';
+import { dedupeErrors, describeSchemaError, errorPointer, lineOfPath } from '../yamlSource';
 import { checkParameterDecl } from './parameters';
 import type { ParameterDecl, RunbookMeta } from './runbookFormat';
 
@@ -42,13 +42,10 @@ export function readFrontMatter(yamlText: string, file: string, firstLine: numbe
   const validate = runbookValidator;
   if (!validate(data)) {
     for (const error of dedupeErrors(validate.errors ?? [])) {
-      const key = error.keyword === 'additionalProperties' ? (error.params as { additionalProperty: string }).additionalProperty
-        : error.keyword === 'propertyNames' ? (error.params as { propertyName: string }).propertyName
-          : undefined;
-      const pointer = key === undefined ? error.instancePath : `${error.instancePath}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      const pointer = errorPointer(error);
       rejected.push(pointer);
       const message = error.keyword === 'propertyNames'
-        ? `parameters: "${key}" is not a parameter name (letters, digits, _ and -, not starting with a digit)`
+        ? `parameters: "${(error.params as { propertyName: string }).propertyName}" is not a parameter name (letters, digits, _ and -, not starting with a digit)`
         : describeSchemaError(error);
       problems.push({ file, line: lineOf(pointer), message: `front matter: ${message}` });
     }
