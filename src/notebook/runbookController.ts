@@ -62,10 +62,12 @@ export class RunbookController extends Disposable {
     // into one box and sometimes drop or reorder a host's section.
     const live = new Map<number, vscode.NotebookCellOutput>();
     const partialLines = new Map<string, string>();
-    // Output edits of one cell are applied strictly in order (the final replace must come after
-    // every live append, or a late append lands on the replaced output).
-    const chains = new Map<number, Thenable<unknown>>();
-    const queue = (index: number, edit: () => Thenable<unknown>) => chains.set(index, (chains.get(index) ?? Promise.resolve()).then(edit, edit));
+    // Output edits are applied strictly in order: within a cell, the final replace must come after
+    // every live append (or a late append lands on the replaced output); across cells, a cell's
+    // result must be settled before the next cell's edits, or the editor shows a later cell done
+    // while an earlier one still spins. The runner runs one cell at a time, so one chain costs nothing.
+    let edits: Thenable<unknown> = Promise.resolve();
+    const queue = (edit: () => Thenable<unknown>) => (edits = edits.then(edit, edit));
     const folder = vscode.workspace.getWorkspaceFolder(notebook.uri) ?? vscode.workspace.workspaceFolders?.[0];
     const audit = folder ? new AuditTrail(path.join(folder.uri.fsPath, '.sofa-ops', 'audit.jsonl')) : undefined;
     const runbookName = folder ? path.relative(folder.uri.fsPath, notebook.uri.fsPath) : notebook.uri.fsPath;
@@ -108,7 +110,7 @@ export class RunbookController extends Disposable {
         if (!hosts.length) return;
         const output = new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(`▶ ${hosts.join(', ')}\n`, STDOUT)]);
         live.set(index, output);
-        queue(index, () => execution.appendOutput(output));
+        queue(() => execution.appendOutput(output));
       },
       onOutput: (index, host, stream, text) => {
         const execution = executions.get(index);
@@ -118,11 +120,11 @@ export class RunbookController extends Disposable {
         const key = `${index}|${host}|${stream}`;
         const lines = ((partialLines.get(key) ?? '') + text).split('\n');
         partialLines.set(key, lines.pop() ?? '');
-        if (lines.length) queue(index, () => execution.appendOutputItems(vscode.NotebookCellOutputItem.text(lines.map((l) => `${host} | ${l}\n`).join(''), stream === 'stdout' ? STDOUT : STDERR), output));
+        if (lines.length) queue(() => execution.appendOutputItems(vscode.NotebookCellOutputItem.text(lines.map((l) => `${host} | ${l}\n`).join(''), stream === 'stdout' ? STDOUT : STDERR), output));
       },
       onCellEnd: (result) => {
         const execution = startExecution(result.index);
-        queue(result.index, () => this.finish(execution, result));
+        queue(() => this.finish(execution, result));
       },
     };
 

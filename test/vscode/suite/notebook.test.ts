@@ -66,13 +66,18 @@ describe('runbook notebooks', function () {
   });
 
   it('Run All runs each cell on its targets, stops at the failure and still runs the finally cell', async () => {
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(RUNBOOK));
-    const notebook = await vscode.workspace.openNotebookDocument(uri);
+    // A file of its own: the previous test's file is still open, and rewriting it would have the editor
+    // reload it from disk while this run is under way.
+    const runUri = vscode.Uri.joinPath(site.folder, 'run-all.runbook.md');
+    await vscode.workspace.fs.writeFile(runUri, new TextEncoder().encode(RUNBOOK));
+    const notebook = await vscode.workspace.openNotebookDocument(runUri);
     const editor = await vscode.window.showNotebookDocument(notebook);
     await vscode.commands.executeCommand('notebook.selectKernel', { editor, id: 'sofa-ops-runbook-ssh', extension: 'sofa-ops.sofa-ops' });
     await vscode.commands.executeCommand('notebook.execute', notebook.uri);
     const [hello, fails, skipped, cleanup] = [2, 3, 4, 5].map((i) => notebook.cellAt(i));
-    await waitFor('the finally cell to finish', () => cleanup.executionSummary?.success !== undefined || undefined, 30_000);
+    // Each cell's result reaches this extension host as its own update from the editor, so wait until
+    // every cell that ran shows its outcome, as the user sees it when the run is over.
+    await waitFor('every cell that ran to show its outcome', () => [hello, fails, cleanup].every((c) => c.executionSummary?.success !== undefined) || undefined, 30_000);
     assert.equal(hello.executionSummary?.success, true);
     assert.match(outputText(hello), /▶ registry-meta-1\nmeta /);
     assert.match(outputText(hello), /▶ registry-meta-2\nmeta /);
