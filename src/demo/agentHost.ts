@@ -32,15 +32,21 @@ hostname "$SOFA_DEMO_HOSTNAME"
 ip link set lo up 2>/dev/null || ifconfig lo up
 mount --bind "$SOFA_DEMO_HOME_ROOT" /home
 mount --bind "$SOFA_DEMO_SHIMS" /usr/local/sbin
+# The container's own load, CPU and memory (procView.ts), as LXCFS shows them in real containers.
+# Before the private /tmp: a demo --dir under /tmp is hidden once it is mounted.
+proc=$(dirname "$SOFA_DEMO_SHIMS")/proc
+for f in loadavg stat meminfo; do mount --bind "$proc/$f" "/proc/$f"; done
+# The agent bundle is opened now and handed to node as its stdin: a checkout under /tmp would be
+# hidden by the private /tmp too.
+exec 9<"$SOFA_DEMO_SCRIPT"
 mount -t tmpfs -o size=64m,mode=1777 tmpfs /tmp
 set +e
 mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts /dev/pts 2>/dev/null && mount --bind /dev/pts/ptmx /dev/ptmx 2>/dev/null
-# The container's own load, CPU and memory (procView.ts), as LXCFS shows them in real containers.
-proc=$(dirname "$SOFA_DEMO_SHIMS")/proc
-for f in loadavg stat meminfo; do [ -f "$proc/$f" ] && mount --bind "$proc/$f" "/proc/$f"; done
-node=$SOFA_DEMO_NODE script=$SOFA_DEMO_SCRIPT
+node=$SOFA_DEMO_NODE name=$SOFA_DEMO_HOSTNAME
 unset SOFA_DEMO_HOSTNAME SOFA_DEMO_HOME_ROOT SOFA_DEMO_SHIMS SOFA_DEMO_NODE SOFA_DEMO_SCRIPT
-"$node" "$script" </dev/null &
+# The arguments only make room for the agent's process title (sofa-demo-agent NAME) in ps.
+"$node" - --container "$name" <&9 9<&- &
+exec 9<&-
 wait $!
 `;
 

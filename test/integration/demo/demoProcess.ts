@@ -56,9 +56,9 @@ export function demoDir(prefix = 'sofa-ops-demo-'): string {
 export const TEST_SUBNET = `127.0.${100 + (process.pid % 150)}`;
 
 /** Spawns the demo CLI; with --json-ready it resolves on the ready line (or rejects with stderr). */
-export function runDemoCli(args: string[]): ChildProcess {
+export function runDemoCli(args: string[], bin = BIN): ChildProcess {
   const user = demoUser();
-  const argv = [BIN, 'demo', '--subnet', TEST_SUBNET, ...args];
+  const argv = [bin, 'demo', '--subnet', TEST_SUBNET, ...args];
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: os.tmpdir(), NODE_OPTIONS: '' };
   if (!user) return spawn(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   // Under c8 the demo writes coverage as the demo user: into a directory it may write, copied to
@@ -80,8 +80,8 @@ export function runDemoCli(args: string[]): ChildProcess {
   return child;
 }
 
-export function startDemo(dir: string, extra: string[] = [], timeoutMs = 30_000): Promise<RunningDemo> {
-  const child = runDemoCli(['--dir', dir, '--json-ready', ...extra]);
+export function startDemo(dir: string, extra: string[] = [], timeoutMs = 30_000, bin = BIN): Promise<RunningDemo> {
+  const child = runDemoCli(['--dir', dir, '--json-ready', ...extra], bin);
   let stderr = '';
   let stdout = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

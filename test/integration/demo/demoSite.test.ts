@@ -4,12 +4,14 @@
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'ssh2';
 import { parse } from 'yaml';
 import { requireRoot } from '../fixtures/sshd';
 import { demoDir, eventually, runDemoCli, sleep, ssh, sofaExec, startDemo, TEST_SUBNET, type RunningDemo } from './demoProcess';
 
+const REPO = path.resolve(__dirname, '../../..');
 const SUBNET_RE = TEST_SUBNET.replace(/\./g, '\\.');
 
 const CONTAINERS = [
@@ -121,6 +123,19 @@ describe('sofa-ops demo (built CLI, real OpenSSH)', function () {
     assert.match(dtx, new RegExp(`${SUBNET_RE}\\.16:9003\\s+ESTABLISHED`));
     assert.match(dtx, new RegExp(`${SUBNET_RE}\\.7:9600\\s+ESTABLISHED`));
     assert.match(ssh(demo, 'antscheduler-1', 'netstat -an|grep 9529').stdout, /9529\s+ESTABLISHED/);
+  });
+
+  it('shows each container its own load, CPU and memory, not this machine\'s (as LXCFS does)', () => {
+    // The demo dir is under /tmp, which each container replaces with its own: the views must still be there.
+    assert.ok(dir.startsWith(os.tmpdir()));
+    for (const name of ['registry-meta-1', 'msgbroker-2']) {
+      const view = (file: string) => fs.readFileSync(path.join(dir, '.demo/containers', name, 'proc', file), 'utf8');
+      const before = view('loadavg');
+      const seen = ssh(demo, name, 'cat /proc/loadavg; grep MemTotal /proc/meminfo; head -n 1 /proc/stat').stdout.split('\n');
+      assert.ok([before, view('loadavg')].includes(`${seen[0]}\n`), `${name} sees ${seen[0]}, its view says ${before}`);
+      assert.strictEqual(seen[1], view('meminfo').split('\n').find((l) => l.startsWith('MemTotal')));
+      assert.match(seen[2], /^cpu\s+\d+/);
+    }
   });
 
   it('keeps the logs at the guide\'s paths growing in the guide\'s formats', async () => {
@@ -249,6 +264,23 @@ describe('sofa-ops demo lifecycle', function () {
     const next = await startDemo(dir);
     assert.strictEqual(ssh(next, 'osp-1', 'pgrep -c sleep').stdout.trim(), '0');
     await next.stop();
+  });
+
+  it('starts from a copy of the product under /tmp, which every container hides behind its own /tmp', async () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'sofa-ops-copy-'));
+    try {
+      for (const part of ['bin', 'dist', 'runbooks', 'package.json']) fs.cpSync(path.join(REPO, part), path.join(copy, part), { recursive: true });
+      fs.chmodSync(copy, 0o755);
+      const demo = await startDemo(dir, [], 30_000, path.join(copy, 'bin/sofa-ops.js'));
+      try {
+        assert.strictEqual(ssh(demo, 'registry-meta-1', 'hostname').stdout, 'registry-meta-1\n');
+        assert.match(ssh(demo, 'registry-meta-1', 'curl -s localhost:9615/health/check').stdout, /"success":true/);
+      } finally {
+        await demo.stop();
+      }
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('rejects an unknown fault with the list of known ones', async () => {
