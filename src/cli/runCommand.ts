@@ -13,8 +13,7 @@ import { parseRunbook } from '../core/runbook/runbookParser';
 import { cellName, ParameterError, rollbackCells, runRunbook, type RunHooks } from '../core/runbook/runbookRunner';
 import { renderCommand, renderText } from '../core/runbook/renderCommand';
 import { resolveParameters } from '../core/runbook/parameters';
-import { fanOut } from '../core/ssh/fanOut';
-import { targetsForHosts } from '../core/ssh/targets';
+import { inventoryTargets, sshCellExecutor } from '../core/runbook/sshCellExecutor';
 import { openCliPool } from './cliSsh';
 import { type CliIO, UsageError } from './io';
 import { terminalPrompter } from './prompter';
@@ -124,11 +123,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSigint);
   const hooks: RunHooks = {
     resolveTargets,
-    execute: async ({ command, hosts, timeoutMs, parallel, signal, onOutput }) => {
-      const targets = targetsForHosts(inventory, hosts.map((h) => inventory.hosts.find((x) => x.name === h)!));
-      const results = await fanOut(pool, targets, command, { timeoutMs, parallel, signal, onOutput: (t, stream, chunk) => onOutput(t.name, stream, chunk.toString('utf8')) });
-      return results.map((r) => ({ host: r.target.name, outcome: r.outcome, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, message: r.message, durationMs: r.durationMs }));
-    },
+    execute: sshCellExecutor(pool, inventoryTargets(inventory)),
     confirm: async (_cell, question) => (values.yes ? true : askYesNo(question)),
     manual: async (cell: CodeCell, instructions) => askYesNo(`Manual step "${cell.options.name ?? `line ${cell.line}`}":\n${instructions}\nDone?`),
     onCellStart: (index, cell, hosts) => io.err(`▶ ${cellName(cell, index)}${hosts.length ? ` on ${hosts.join(', ')}` : ''}\n`),
@@ -157,6 +152,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     throw err;
   } finally {
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(signal, onSigint);
+    audit.close();
     pool.dispose();
   }
 }

@@ -11,8 +11,8 @@ import { Disposable } from '../core/dispose';
 import { selectTargets } from '../core/inventory/selectors';
 import { resolveParameter } from '../core/runbook/parameters';
 import { runbookParameters, type CodeCell, type ParameterValue } from '../core/runbook/runbookFormat';
-import { ParameterError, runRunbook, type CellResult, type HostOutcome, type RunHooks } from '../core/runbook/runbookRunner';
-import { fanOut } from '../core/ssh/fanOut';
+import { ParameterError, runRunbook, type CellResult, type RunHooks } from '../core/runbook/runbookRunner';
+import { sshCellExecutor } from '../core/runbook/sshCellExecutor';
 import type { SshService } from '../ssh/sshService';
 import { userMessage } from '../vscode/errors';
 import type { Logger } from '../vscode/logger';
@@ -89,12 +89,7 @@ export class RunbookController extends Disposable {
         if (!inventory) throw new Error(vscode.l10n.t('No inventory in this workspace: add sofa-ops.inventory.yaml or set sofaOps.inventoryFile.'));
         return selectTargets(inventory, selector).map((h) => h.name);
       },
-      execute: async ({ command, hosts, timeoutMs, parallel, signal, onOutput }) => {
-        const targets = await Promise.all(hosts.map((h) => this.ssh.target(h)));
-        const pool = await this.ssh.pool();
-        const results = await fanOut(pool, targets, command, { timeoutMs, parallel, signal, onOutput: (t, stream, chunk) => onOutput(t.name, stream, chunk.toString('utf8')) });
-        return results.map<HostOutcome>((r) => ({ host: r.target.name, outcome: r.outcome, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, message: r.message, durationMs: r.durationMs }));
-      },
+      execute: sshCellExecutor(() => this.ssh.pool(), (hosts) => Promise.all(hosts.map((h) => this.ssh.target(h)))),
       confirm: async (_cell, question, hosts) => {
         const run = vscode.l10n.t('Run');
         const answer = await vscode.window.showWarningMessage(question, { modal: true, detail: vscode.l10n.t('Targets: {0}', hosts.join(', ')) }, run);
@@ -139,6 +134,8 @@ export class RunbookController extends Disposable {
       const message = err instanceof ParameterError ? vscode.l10n.t('Parameters: {0}', err.message) : userMessage(err);
       this.logger.error('runbook run failed', err);
       for (const cell of cells) if (!executions.has(indexOf[cell.index])) this.fail(cell, message);
+    } finally {
+      audit?.close();
     }
   }
 

@@ -7,9 +7,9 @@
  * Callers must pass commands already redacted (secrets as ***): nothing here knows what a secret is.
  */
 import { createHash } from 'crypto';
-import { closeSync, mkdirSync, openSync, promises as fs, readFileSync, readSync, rmSync, statSync, writeSync } from 'fs';
+import { closeSync, fstatSync, openSync, promises as fs, readSync, statSync, writeSync } from 'fs';
 import * as os from 'os';
-import * as path from 'path';
+import { fileLock } from './fileLock';
 
 export interface AuditEvent {
   /** What happened: "cell", "manual-step", "run-start", "run-end", … */
@@ -61,6 +61,12 @@ export function digestOutput(output: string | Buffer): string {
 export class AuditTrail {
   /** What this process last wrote: when the file has not changed since, no need to re-read its tail. */
   private last: { size: number; seq: number; hash: string } | undefined;
+  /**
+   * The trail stays open between the records of a run (closed after a short idle time): opening
+   * it was the largest part of a record's cost. It is reopened whenever the path names another file
+   * (rotated, removed, replaced).
+   */
+  private openFile: { fd: number; dev: number; ino: number; idle: NodeJS.Timeout } | undefined;
 
   constructor(
     readonly file: string,
@@ -72,24 +78,48 @@ export class AuditTrail {
    * synchronous calls under the lock: a runbook cell pays well under a millisecond for its record.
    */
   async append(event: AuditEvent): Promise<AuditRecord> {
-    mkdirSync(path.dirname(this.file), { recursive: true });
-    return withLock(`${this.file}.lock`, () => {
-      const size = fileSize(this.file);
-      const last = this.last && this.last.size === size ? this.last : lastRecordSync(this.file, size);
+    return fileLock(`${this.file}.lock`).run(() => {
+      const { fd, size } = this.openForAppend();
+      const ours = this.last?.size === size ? this.last : undefined;
+      const last = ours ?? lastRecordSync(fd, size);
       const body: Omit<AuditRecord, 'hash'> = { ...event, seq: (last?.seq ?? 0) + 1, at: new Date().toISOString(), who: this.who, prev: last?.hash ?? GENESIS };
       const record: AuditRecord = { ...body, hash: hashRecord(body) };
-      const fd = openSync(this.file, 'a+', 0o600);
-      try {
-        // A truncated line left by a killed writer must not swallow this record: start on a new line.
-        const needsNewline = size > 0 && !endsWithNewlineSync(fd, size);
-        const line = Buffer.from(`${needsNewline ? '\n' : ''}${JSON.stringify(record)}\n`);
-        writeSync(fd, line);
-        this.last = { size: size + line.length, seq: record.seq, hash: record.hash };
-      } finally {
-        closeSync(fd);
-      }
+      // A truncated line left by a killed writer must not swallow this record: start on a new line.
+      const needsNewline = !ours && size > 0 && !endsWithNewlineSync(fd, size);
+      const line = Buffer.from(`${needsNewline ? '\n' : ''}${JSON.stringify(record)}\n`);
+      writeSync(fd, line);
+      this.last = { size: size + line.length, seq: record.seq, hash: record.hash };
       return record;
     });
+  }
+
+  /** Gives the lock back and closes the trail now rather than after their idle times (end of a run). */
+  close(): void {
+    fileLock(`${this.file}.lock`).release();
+    this.closeFile();
+  }
+
+  private closeFile(): void {
+    if (!this.openFile) return;
+    clearTimeout(this.openFile.idle);
+    closeSync(this.openFile.fd);
+    this.openFile = undefined;
+  }
+
+  /** The open trail and its current size (called under the lock). */
+  private openForAppend(): { fd: number; size: number } {
+    const onDisk = statSync(this.file, { throwIfNoEntry: false });
+    if (this.openFile && onDisk && onDisk.ino === this.openFile.ino && onDisk.dev === this.openFile.dev) {
+      this.openFile.idle.refresh();
+      return { fd: this.openFile.fd, size: onDisk.size };
+    }
+    this.closeFile();
+    const fd = openSync(this.file, 'a+', 0o600);
+    const opened = fstatSync(fd);
+    const idle = setTimeout(() => this.closeFile(), 2_000);
+    idle.unref();
+    this.openFile = { fd, dev: opened.dev, ino: opened.ino, idle };
+    return { fd, size: opened.size };
   }
 }
 
@@ -132,14 +162,6 @@ export async function verifyAuditTrail(file: string): Promise<VerifyReport> {
   return { ok: problems.length === 0 && !truncatedLastLine, records, problems, truncatedLastLine };
 }
 
-function fileSize(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
-  }
-}
-
 function endsWithNewlineSync(fd: number, size: number): boolean {
   const buf = Buffer.alloc(1);
   readSync(fd, buf, 0, 1, size - 1);
@@ -147,10 +169,9 @@ function endsWithNewlineSync(fd: number, size: number): boolean {
 }
 
 /** The last complete record, reading only the file's tail. */
-function lastRecordSync(file: string, size: number): { seq: number; hash: string } | undefined {
+function lastRecordSync(fd: number, size: number): { seq: number; hash: string } | undefined {
   if (size === 0) return undefined;
-  const fd = openSync(file, 'r');
-  try {
+  {
     for (let window = 64 * 1024; ; window *= 4) {
       const start = Math.max(0, size - window);
       const buf = Buffer.alloc(size - start);
@@ -167,49 +188,6 @@ function lastRecordSync(file: string, size: number): { seq: number; hash: string
       }
       if (start === 0) return undefined;
     }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** A lock file created with O_EXCL; a lock left by a dead process is taken over. */
-async function withLock<T>(lockFile: string, body: () => T): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const fd = openSync(lockFile, 'wx', 0o600);
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      let owner = 0;
-      try {
-        owner = Number(readFileSync(lockFile, 'utf8'));
-      } catch {
-        continue; // released between our open and read: try again
-      }
-      if (owner && !isAlive(owner)) {
-        rmSync(lockFile, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`audit trail is locked by process ${owner || '?'} (${lockFile})`);
-      await new Promise((r) => setTimeout(r, 5 + Math.random() * 10));
-    }
-  }
-  try {
-    return body();
-  } finally {
-    rmSync(lockFile, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -103,6 +103,9 @@ export function cellName(cell: CodeCell, index: number): string {
   return cell.options.name ?? `cell ${index + 1} (line ${cell.line})`;
 }
 
+/** The signal of a cell nothing can cancel (finally cells, runs without a signal). */
+const NEVER_ABORTED = new AbortController().signal;
+
 export async function runRunbook(runbook: Runbook, hooks: RunHooks, options: RunOptions = {}): Promise<RunResult> {
   const decls = runbookParameters(runbook);
   const { values, errors } = resolveParameters(decls, options.params ?? {});
@@ -129,7 +132,7 @@ export async function runRunbook(runbook: Runbook, hooks: RunHooks, options: Run
       continue;
     }
     // Cleanup must run to completion even after a cancel: give it a signal of its own.
-    const cellSignal = isFinally ? new AbortController().signal : signal ?? new AbortController().signal;
+    const cellSignal = isFinally || !signal ? NEVER_ABORTED : signal;
     const result = await runCell(runbook, index, cell, hooks, values, decls, cellSignal, isFinally, options);
     results.push(result);
     hooks.onCellEnd?.(result);

@@ -50,12 +50,8 @@ let userConfig: { file: string; mtimeMs: number; text: string } | undefined;
 
 function currentUserSshConfig(): string {
   const file = path.join(os.homedir(), '.ssh', 'config');
-  let mtimeMs = -1;
-  try {
-    mtimeMs = statSync(file).mtimeMs;
-  } catch {
-    // no config: same as an empty one
-  }
+  // No config is the same as an empty one (and not an exception per target: they are costly).
+  const mtimeMs = statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -1;
   if (!userConfig || userConfig.file !== file || userConfig.mtimeMs !== mtimeMs) userConfig = { file, mtimeMs, text: mtimeMs < 0 ? '' : readUserSshConfig() };
   return userConfig.text;
 }
@@ -70,8 +66,26 @@ function parsedConfig(text: string): ReturnType<typeof SSHConfig.parse> {
   return parsed;
 }
 
+/**
+ * Options by alias for each parsed config: computing them asks the OS for the user name each time,
+ * and a runbook resolves the same few hosts for every cell.
+ */
+const computedOptions = new WeakMap<ReturnType<typeof SSHConfig.parse>, Map<string, Map<string, string | string[]>>>();
+
 /** Lower-cased OpenSSH options for a host alias (keywords are case-insensitive; first value wins). */
 function computeOptions(config: ReturnType<typeof SSHConfig.parse>, alias: string): Map<string, string | string[]> {
+  let byAlias = computedOptions.get(config);
+  if (!byAlias) computedOptions.set(config, (byAlias = new Map()));
+  let options = byAlias.get(alias);
+  if (!options) {
+    if (byAlias.size > 4096) byAlias.clear();
+    options = computeOptionsUncached(config, alias);
+    byAlias.set(alias, options);
+  }
+  return options;
+}
+
+function computeOptionsUncached(config: ReturnType<typeof SSHConfig.parse>, alias: string): Map<string, string | string[]> {
   const computed = config.compute(alias) as Record<string, string | string[]>;
   const options = new Map<string, string | string[]>();
   for (const [key, value] of Object.entries(computed)) {
@@ -98,9 +112,9 @@ export function resolveTarget(request: TargetRequest, options: ResolveOptions = 
   const alias = request.host ?? request.name;
   const o = computeOptions(config, alias);
   const hostName = (o.get('hostname') as string | undefined)?.replace(/%h/g, alias) ?? alias;
-  const identityFiles = request.identityFiles?.length
-    ? request.identityFiles
-    : ((o.get('identityfile') as string[] | undefined) ?? DEFAULT_IDENTITIES.map((f) => `~/.ssh/${f}`));
+  // A copy: the computed options are shared by every target of this alias.
+  const configuredIdentities = o.get('identityfile') as string[] | undefined;
+  const identityFiles = request.identityFiles?.length ? request.identityFiles : configuredIdentities ? [...configuredIdentities] : DEFAULT_IDENTITIES.map((f) => `~/.ssh/${f}`);
   const jumpSpec = request.proxyJump ?? (o.get('proxyjump') as string | undefined);
   const jumps: SshTarget[] = [];
   if (jumpSpec && jumpSpec.toLowerCase() !== 'none') {

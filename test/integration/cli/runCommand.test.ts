@@ -123,7 +123,9 @@ echo rolled-back > ${dir}/rollback
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) it(`runs the finally step when cancelled mid-run (${signal})`, async () => {
     reset();
-    writeFileSync(path.join(dir, 'sleep'), '30');
+    // A duration no other process on the machine uses, so pgrep finds only this run's remote sleep.
+    const duration = `30.${process.pid}${signal === 'SIGINT' ? 1 : 2}`;
+    writeFileSync(path.join(dir, 'sleep'), duration);
     const child = spawn(process.execPath, [bin, 'run', path.join(dir, 'restart.runbook.md'), '--inventory', path.join(dir, 'inventory.yaml'), '--known-hosts', path.join(dir, 'known_hosts'), '--audit', path.join(dir, 'audit.jsonl'), '--param', 'reason=x', '--yes'], {
       env: { ...process.env, HOME: dir, SOFA_OPS_HOME: path.join(dir, '.sofa-ops'), SSH_AUTH_SOCK: '' },
     });
@@ -143,7 +145,7 @@ echo rolled-back > ${dir}/rollback
     assert.strictEqual(code, 1);
     assert.match(stderr, /cancelled/);
     assert.strictEqual(readFileSync(state, 'utf8'), 'open\n', 'finally reopened push after the cancel');
-    const remote = spawnSync('pgrep', ['-f', '[s]leep 30'], { encoding: 'utf8' });
+    const remote = spawnSync('pgrep', ['-f', `[s]leep ${duration}`], { encoding: 'utf8' });
     assert.strictEqual(remote.stdout.trim(), '', 'the remote sleep was stopped');
   });
 

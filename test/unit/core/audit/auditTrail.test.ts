@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { execFileSync, spawn } from 'child_process';
-import { appendFileSync, readFileSync, writeFileSync } from 'fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { AuditTrail, digestOutput, verifyAuditTrail } from '../../../../src/core/audit/auditTrail';
 import { main } from '../../../../src/cli/main';
@@ -62,6 +62,72 @@ describe('audit trail', () => {
       const after = await verifyAuditTrail(file);
       assert.strictEqual(after.records, 3);
       assert.match(after.problems[0]?.message ?? '', /not a JSON record/, 'the cut line is still visible in the middle of the trail');
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('takes over a lock left by a dead writer, and re-creates a trail folder removed while running', async () => {
+    const { file, trail, cleanup } = await trailWith(1);
+    try {
+      // A writer killed while holding the lock: its pid is gone, so the lock is stale.
+      const dead = spawn(process.execPath, ['-e', '']);
+      const deadPid = await new Promise<number>((resolve) => dead.on('exit', () => resolve(dead.pid!)));
+      writeFileSync(`${file}.lock`, String(deadPid));
+      await trail.append({ kind: 'cell', cell: 'after-dead-writer' });
+      trail.close();
+      assert.ok(!existsSync(`${file}.lock`), 'the lock is given back');
+
+      rmSync(path.dirname(file), { recursive: true });
+      await trail.append({ kind: 'cell', cell: 'folder-removed' });
+      const records = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      assert.deepStrictEqual(records.map((r) => [r.seq, r.cell]), [[1, 'folder-removed']], 'a new trail starts at record 1');
+      assert.strictEqual((await verifyAuditTrail(file)).ok, true);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('lets another process append while this one keeps appending, and gives the lock back after its last record', async function () {
+    this.timeout(20_000);
+    const { file, trail, cleanup } = await trailWith(1);
+    try {
+      let others = 'running';
+      const script = `require('tsx/cjs');const {AuditTrail}=require(${JSON.stringify(path.join(repoRoot, 'src/core/audit/auditTrail.ts'))});
+        new AuditTrail(${JSON.stringify(file)},'other').append({kind:'cell',cell:'other-process'}).then(()=>process.exit(0),(e)=>{console.error(e);process.exit(1)});`;
+      const child = spawn(process.execPath, ['-e', script], { cwd: repoRoot, stdio: 'inherit' });
+      child.on('exit', (code) => (others = `exit ${code}`));
+      // This process appends a record every few milliseconds until the other one is done: a holder
+      // that never let go would keep it waiting until its 30 s limit.
+      let mine = 0;
+      while (others === 'running') {
+        await trail.append({ kind: 'cell', cell: 'this-process' });
+        mine++;
+        await new Promise((r) => setTimeout(r, 3));
+      }
+      assert.strictEqual(others, 'exit 0');
+      assert.ok(mine > 1);
+      const released = await new Promise<boolean>((resolve) => {
+        const started = Date.now();
+        const poll = () => (!existsSync(`${file}.lock`) ? resolve(true) : Date.now() - started > 2000 ? resolve(false) : setTimeout(poll, 10));
+        poll();
+      });
+      assert.ok(released, 'the lock is given back without close()');
+      const report = await verifyAuditTrail(file);
+      assert.deepStrictEqual([report.ok, report.records], [true, mine + 2], JSON.stringify(report.problems));
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('chains onto what another writer appended since this one last wrote', async () => {
+    const { file, trail, cleanup } = await trailWith(2);
+    try {
+      const other = new AuditTrail(file, 'other@test');
+      await other.append({ kind: 'cell', cell: 'from-another-window' });
+      await trail.append({ kind: 'cell', cell: 'back-here' });
+      const report = await verifyAuditTrail(file);
+      assert.deepStrictEqual([report.ok, report.records], [true, 4], JSON.stringify(report.problems));
     } finally {
       cleanup();
     }
