@@ -65,7 +65,12 @@ export async function requirePrerequisites({ extensionDir } = {}) {
  * A fresh run folder with a user-data dir, an extensions dir and a copy of a workspace (the test
  * fixture by default); `copy: false` opens the given folder itself (the demo site's workspace).
  */
-export function prepareRun(name, { workspace = FIXTURE_WORKSPACE, copy = true } = {}) {
+/**
+ * A fresh run folder. `workspaceTrust` turns VS Code's workspace trust on and leaves the folder
+ * untrusted (Restricted Mode, no prompt): how an operator first opens a repository they got from
+ * someone else. Every other run disables trust, as a developer's own checkout would be trusted.
+ */
+export function prepareRun(name, { workspace = FIXTURE_WORKSPACE, copy = true, workspaceTrust = false } = {}) {
   const dir = path.join(HARNESS_DIR, 'runs', name);
   fs.rmSync(dir, { recursive: true, force: true });
   const run = {
@@ -74,11 +79,15 @@ export function prepareRun(name, { workspace = FIXTURE_WORKSPACE, copy = true } 
     extensionsDir: path.join(dir, 'extensions'),
     workspace: copy ? path.join(dir, 'workspace') : workspace,
     log: path.join(dir, 'code-server.log'),
+    workspaceTrust,
   };
   fs.mkdirSync(path.join(run.userDataDir, 'User'), { recursive: true });
   fs.mkdirSync(run.extensionsDir, { recursive: true });
   if (copy) fs.cpSync(workspace, run.workspace, { recursive: true });
-  fs.writeFileSync(path.join(run.userDataDir, 'User/settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  const settings = workspaceTrust
+    ? { ...USER_SETTINGS, 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' }
+    : USER_SETTINGS;
+  fs.writeFileSync(path.join(run.userDataDir, 'User/settings.json'), JSON.stringify(settings, null, 2));
   return run;
 }
 
@@ -118,7 +127,7 @@ export async function startCodeServer(run, { timeoutMs = 60_000 } = {}) {
     process.execPath,
     [
       CODE_SERVER_ENTRY, '--config', config, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+      '--disable-telemetry', '--disable-update-check', ...(run.workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override',
       '--user-data-dir', run.userDataDir, '--extensions-dir', run.extensionsDir, run.workspace,
     ],
     { detached: true, stdio: ['ignore', out, out], env: { ...process.env, VSCODE_HARNESS: '1' } },

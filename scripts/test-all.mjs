@@ -13,6 +13,8 @@ const steps = [
   { name: 'integration', cmd: 'npx', args: ['c8', '--clean=false', '--check-coverage=false', '--reporter=none', 'mocha', '--config', 'test/integration/.mocharc.json'] },
   { name: 'coverage', cmd: 'npx', args: ['c8', 'report', '--check-coverage'] },
   { name: 'vscode', cmd: 'npm', args: ['run', '--silent', 'test:vscode'] },
+  // The same real VS Code with workspace trust on and the folder untrusted: SOFA Ops connects nowhere.
+  { name: 'vscode-untrusted', cmd: 'node', args: ['test/vscode/launch-code-server.mjs', '--untrusted', '--no-build'] },
   { name: 'e2e', cmd: 'npm', args: ['run', '--silent', 'test:e2e'] },
   // The README's first command must keep working: start VS Code with SOFA Ops, check it serves, stop.
   { name: 'start', cmd: 'node', args: ['scripts/start.mjs', '--browser', '--check'] },

@@ -157,7 +157,10 @@ export class LogViewer extends Disposable implements vscode.CodeLensProvider {
     const t = vscode.l10n.t;
     const show = t('Show Problems');
     const message = t('{0}: {1} matching line(s) in the whole file ({2} transferred in {3} s).', remote.path, result.totals.findings, formatBytes(result.transferred), (result.durationMs / 1000).toFixed(1));
-    if ((await vscode.window.showInformationMessage(message, show)) === show) void vscode.commands.executeCommand('workbench.actions.view.problems');
+    // The scan is done when the notification shows, not when it is dismissed.
+    void vscode.window.showInformationMessage(message, show).then((choice) => {
+      if (choice === show) void vscode.commands.executeCommand('workbench.actions.view.problems');
+    });
   }
 
   /** Scan the whole file on its host; the summary goes to the Problems panel. */

@@ -15,8 +15,11 @@ export function guarded<A extends unknown[]>(logger: Logger, what: string, handl
     } catch (err) {
       logger.error(what, err);
       const showLog = vscode.l10n.t('Show Log');
-      const choice = await vscode.window.showErrorMessage(vscode.l10n.t('SOFA Ops: {0} failed: {1}', what, userMessage(err)), showLog);
-      if (choice === showLog) void vscode.commands.executeCommand('workbench.action.output.show.sofa-ops.sofa-ops.SOFA Ops');
+      // Not awaited: the command is over when it failed, not when the notification is dismissed
+      // (a caller awaiting the command, e.g. a link in the Inspection view, would hang until then).
+      void vscode.window.showErrorMessage(vscode.l10n.t('SOFA Ops: {0} failed: {1}', what, userMessage(err)), showLog).then((choice) => {
+        if (choice === showLog) void vscode.commands.executeCommand('workbench.action.output.show.sofa-ops.sofa-ops.SOFA Ops');
+      });
     }
   };
 }

@@ -26,6 +26,8 @@ const { values: opts } = parseArgs({
     extension: { type: 'string', default: ROOT },
     suite: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
+    // The Restricted Mode suite (untrusted.test.ts) in a window whose folder is not trusted.
+    untrusted: { type: 'boolean', default: false },
   },
 });
 const say = (msg) => console.log(`[vscode] ${msg}`);
@@ -45,7 +47,7 @@ if (extensionDir === ROOT && !opts['no-build']) {
 let suiteFile = opts.suite && path.resolve(opts.suite);
 if (!suiteFile) suiteFile = (await buildSuite()).file;
 
-const run = prepareRun('vscode');
+const run = prepareRun(opts.untrusted ? 'vscode-untrusted' : 'vscode', { workspaceTrust: opts.untrusted });
 const ext = installExtension(run, extensionDir);
 const runnerDir = path.join(run.extensionsDir, 'sofa-ops-harness.test-runner-0.0.1');
 fs.cpSync(path.join(ROOT, 'test/vscode/runner'), runnerDir, { recursive: true });
@@ -67,7 +69,7 @@ const reports = http.createServer((req, res) => {
   });
 });
 await new Promise((r) => reports.listen(0, '127.0.0.1', r));
-fs.writeFileSync(path.join(runnerDir, 'runner.json'), JSON.stringify({ port: reports.address().port, suite: suiteFile, grep: opts.grep ?? '' }));
+fs.writeFileSync(path.join(runnerDir, 'runner.json'), JSON.stringify({ port: reports.address().port, suite: suiteFile, grep: opts.grep ?? '', set: opts.untrusted ? 'untrusted' : 'main' }));
 
 let server;
 let browser;

@@ -29,7 +29,7 @@ function activate() {
     let result;
     try {
       const suite = require(config.suite);
-      result = await suite.runWith({ write: (line) => send('/log', { line }), summaryLine: false, grep: config.grep || undefined });
+      result = await suite.runWith({ write: (line) => send('/log', { line }), summaryLine: false, grep: config.grep || undefined, set: config.set });
     } catch (err) {
       result = { passed: 0, failed: 1, error: String((err && err.stack) || err) };
     }

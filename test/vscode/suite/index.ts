@@ -15,6 +15,8 @@ export interface RunOptions {
   summaryLine?: boolean;
   /** Only tests whose full title matches (mocha --grep). */
   grep?: string;
+  /** `untrusted`: the Restricted Mode tests, for a window whose folder is not trusted. */
+  set?: 'main' | 'untrusted';
 }
 
 export interface RunResult {
@@ -37,15 +39,19 @@ export async function runWith(options: RunOptions = {}): Promise<RunResult> {
   base.useColors = false;
 
   mocha.suite.emit('pre-require', globalThis, 'test/vscode/suite', mocha);
-  // Order matters: activation first, so it measures a cold activation.
-  require('./activation.test');
-  require('./productsView.test');
-  require('./commands.test');
-  require('./guide.test');
-  require('./ssh.test');
-  require('./logs.test');
-  require('./notebook.test');
-  require('./checks.test');
+  if (options.set === 'untrusted') {
+    require('./untrusted.test');
+  } else {
+    // Order matters: activation first, so it measures a cold activation.
+    require('./activation.test');
+    require('./productsView.test');
+    require('./commands.test');
+    require('./guide.test');
+    require('./ssh.test');
+    require('./logs.test');
+    require('./notebook.test');
+    require('./checks.test');
+  }
 
   const started = Date.now();
   try {
