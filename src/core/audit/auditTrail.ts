@@ -1,8 +1,8 @@
 /**
  * The audit trail: one JSON line per executed step, appended to a file in the workspace. Each
  * record carries the SHA-256 of the previous one, so `verify` notices an edited, deleted or
- * reordered record. Writers take a lock file so concurrent runs never interleave or fork the
- * chain; a record is one write() of a whole line, so a killed writer leaves at most a truncated
+ * reordered record. Writers share a lock (fileLock.ts) so concurrent runs never interleave or fork
+ * the chain; a record is one write() of a whole line, so a killed writer leaves at most a truncated
  * last line, which verify reports as such rather than as tampering.
  * Callers must pass commands already redacted (secrets as ***): nothing here knows what a secret is.
  */
@@ -171,23 +171,21 @@ function endsWithNewlineSync(fd: number, size: number): boolean {
 /** The last complete record, reading only the file's tail. */
 function lastRecordSync(fd: number, size: number): { seq: number; hash: string } | undefined {
   if (size === 0) return undefined;
-  {
-    for (let window = 64 * 1024; ; window *= 4) {
-      const start = Math.max(0, size - window);
-      const buf = Buffer.alloc(size - start);
-      readSync(fd, buf, 0, buf.length, start);
-      const lines = buf.toString('utf8').split('\n');
-      // The first line of a partial window may be cut; skip it unless the window is the file.
-      for (let i = lines.length - 1; i >= (start === 0 ? 0 : 1); i--) {
-        try {
-          const record = JSON.parse(lines[i]) as AuditRecord;
-          if (typeof record.hash === 'string') return record;
-        } catch {
-          // a truncated last line: keep looking backwards
-        }
+  for (let window = 64 * 1024; ; window *= 4) {
+    const start = Math.max(0, size - window);
+    const buf = Buffer.alloc(size - start);
+    readSync(fd, buf, 0, buf.length, start);
+    const lines = buf.toString('utf8').split('\n');
+    // The first line of a partial window may be cut; skip it unless the window is the file.
+    for (let i = lines.length - 1; i >= (start === 0 ? 0 : 1); i--) {
+      try {
+        const record = JSON.parse(lines[i]) as AuditRecord;
+        if (typeof record.hash === 'string') return record;
+      } catch {
+        // a truncated last line: keep looking backwards
       }
-      if (start === 0) return undefined;
     }
+    if (start === 0) return undefined;
   }
 }
 
