@@ -31,9 +31,30 @@ const splitCommands = {
   },
 };
 
+// The regex backtracking analysers (scslre, refa: ~1.1 MB) are one file of their own, required
+// only when a catalog or runbook regex is checked, so `logs scan` with a cached catalog does not
+// parse them at start-up.
+const splitRegexAnalysis = {
+  name: 'split-regex-analysis',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/regexAnalysis$/ }, (args) => (args.importer.endsWith('regexSafety.ts') ? { path: './regex-analysis.js', external: true } : undefined));
+  },
+};
+// The shell parser (mvdan-sh, ~1.5 MB) likewise: loaded when a cell with a placeholder is rendered
+// or checked, so the extension activates and `exec` starts without compiling it.
+const splitShellParser = {
+  name: 'split-shell-parser',
+  setup(b) {
+    b.onResolve({ filter: /^mvdan-sh$/ }, (args) => (args.importer.endsWith('placeholderContexts.ts') ? { path: './shell-parser.js', external: true } : undefined));
+  },
+};
+common.plugins = [splitRegexAnalysis, splitShellParser];
+
 const entries = [
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
-  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', plugins: [splitCommands] },
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', plugins: [splitCommands, ...common.plugins] },
+  { entryPoints: ['src/core/catalog/regexAnalysis.ts'], outfile: 'dist/regex-analysis.js' },
+  { entryPoints: ['node_modules/mvdan-sh/index.js'], outfile: 'dist/shell-parser.js' },
   ...commandModules.map((m) => ({ entryPoints: [`src/cli/${m}.ts`], outfile: `dist/cli-${m.replace(/Command$/, '')}.js` })),
   { entryPoints: ['src/demo/agent.ts'], outfile: 'dist/demo-agent.js' },
 ];

@@ -7,9 +7,10 @@ import * as path from 'path';
 import { formatProblem } from '../core/catalog/problems';
 import { type Inventory, type InventoryHost, loadInventory } from '../core/inventory/inventory';
 import { SelectorError, selectTargets } from '../core/inventory/selectors';
-import { knownHostsStore } from '../core/ssh/sshConnection';
+import { type HostKeyStore, knownHostsStore } from '../core/ssh/sshConnection';
 import { SshPool } from '../core/ssh/sshPool';
-import { loadHostKeyVerifier, productKnownHostsFile, targetsForHosts } from '../core/ssh/targets';
+import { SshConfigError } from '../core/ssh/sshConfig';
+import { loadHostKeyVerifier, productKnownHostsFile, targetsForHostsAsync } from '../core/ssh/targets';
 import type { SshTarget, UnknownHostPolicy } from '../core/ssh/types';
 import type { CliIO } from './io';
 import { terminalPrompter } from './prompter';
@@ -30,24 +31,46 @@ export async function selectCliHosts(io: CliIO, inventoryFile: string, selector:
   }
   try {
     const hosts = selectTargets(inventory, selector);
-    return { inventory, hosts, targets: targetsForHosts(inventory, hosts) };
+    return { inventory, hosts, targets: await targetsForHostsAsync(inventory, hosts) };
   } catch (err) {
     if (err instanceof SelectorError) {
       io.err(`sofa-ops: ${err.message}\n`);
+      return 2;
+    }
+    // A bad ssh_config (or one the built-in resolver cannot honour): file:line, like the inventory.
+    if (err instanceof SshConfigError) {
+      for (const p of err.problems) io.err(`${formatProblem(p)}\n`);
+      io.err(`sofa-ops: ssh_config has ${err.problems.length} problem(s)\n`);
       return 2;
     }
     throw err;
   }
 }
 
-export async function openCliPool(io: CliIO, options: { knownHosts: string[]; acceptNew: boolean }): Promise<SshPool> {
-  const verifier = await loadHostKeyVerifier(options.knownHosts.map((f) => path.resolve(f)));
-  const unknownHosts: UnknownHostPolicy = {
+/**
+ * --accept-new as the CLI does it: only for hosts with no key on file at all (a changed key or a
+ * key-type downgrade never gets here), and "recorded" is printed only once the key is on disk.
+ */
+export function cliUnknownHostPolicy(io: CliIO, acceptNew: boolean): UnknownHostPolicy {
+  return {
     async acceptUnknownHost(host, _port, keyType, fingerprint) {
-      if (options.acceptNew) io.err(`sofa-ops: accepting new ${keyType} key for ${host}: ${fingerprint} (recorded in ${productKnownHostsFile()})\n`);
+      if (acceptNew) io.err(`sofa-ops: accepting new ${keyType} key for ${host}: ${fingerprint}\n`);
       else io.err(`sofa-ops: unknown host key for ${host}: ${keyType} ${fingerprint}. Verify it, then rerun with --accept-new (or add it to known_hosts).\n`);
-      return options.acceptNew;
+      return acceptNew;
+    },
+    recorded(host, _port, at) {
+      io.err(`sofa-ops: recorded the host key for ${host} in ${at.file}:${at.line}\n`);
     },
   };
-  return new SshPool({ hostKeys: knownHostsStore(verifier, productKnownHostsFile()), unknownHosts, prompter: terminalPrompter() });
+}
+
+/** The user's, system, product and extra known_hosts; malformed lines are printed as warnings (file:line). */
+export async function loadCliHostKeys(io: CliIO, knownHosts: string[]): Promise<HostKeyStore> {
+  const verifier = await loadHostKeyVerifier(knownHosts.map((f) => path.resolve(f)));
+  for (const p of verifier.problems) io.err(`sofa-ops: warning: ${formatProblem(p)}\n`);
+  return knownHostsStore(verifier, productKnownHostsFile());
+}
+
+export async function openCliPool(io: CliIO, options: { knownHosts: string[]; acceptNew: boolean }): Promise<SshPool> {
+  return new SshPool({ hostKeys: await loadCliHostKeys(io, options.knownHosts), unknownHosts: cliUnknownHostPolicy(io, options.acceptNew), prompter: terminalPrompter() });
 }

@@ -13,10 +13,8 @@ import { overall, renderReport, STATUS_LABEL, type ReportFormat } from '../core/
 import { countStatuses, type CheckResult, type Inspection } from '../core/checks/types';
 import { loadInventory } from '../core/inventory/inventory';
 import { SelectorError } from '../core/inventory/selectors';
-import { knownHostsStore } from '../core/ssh/sshConnection';
 import { SshPool } from '../core/ssh/sshPool';
-import { loadHostKeyVerifier, productKnownHostsFile } from '../core/ssh/targets';
-import type { UnknownHostPolicy } from '../core/ssh/types';
+import { cliUnknownHostPolicy, loadCliHostKeys } from './cliSsh';
 import { type CliIO, UsageError } from './io';
 import { terminalPrompter } from './prompter';
 
@@ -89,16 +87,9 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
     io.err(`sofa-ops: the inventory ${values.inventory} has ${problems.length} problem(s)\n`);
     return 2;
   }
-  const verifier = await loadHostKeyVerifier(values['known-hosts']!.map((f) => path.resolve(f)));
-  const acceptNew = values['accept-new'];
-  const unknownHosts: UnknownHostPolicy = {
-    async acceptUnknownHost(host, _port, keyType, fingerprint) {
-      if (acceptNew) io.err(`sofa-ops: accepting new ${keyType} key for ${host}: ${fingerprint} (recorded in ${productKnownHostsFile()})\n`);
-      else io.err(`sofa-ops: unknown host key for ${host}: ${keyType} ${fingerprint}. Verify it, then rerun with --accept-new (or add it to known_hosts).\n`);
-      return acceptNew;
-    },
-  };
-  const pool = new SshPool({ hostKeys: knownHostsStore(verifier, productKnownHostsFile()), unknownHosts, prompter: terminalPrompter() });
+  const hostKeys = await loadCliHostKeys(io, values['known-hosts']!);
+  const unknownHosts = cliUnknownHostPolicy(io, !!values['accept-new']);
+  const pool = new SshPool({ hostKeys, unknownHosts, prompter: terminalPrompter() });
   const abort = new AbortController();
   // Every host's command listens for the abort.
   setMaxListeners(0, abort.signal);

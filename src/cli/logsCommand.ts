@@ -86,6 +86,10 @@ export async function logsCommand(args: string[], io: CliIO, defaultCatalogDir: 
   const { catalog, problems } = await loadLogCatalog(values.catalog!, cacheDir);
   if (problems.length) {
     for (const problem of problems) io.err(`${formatProblem({ ...problem, file: path.relative(process.cwd(), problem.file) || problem.file })}\n`);
+    if (!catalog.logs.length && !catalog.patterns.length) {
+      io.err(`sofa-ops: the catalog in ${values.catalog} has no logs or patterns to scan with\n`);
+      return 2;
+    }
     io.err(`sofa-ops: the catalog has ${problems.length} problem(s); scanning with the files that loaded\n`);
   }
 

@@ -52,6 +52,19 @@ export async function main(argv: string[], io: CliIO = processIO, catalogDir = b
       io.err(`sofa-ops: ${(err as Error).message}\n${command.usage}`);
       return 2;
     }
-    throw err;
+    // The one place an unexpected error reaches the user: one line naming what failed, never a
+    // stack trace (bad input must read as an error in the input, not as a crash).
+    io.err(`sofa-ops ${name}: ${errorText(err)}\n`);
+    if (process.env.SOFA_OPS_DEBUG) io.err(`${(err as Error)?.stack ?? err}\n`);
+    return 2;
   }
+}
+
+/** An error for a user: its message (errno errors name their path; a list the message carries stays), never its stack. */
+export function errorText(err: unknown): string {
+  if (err instanceof RangeError && /call stack|Invalid (string|array) length|allocation/i.test(err.message)) {
+    return `the input is too large or too deeply nested to process (${err.message})`;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return message.trimEnd() || String(err);
 }

@@ -4,13 +4,15 @@ import * as path from 'path';
 import * as readline from 'readline';
 import { parseArgs } from 'util';
 import { AuditTrail } from '../core/audit/auditTrail';
+import { parseSyslogTarget, type SyslogTarget } from '../core/audit/syslogForwarder';
 import { formatProblem } from '../core/catalog/problems';
 import { loadInventory } from '../core/inventory/inventory';
 import { selectTargets } from '../core/inventory/selectors';
 import { renderReport, type ReportFormat } from '../core/runbook/runReport';
 import { runbookParameters, type CodeCell, type ParameterValue } from '../core/runbook/runbookFormat';
 import { parseRunbook } from '../core/runbook/runbookParser';
-import { cellName, ParameterError, rollbackCells, runRunbook, type RunHooks } from '../core/runbook/runbookRunner';
+import { AuditUnavailableError, cellName, ParameterError, rollbackCells, runRunbook, type RunHooks } from '../core/runbook/runbookRunner';
+import { cellShell } from '../core/runbook/placeholderContexts';
 import { renderCommand, renderText } from '../core/runbook/renderCommand';
 import { resolveParameters } from '../core/runbook/parameters';
 import { inventoryTargets, sshCellExecutor } from '../core/runbook/sshCellExecutor';
@@ -30,8 +32,12 @@ Runs a *.runbook.md headless with the editor's semantics: stops at the first fai
   --out FILE              where the report goes
   --rollback-on-failure   run the rollback section (heading 回滚/Rollback) when the run fails
   --audit FILE            audit trail (default .sofa-ops/audit.jsonl)
+  --audit-syslog URL      also send each audit record to a syslog collector, tcp://HOST:PORT or
+                          udp://HOST:PORT (RFC 5424; default $SOFA_OPS_AUDIT_SYSLOG)
   --known-hosts FILE      extra known_hosts (repeatable); --accept-new accepts unknown host keys
-Exit code: 0 the run passed, 1 it failed or was cancelled, 2 usage, runbook, inventory or parameter error.
+Exit code: 0 the run passed, 1 it failed, was cancelled or its audit trail broke mid-run (finally steps
+still ran), 2 usage, runbook, inventory or parameter error, or an audit trail that cannot be written
+(then nothing ran).
 `;
 
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
@@ -46,6 +52,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       out: { type: 'string' },
       'rollback-on-failure': { type: 'boolean', default: false },
       audit: { type: 'string', default: path.join('.sofa-ops', 'audit.jsonl') },
+      'audit-syslog': { type: 'string' },
       'known-hosts': { type: 'string', multiple: true, default: [] },
       'accept-new': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -55,6 +62,13 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   if (values.help) {
     io.out(runUsage);
     return 0;
+  }
+  let auditSyslog: SyslogTarget | undefined;
+  try {
+    const url = values['audit-syslog'] ?? process.env.SOFA_OPS_AUDIT_SYSLOG;
+    auditSyslog = url ? parseSyslogTarget(url) : undefined;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
   if (positionals.length !== 1) throw new UsageError('expected exactly one RUNBOOK file');
   if (!values.inventory) throw new UsageError('--inventory FILE is required');
@@ -95,9 +109,13 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     const rollback = rollbackCells(runbook);
     runbook.cells.forEach((cell, index) => {
       if (cell.kind !== 'code') return;
-      const rendered = renderCommand(cell.source, decls, resolved.values);
-      const flags = [cell.options.manual && 'manual', cell.options.confirm && 'confirm', cell.options.finally && 'finally', rollback.includes(index) && 'rollback'].filter(Boolean).join(', ');
+      const rendered = renderCommand(cell.source, decls, resolved.values, cell.options.manual ? 'text' : cellShell(cell.language));
+      const flags = [cell.options.manual && 'manual', cell.options.confirm && 'confirm', cell.options.finally && 'finally', cell.options.after && `after=${cell.options.after}`, rollback.includes(index) && 'rollback'].filter(Boolean).join(', ');
       io.out(`## ${cellName(cell, index)}${flags ? ` [${flags}]` : ''}\n`);
+      // A dry run has no results to decide on: say what would decide, so the skips are no surprise.
+      if (cell.options.when) io.out(`  skipped on every host where when=${cell.options.when} does not hold (decided per host at run time)\n`);
+      if (cell.options.after) io.out(`  skipped unless ${cell.options.after.split(',').map((n) => `"${n}"`).join(' and ')} passed${cell.options.otherwise ? ` (otherwise: ${cell.options.otherwise})` : ''}\n`);
+      if (rollback.includes(index)) io.out('  skipped in a normal run: rollback section, offered when the run fails\n');
       if (!rendered.ok) return io.out(`  error: ${rendered.errors.join('; ')}\n`);
       if (cell.options.manual) return io.out(`  (manual) ${rendered.redacted.replace(/\n/g, '\n  ')}\n`);
       const target = cell.options.target ? renderText(cell.options.target, decls, resolved.values) : undefined;
@@ -127,25 +145,40 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     confirm: async (_cell, question) => (values.yes ? true : askYesNo(question)),
     manual: async (cell: CodeCell, instructions) => askYesNo(`Manual step "${cell.options.name ?? `line ${cell.line}`}":\n${instructions}\nDone?`),
     onCellStart: (index, cell, hosts) => io.err(`▶ ${cellName(cell, index)}${hosts.length ? ` on ${hosts.join(', ')}` : ''}\n`),
-    onCellEnd: (r) => io.err(`  ${r.status}${r.message ? `: ${r.message}` : ''} (${(r.durationMs / 1000).toFixed(1)} s)\n`),
+    onCellEnd: (r) => {
+      if (r.skip && !r.message) return io.err(`⏭ ${r.name}: ${r.status}: ${r.skip.reason}\n`);
+      if (r.skip) return io.err(`⏭ ${r.name}: ${r.status}: ${r.message}\n`);
+      io.err(`  ${r.status}${r.message ? `: ${r.message}` : ''} (${(r.durationMs / 1000).toFixed(1)} s)\n`);
+      for (const h of r.skippedHosts ?? []) io.err(`  skipped on ${h.host}: ${h.reason}\n`);
+    },
   };
-  const audit = new AuditTrail(path.resolve(values.audit!));
+  const audit = new AuditTrail(path.resolve(values.audit!), undefined, { syslog: auditSyslog, onForwardError: (m) => io.err(`sofa-ops: warning: ${m}\n`) });
   try {
     let result = await runRunbook(runbook, hooks, { params, signal: abort.signal, audit, runbookName: file });
     if (!result.ok && values['rollback-on-failure'] && result.rollbackCells.length) {
       io.err('▶ running the rollback section\n');
-      const rollback = await runRunbook(runbook, hooks, { params, only: result.rollbackCells, audit, runbookName: file });
-      result = { ...result, cells: [...result.cells, ...rollback.cells] };
+      const rollback = await runRunbook(runbook, hooks, { params, only: result.rollbackCells, audit, runbookName: file }).catch((err: unknown) => {
+        // The trail broke after the run: the rollback cannot be recorded, so it does not run.
+        if (!(err instanceof AuditUnavailableError)) throw err;
+        io.err(`sofa-ops: rollback not run: ${err.message}\n`);
+        return { ok: false, cancelled: false, cells: [], rollbackCells: [], auditErrors: [err.message] };
+      });
+      const auditErrors = [...(result.auditErrors ?? []), ...(rollback.auditErrors ?? [])];
+      result = { ...result, cells: [...result.cells, ...rollback.cells], ...(auditErrors.length ? { auditErrors, ok: false } : {}) };
     }
     if (values.report) {
       const report = renderReport(values.report as ReportFormat, title, result);
       if (values.out) await fs.writeFile(values.out, report);
       else io.out(report);
     }
+    if (result.auditErrors?.length) {
+      // Loud and last, so it is what the operator sees: these steps ran but are not in the trail.
+      io.err(`sofa-ops: AUDIT TRAIL INCOMPLETE: ${result.auditErrors.length} record(s) could not be written to ${audit.file}:\n${result.auditErrors.map((e) => `  ${e}\n`).join('')}`);
+    }
     io.err(`${result.cancelled ? 'cancelled' : result.ok ? 'passed' : 'failed'}: ${title}\n`);
     return result.ok ? 0 : 1;
   } catch (err) {
-    if (err instanceof ParameterError) {
+    if (err instanceof ParameterError || err instanceof AuditUnavailableError) {
       io.err(`sofa-ops: ${err.message}\n`);
       return 2;
     }

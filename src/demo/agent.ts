@@ -10,15 +10,25 @@
  * Bundled to dist/demo-agent.js (scripts/build.mjs); it imports nothing from the rest of the code.
  */
 import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
+import * as path from 'path';
 import type { Writable } from 'stream';
 import { AGENT_CONFIG_ENV, type AgentConfig, type FromAgent, type LinkSpec, type ListenerSpec, type ToAgent } from './agentProtocol';
 import { PTY_HELPER } from './ptyHelper';
 
 const config = JSON.parse(process.env[AGENT_CONFIG_ENV] ?? '{}') as AgentConfig;
 delete process.env[AGENT_CONFIG_ENV];
+// The node binary, when it came as a descriptor: the container's commands must not inherit it.
+for (const fd of config.closeFds ?? []) {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    /* not open */
+  }
+}
 // Named for `ps` inside the container (the title can be as long as the original command line).
 process.title = `sofa-demo-agent ${config.name}`;
 
@@ -246,6 +256,9 @@ function openLink(link: LinkSpec, self: string): Promise<{ client: net.Socket; s
 
 // ---- messages from the main process -------------------------------------------------------------
 
+/** Listener and link changes, one after another. */
+let network: Promise<void> = Promise.resolve();
+
 process.on('message', (message: ToAgent) => {
   switch (message.t) {
     case 'spawn':
@@ -298,16 +311,40 @@ process.on('message', (message: ToAgent) => {
       res?.writeHead(message.status, message.headers).end(message.body);
       break;
     }
+    // In order: a link to a port this container serves goes to its own listener, so the
+    // listeners a change reopens must be up before the links are made (else EADDRINUSE).
     case 'listeners':
-      void setListeners(message.listeners).then(({ failed }) => {
+      network = network.then(() => setListeners(message.listeners)).then(({ failed }) => {
         for (const f of failed) send({ t: 'warn', message: `port ${f.port}: ${f.error}` });
       });
       break;
     case 'links':
-      void setLinks(message.links);
+      network = network.then(() => setLinks(message.links));
+      break;
+    case 'app':
+      setApp(message.running);
+      break;
+    case 'write':
+      writeFile(message);
       break;
   }
 });
+
+/** A file of the container's own, written as its user (see the 'write' message). */
+function writeFile(m: Extract<ToAgent, { t: 'write' }>): void {
+  try {
+    fs.mkdirSync(path.dirname(m.path), { recursive: true });
+    if (m.how === 'create') {
+      fs.writeFileSync(m.path, m.data, { flag: 'wx' });
+      return;
+    }
+    if (m.rotateBytes !== undefined && (fs.statSync(m.path, { throwIfNoEntry: false })?.size ?? 0) > m.rotateBytes) fs.renameSync(m.path, `${m.path}.1`);
+    fs.appendFileSync(m.path, m.data);
+  } catch {
+    // EEXIST: the user's own start-up file stays. Otherwise someone inside removed or replaced a
+    // directory: the next write tries again, as the main process does with its own files.
+  }
+}
 
 // ---- life and death ------------------------------------------------------------------------------
 
@@ -326,11 +363,28 @@ process.on('disconnect', shutdown);
 process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
 
+function setApp(running: boolean): void {
+  if (!running) {
+    appProcess?.kill('SIGKILL');
+    appProcess = undefined;
+    return;
+  }
+  if (appProcess) return;
+  const child = spawn('cat', [], { argv0: config.appProcess, stdio: ['pipe', 'ignore', 'ignore'], cwd: config.env.HOME });
+  child.on('error', (err) => send({ t: 'warn', message: `app process: ${err.message}` }));
+  appProcess = child;
+}
+
 async function start(): Promise<void> {
+  // Root's demo makes the home's root only: the container's user makes its own home directory.
+  try {
+    fs.mkdirSync(config.env.HOME, { recursive: true });
+  } catch {
+    /* the commands will say so */
+  }
   // The application's stand-in: `cat` reading a pipe that never speaks, under the JVM's command
   // line, so `ps -ef | grep java` shows the app (and it dies with the agent).
-  appProcess = spawn('cat', [], { argv0: config.appProcess, stdio: ['pipe', 'ignore', 'ignore'], cwd: config.env.HOME });
-  appProcess.on('error', (err) => send({ t: 'warn', message: `app process: ${err.message}` }));
+  setApp(true);
   const { listening, failed } = await setListeners(config.listeners);
   send({ t: 'ready', pid: process.pid, listening, failed });
 }

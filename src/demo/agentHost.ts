@@ -4,17 +4,24 @@
  *   setpriv --pdeathsig KILL -- unshare --user --map-root-user --net --mount --pid --uts --ipc
  *     --fork --mount-proc --kill-child -- bash -c SETUP  →  node demo-agent.js
  *
- * No root is needed. bash is the container's PID 1: it sets up the hostname, loopback, the
- * /home and /usr/local/sbin bind mounts, a private /tmp and /dev/pts, then waits for the agent
- * (reaping orphans meanwhile, which Node cannot). Nothing outlives the demo: the IPC channel's EOF
- * ends the agent; if the main process dies, unshare gets SIGKILL (pdeathsig), its child PID 1
- * too (--kill-child), and the kernel kills everything left in the PID namespace.
+ * No root is needed. Run by root, the chain starts as the container's own unprivileged host uid
+ * and gid (containerUsers.ts) instead, so the container's root is that uid outside, never host
+ * root. bash is the container's PID 1: it sets up the hostname, loopback, the /home and
+ * /usr/local/sbin bind mounts, a private /tmp and /dev/pts, then waits for the agent (reaping
+ * orphans meanwhile, which Node cannot). It starts in the container's directory and mounts from
+ * there by relative path, and reads the agent bundle from a descriptor the main process opened:
+ * the container's uid needs no way into the directories above (a root-owned 0700 --dir, a
+ * checkout under /root). Nothing outlives the demo: the IPC channel's EOF ends the agent; if the
+ * main process dies, unshare gets SIGKILL (pdeathsig), its child PID 1 too (--kill-child), and the
+ * kernel kills everything left in the PID namespace.
  */
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { Duplex } from 'stream';
 import type { AgentConfig, FromAgent, LinkSpec, ListenerSpec, PtySpec, ToAgent } from './agentProtocol';
 import { AGENT_CONFIG_ENV } from './agentProtocol';
+import { blockedOnTheWay, type HostIds } from './containerUsers';
 
 export type Isolation = 'namespaces' | 'plain';
 
@@ -27,32 +34,48 @@ const UNSHARE_ARGS = ['--user', '--map-root-user', '--net', '--mount', '--pid', 
  */
 const PID1 = ['/bin/bash', '-c', 'exec -a init /bin/bash -s'];
 
+/** Descriptors the main process hands to PID 1: the agent bundle, and node when its path is closed. */
+const SCRIPT_FD = 4;
+const NODE_FD = 5;
+/** Without namespaces the bundle is node's stdin, and node (when passed) comes right after the IPC fd. */
+const PLAIN_NODE_FD = 4;
+
 const SETUP = `set -e
 hostname "$SOFA_DEMO_HOSTNAME"
 ip link set lo up 2>/dev/null || ifconfig lo up
-mount --bind "$SOFA_DEMO_HOME_ROOT" /home
-mount --bind "$SOFA_DEMO_SHIMS" /usr/local/sbin
+# Relative to the container's directory (the working directory), not canonicalised (-c): only
+# the container's own directories need to be open to its uid.
+mount -c --bind "$SOFA_DEMO_HOME_ROOT" /home
+mount -c --bind "$SOFA_DEMO_SHIMS" /usr/local/sbin
 # The container's own load, CPU and memory (procView.ts), as LXCFS shows them in real containers.
 # Before the private /tmp: a demo --dir under /tmp is hidden once it is mounted.
 proc=$(dirname "$SOFA_DEMO_SHIMS")/proc
-for f in loadavg stat meminfo; do mount --bind "$proc/$f" "/proc/$f"; done
-# The agent bundle is opened now and handed to node as its stdin: a checkout under /tmp would be
-# hidden by the private /tmp too.
-exec 9<"$SOFA_DEMO_SCRIPT"
+for f in loadavg stat meminfo; do mount -c --bind "$proc/$f" "/proc/$f"; done
+cd /
 mount -t tmpfs -o size=64m,mode=1777 tmpfs /tmp
 set +e
 mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts /dev/pts 2>/dev/null && mount --bind /dev/pts/ptmx /dev/ptmx 2>/dev/null
 node=$SOFA_DEMO_NODE name=$SOFA_DEMO_HOSTNAME
-unset SOFA_DEMO_HOSTNAME SOFA_DEMO_HOME_ROOT SOFA_DEMO_SHIMS SOFA_DEMO_NODE SOFA_DEMO_SCRIPT
-# The arguments only make room for the agent's process title (sofa-demo-agent NAME) in ps.
-"$node" - --container "$name" <&9 9<&- &
-exec 9<&-
+unset SOFA_DEMO_HOSTNAME SOFA_DEMO_HOME_ROOT SOFA_DEMO_SHIMS SOFA_DEMO_NODE
+# The agent bundle comes on fd ${SCRIPT_FD}, opened by the main process (a checkout under /tmp is
+# hidden by the private /tmp). The arguments only make room for the agent's process title
+# (sofa-demo-agent NAME) in ps.
+"$node" - --container "$name" <&${SCRIPT_FD} ${SCRIPT_FD}<&- &
+exec ${SCRIPT_FD}<&- ${NODE_FD}<&-
 wait $!
 `;
 
-/** Whether this machine lets an unprivileged process make the demo's namespaces; why not if not. */
-export function probeNamespaces(): { ok: true } | { ok: false; reason: string } {
-  const r = spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'unshare', ...UNSHARE_ARGS, '--', 'sh', '-c', '(ip link set lo up 2>/dev/null || ifconfig lo up) && mount -t tmpfs tmpfs /tmp'], { encoding: 'utf8', timeout: 10_000 });
+/**
+ * Whether this machine lets an unprivileged process make the demo's namespaces; why not if not.
+ * `runAs`: the uid/gid the containers will run as (root's demo), tried as that user.
+ */
+export function probeNamespaces(runAs?: HostIds): { ok: true } | { ok: false; reason: string } {
+  const r = spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'unshare', ...UNSHARE_ARGS, '--', 'sh', '-c', '(ip link set lo up 2>/dev/null || ifconfig lo up) && mount -t tmpfs tmpfs /tmp'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+    cwd: '/',
+    ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+  });
   if (r.error) return { ok: false, reason: `${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'setpriv/unshare (util-linux) not found' : r.error.message}` };
   if (r.status !== 0) return { ok: false, reason: (r.stderr || `exit ${r.status}`).trim().split('\n').slice(-2).join('; ') };
   return { ok: true };
@@ -92,6 +115,8 @@ export class ContainerAgent {
     private readonly agentScript: string,
     private readonly onHttp: HttpHandler,
     private readonly warn: (message: string) => void,
+    /** Set when the demo runs as root: the container's own unprivileged host uid and gid. */
+    private readonly runAs?: HostIds,
   ) {}
 
   get pid(): number | undefined {
@@ -99,25 +124,53 @@ export class ContainerAgent {
   }
 
   start(timeoutMs = 15_000): Promise<void> {
-    const env: NodeJS.ProcessEnv = { ...process.env, [AGENT_CONFIG_ENV]: JSON.stringify(this.config) };
+    const ns = this.config.isolation === 'namespaces';
+    const ids = this.runAs ? { uid: this.runAs.uid, gid: this.runAs.gid } : {};
+    // Opened here, by the main process: the container's uid may have no way to the file.
+    let scriptFd: number;
+    try {
+      scriptFd = fs.openSync(this.agentScript, 'r');
+    } catch (err) {
+      return Promise.reject(new Error(`container ${this.name} could not start: cannot read the agent bundle ${this.agentScript}: ${(err as Error).message}`));
+    }
+    // node by path when the container's uid can run it from there, else from a descriptor (a
+    // node under /root/.nvm), which the agent closes first thing so its commands do not inherit it.
+    const nodeFd = this.runAs && blockedOnTheWay(process.execPath, this.runAs, 'exec') ? fs.openSync(process.execPath, 'r') : undefined;
+    const nodeFdInChild = ns ? NODE_FD : PLAIN_NODE_FD;
+    const node = nodeFd === undefined ? process.execPath : `/proc/self/fd/${nodeFdInChild}`;
+    const config: AgentConfig = nodeFd === undefined ? this.config : { ...this.config, closeFds: [nodeFdInChild] };
+    // Root's environment (tokens, CI secrets) stays out of a container whose root could read it
+    // from /proc/1/environ: only what PID 1 and the agent need. Commands get config.env anyway.
+    const env: NodeJS.ProcessEnv = this.runAs
+      ? { PATH: process.env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...(process.env.TZ ? { TZ: process.env.TZ } : {}), [AGENT_CONFIG_ENV]: JSON.stringify(config) }
+      : { ...process.env, [AGENT_CONFIG_ENV]: JSON.stringify(config) };
     // The agent is a plain bundle: loaders and flags meant for the demo's own process (tsx under
     // tests, --inspect) must not follow it into the container.
     delete env.NODE_OPTIONS;
-    const ns = this.config.isolation === 'namespaces';
     let child: ChildProcess;
-    if (ns) {
-      Object.assign(env, {
-        SOFA_DEMO_HOSTNAME: this.name,
-        SOFA_DEMO_HOME_ROOT: path.dirname(this.config.homeDir),
-        SOFA_DEMO_SHIMS: this.config.shimDir,
-        SOFA_DEMO_NODE: process.execPath,
-        SOFA_DEMO_SCRIPT: this.agentScript,
-      });
-      child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'unshare', ...UNSHARE_ARGS, '--', ...PID1], { env, stdio: ['pipe', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
-      child.stdin!.on('error', () => undefined);
-      child.stdin!.end(SETUP);
-    } else {
-      child = spawn(process.execPath, [this.agentScript], { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+    try {
+      if (ns) {
+        const cwd = path.dirname(this.config.shimDir);
+        Object.assign(env, {
+          SOFA_DEMO_HOSTNAME: this.name,
+          SOFA_DEMO_HOME_ROOT: path.relative(cwd, path.dirname(this.config.homeDir)),
+          SOFA_DEMO_SHIMS: path.relative(cwd, this.config.shimDir),
+          SOFA_DEMO_NODE: node,
+        });
+        const stdio: ('pipe' | 'ignore' | 'ipc' | number)[] = ['pipe', 'ignore', 'pipe', 'ipc', scriptFd];
+        if (nodeFd !== undefined) stdio.push(nodeFd);
+        child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'unshare', ...UNSHARE_ARGS, '--', ...PID1], { env, cwd, stdio, serialization: 'advanced', ...ids });
+        child.stdin!.on('error', () => undefined);
+        child.stdin!.end(SETUP);
+      } else {
+        // The bundle on stdin (`node -`), node itself from a descriptor when its path is closed.
+        const stdio: ('pipe' | 'ignore' | 'ipc' | number)[] = [scriptFd, 'ignore', 'pipe', 'ipc'];
+        if (nodeFd !== undefined) stdio.push(nodeFd);
+        child = spawn(node, ['-', '--container', this.name], { env, cwd: '/', stdio, serialization: 'advanced', ...ids });
+      }
+    } finally {
+      fs.closeSync(scriptFd);
+      if (nodeFd !== undefined) fs.closeSync(nodeFd);
     }
     this.child = child;
     child.stderr!.on('data', (d: Buffer) => {
@@ -232,12 +285,22 @@ export class ContainerAgent {
     });
   }
 
+  /** Writes a file as the container's user (a path as the agent sees it; see the 'write' message). */
+  write(file: string, data: string, how: 'append' | 'create', rotateBytes?: number): void {
+    this.send({ t: 'write', path: file, data, how, rotateBytes });
+  }
+
   setListeners(listeners: ListenerSpec[]): void {
     this.send({ t: 'listeners', listeners });
   }
 
   setLinks(links: LinkSpec[]): void {
     this.send({ t: 'links', links });
+  }
+
+  /** Starts or stops the application's process (what `ps` shows as the JVM). */
+  setApp(running: boolean): void {
+    this.send({ t: 'app', running });
   }
 
   /** Closes the lifeline and waits for the container to be gone (SIGKILL after a grace period). */

@@ -22,6 +22,8 @@ export interface AgentConfig {
   /** The application's stand-in process, shown by `ps -ef | grep java`. */
   appProcess: string;
   python: string;
+  /** Descriptors inherited only to start node (see agentHost.ts): closed before anything runs. */
+  closeFds?: number[];
 }
 
 export interface ListenerSpec {
@@ -56,7 +58,15 @@ export type ToAgent =
   | { t: 'sock-end'; id: number }
   | { t: 'http-res'; id: number; status: number; headers: Record<string, string>; body: string }
   | { t: 'listeners'; listeners: ListenerSpec[] }
-  | { t: 'links'; links: LinkSpec[] };
+  | { t: 'links'; links: LinkSpec[] }
+  /** Starts or stops the application's stand-in process (the service-down fault). */
+  | { t: 'app'; running: boolean }
+  /**
+   * Writes a file as the container's user (root's demo: see logPump.ts): `append` (made with its
+   * directories if missing, moved to `.1` first when past `rotateBytes`) or `create` (only if
+   * nothing is there yet: the home's start-up files).
+   */
+  | { t: 'write'; path: string; data: string; how: 'append' | 'create'; rotateBytes?: number };
 
 export type FromAgent =
   | { t: 'ready'; pid: number; listening: number[]; failed: { port: number; error: string }[] }

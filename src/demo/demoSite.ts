@@ -2,7 +2,9 @@
  * The demo site: a small SOFAStack site on loopback (see src/demo/README.md). Builds the site from
  * the catalog, writes the workspace, starts one agent per container and one SSH server per
  * container address, keeps the logs growing, and applies faults. `DemoSite.start()` resolves once
- * every container answers; `stop()` leaves nothing running.
+ * every container answers; `stop()` leaves nothing running. Started by root, every container runs
+ * as an unprivileged uid of its own (containerUsers.ts): its home is handed to that uid and written
+ * only by the container's agent from then on; the rest of DIR stays root's.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -11,13 +13,14 @@ import { loadCatalog } from '../core/catalog/catalogLoader';
 import { formatProblem } from '../core/catalog/problems';
 import type { AgentConfig } from './agentProtocol';
 import { ContainerAgent, probeNamespaces, type Isolation } from './agentHost';
+import { blockedOnTheWay, containerHostIds, handOver, type HostIds } from './containerUsers';
 import { parseFaults, type FaultSet } from './faults';
-import { LogPump } from './logPump';
+import { LogPump, ROTATE_BYTES } from './logPump';
 import { ProcView } from './procView';
 import { buildSite, CONTAINER_HOME, DEMO_SSH_PORT, DEMO_USER, linksFor, type ContainerSpec } from './siteModel';
 import { SiteState } from './siteState';
 import { DemoSshServer } from './sshServer';
-import { DemoPaths, loadOrCreateKey, writeClientKey, writeHome, writeShims, writeWorkspace } from './workspace';
+import { DemoPaths, homeFiles, loadOrCreateKey, writeClientKey, writeHome, writeShims, writeWorkspace } from './workspace';
 
 export interface DemoOptions {
   dir: string;
@@ -62,6 +65,8 @@ export class DemoSite {
     readonly state: SiteState,
     readonly isolation: Isolation,
     private readonly log: (message: string) => void,
+    /** Root's demo: each container's own host uid/gid, by container name. */
+    private readonly runAs: Map<string, HostIds> | undefined,
   ) {}
 
   static async start(options: DemoOptions): Promise<DemoSite> {
@@ -71,9 +76,11 @@ export class DemoSite {
     if (problems.length) log(`catalog problems (the demo uses what loaded):\n${problems.map(formatProblem).join('\n')}`);
     const containers = buildSite(catalog, options.subnet);
     const faults = parseFaults(options.faults, containers);
-    const isolation = chooseIsolation(options.isolation ?? 'auto', log);
+    const ids = containerHostIds(containers.length);
+    const isolation = chooseIsolation(options.isolation ?? 'auto', log, ids?.[0]);
     const paths = new DemoPaths(path.resolve(options.dir));
-    const site = new DemoSite(paths, containers, new SiteState(containers, faults), isolation, log);
+    const runAs = ids && new Map(containers.map((c, i) => [c.name, ids[i]]));
+    const site = new DemoSite(paths, containers, new SiteState(containers, faults), isolation, log, runAs);
     try {
       await site.boot(options.agentScript ?? defaultAgentScript(), started);
     } catch (err) {
@@ -92,7 +99,7 @@ export class DemoSite {
     // Claim the addresses first: a second demo (or anything else on 127.0.1.x:2022) fails here,
     // before any container starts.
     for (const { c, key } of hostKeys) {
-      const agent = new ContainerAgent(c.name, this.agentConfig(c), agentScript, (port, method, url, body) => this.state.handleHttp(c, port, method, url, body), this.log);
+      const agent = new ContainerAgent(c.name, this.agentConfig(c), agentScript, (port, method, url, body) => this.state.handleHttp(c, port, method, url, body), this.log, this.runAs?.get(c.name));
       this.agents.set(c.name, agent);
       const server = new DemoSshServer(c, key.private, clientKey.public, agent, (address) => this.agentAt(address));
       try {
@@ -107,15 +114,17 @@ export class DemoSite {
     }
 
     for (const c of this.containers) {
-      writeHome(this.paths, c);
+      if (this.runAs) this.prepareHome(c, this.runAs.get(c.name)!);
+      else writeHome(this.paths, c);
       writeShims(this.paths, c, this.state.faults);
     }
     writeWorkspace(this.paths, this.containers, hostKeys, this.isolation === 'plain', this.state.faults);
 
     if (this.isolation === 'namespaces') {
-      this.procView = new ProcView(this.containers, (c) => path.join(path.dirname(this.paths.shims(c)), 'proc'));
+      this.procView = new ProcView(this.containers, (c) => path.join(path.dirname(this.paths.shims(c)), 'proc'), Math.random, (c) => this.state.faults.get('metrics-unavailable')?.has(c.name) ?? false);
       this.procView.start();
     }
+    if (this.runAs) for (const c of this.containers) this.openToContainer(c);
     await Promise.all([...this.agents.values()].map((a) => a.start())).catch((err: Error) => {
       if (/mount: \/home/.test(err.message)) {
         // Root of a user namespace has no power over files of users it does not map.
@@ -124,7 +133,13 @@ export class DemoSite {
       throw err;
     });
     this.applyNetwork(false);
-    this.pump = new LogPump(this.state, (c, p) => this.paths.hostPath(c, p));
+    if (this.runAs) {
+      for (const c of this.containers) {
+        for (const { name, text } of homeFiles(c)) this.agents.get(c.name)!.write(this.agentPath(c, path.posix.join(CONTAINER_HOME, name)), text, 'create');
+      }
+    }
+    const writer = this.runAs ? (c: ContainerSpec, p: string, text: string) => this.agents.get(c.name)!.write(this.agentPath(c, p), text, 'append', ROTATE_BYTES) : undefined;
+    this.pump = new LogPump(this.state, (c, p) => this.paths.hostPath(c, p), Math.random, writer);
     this.pump.start();
 
     this.ready = {
@@ -149,7 +164,10 @@ export class DemoSite {
   setFaults(text: string): FaultSet {
     const faults = parseFaults(text, this.containers);
     this.state.faults = faults;
-    for (const c of this.containers) writeShims(this.paths, c, faults);
+    for (const c of this.containers) {
+      writeShims(this.paths, c, faults);
+      if (this.runAs) this.openToContainer(c);
+    }
     this.applyNetwork();
     return faults;
   }
@@ -160,12 +178,59 @@ export class DemoSite {
     for (const c of this.containers) {
       const agent = this.agents.get(c.name)!;
       if (listeners) agent.setListeners(this.listenersOf(c, down));
-      agent.setLinks(linksFor(c, this.containers, down));
+      const stopped = this.state.serviceDown(c);
+      agent.setLinks(stopped ? [] : linksFor(c, this.containers, down));
+      agent.setApp(!stopped);
     }
   }
 
   private listenersOf(c: ContainerSpec, down = this.state.downPorts()) {
     return c.listeners.filter((l) => !down.has(`${c.name}:${l.port}`) && !(this.isolation === 'plain' && l.port === DEMO_SSH_PORT));
+  }
+
+  /**
+   * Root's demo: the container's home root belongs to the container's uid. Made and handed over
+   * while no container runs; a home left by a run as another user is handed over once. From then
+   * on only the container's agent writes in it (a symlink planted inside cannot aim root's writes).
+   */
+  private prepareHome(c: ContainerSpec, ids: HostIds): void {
+    const root = this.paths.homeRoot(c);
+    const st = fs.lstatSync(root, { throwIfNoEntry: false });
+    if (!st) {
+      fs.mkdirSync(path.join(root, path.basename(this.paths.home(c))), { recursive: true });
+      handOver(root, ids);
+    } else if (st.uid !== ids.uid) {
+      handOver(root, ids);
+    }
+    if (this.isolation === 'plain') {
+      // Without namespaces the agent works on the host paths themselves.
+      const blocked = blockedOnTheWay(this.paths.home(c), ids);
+      if (blocked && blocked !== this.paths.home(c)) {
+        throw new Error(`run as root, each demo container runs as its own unprivileged uid (${c.name}: ${ids.uid}), which cannot enter ${blocked}; without namespaces (--isolation plain) --dir must be a directory other users can reach (e.g. under /srv), or run the demo as a normal user`);
+      }
+    }
+  }
+
+  /** The root-owned parts a container reads (its directory, shims, /proc views): readable whatever the umask. */
+  private openToContainer(c: ContainerSpec): void {
+    const dir = path.dirname(this.paths.shims(c));
+    const open = (p: string) => {
+      const st = fs.lstatSync(p, { throwIfNoEntry: false });
+      if (!st || st.isSymbolicLink()) return;
+      const mode = st.isDirectory() || st.mode & 0o100 ? 0o755 : 0o644;
+      if ((st.mode & 0o777) !== mode) fs.chmodSync(p, mode);
+    };
+    open(dir);
+    for (const sub of [this.paths.shims(c), path.join(dir, 'proc')]) {
+      if (!fs.existsSync(sub)) continue; // no /proc views without namespaces
+      open(sub);
+      for (const name of fs.readdirSync(sub)) open(path.join(sub, name));
+    }
+  }
+
+  /** A path inside the container as its agent sees it (the host path without namespaces). */
+  private agentPath(c: ContainerSpec, containerPath: string): string {
+    return this.isolation === 'namespaces' ? containerPath : this.paths.hostPath(c, containerPath);
   }
 
   private agentAt(address: string): ContainerAgent | undefined {
@@ -244,12 +309,14 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-function chooseIsolation(wanted: Isolation | 'auto', log: (message: string) => void): Isolation {
+function chooseIsolation(wanted: Isolation | 'auto', log: (message: string) => void, runAs: HostIds | undefined): Isolation {
   if (wanted === 'plain') return 'plain';
-  const probe = probeNamespaces();
+  const probe = probeNamespaces(runAs);
   if (probe.ok) return 'namespaces';
-  if (wanted === 'namespaces') throw new Error(`this system does not let an unprivileged process create user/network/mount/PID namespaces (${probe.reason}); run with --isolation plain for the fallback`);
-  log(`user namespaces unavailable (${probe.reason}): containers share this machine's network and files (--isolation plain); see the demo README`);
+  // Root's containers run as an unprivileged uid: root's own power to make namespaces does not count.
+  const who = runAs ? `, as the containers' unprivileged uid ${runAs.uid} (the demo never gives a container host root)` : '';
+  if (wanted === 'namespaces') throw new Error(`this system does not let an unprivileged process create user/network/mount/PID namespaces (${probe.reason}${who}); run with --isolation plain for the fallback`);
+  log(`user namespaces unavailable (${probe.reason}${who}): containers share this machine's network and files (--isolation plain); see the demo README`);
   return 'plain';
 }
 

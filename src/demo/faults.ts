@@ -3,8 +3,8 @@
  * the containers it hits by default; `name@container` aims it at one container instead.
  */
 export interface FaultInfo {
-  /** Component whose containers the fault hits by default (all of them unless `first`). */
-  component: string;
+  /** Component whose containers the fault hits by default (all of them unless `first`); none: it must be aimed (`name@container`). */
+  component?: string;
   first?: boolean;
   summary: string;
 }
@@ -36,6 +36,12 @@ export const FAULTS = {
     first: true,
     summary: 'df reports 93% used for / and /home (the data filesystem) on the container',
   },
+  'service-down': {
+    summary: 'aimed at one container (service-down@NAME): its application stops - every port but SSH closes, the java process exits, its connections to peers close, its logs stop growing',
+  },
+  'metrics-unavailable': {
+    summary: 'aimed at one container (metrics-unavailable@NAME): /proc/stat, /proc/meminfo, /proc/loadavg hold nothing readable and df fails',
+  },
 } satisfies Record<string, FaultInfo>;
 
 export type FaultName = keyof typeof FAULTS;
@@ -58,6 +64,7 @@ export function parseFaults(text: string | undefined, containers: ReadonlyArray<
     const [name, target] = item.split('@', 2) as [string, string | undefined];
     if (!(name in FAULTS)) throw new FaultParseError(`unknown fault "${name}"; known faults:\n${faultHelp()}`);
     const info: FaultInfo = FAULTS[name as FaultName];
+    if (!info.component && !target) throw new FaultParseError(`fault "${name}" needs a container: ${name}@NAME (containers: ${containers.map((c) => c.name).join(', ')})`);
     let hit = containers.filter((c) => c.component === info.component);
     if (info.first) hit = hit.slice(0, 1);
     if (target) {

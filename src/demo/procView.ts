@@ -31,7 +31,11 @@ export class ProcView implements IDisposable {
     private readonly containers: readonly ContainerSpec[],
     private readonly dirOf: (c: ContainerSpec) => string,
     private readonly random: () => number = Math.random,
+    /** The metrics-unavailable fault: the container's files hold nothing readable. */
+    private readonly unavailable: (c: ContainerSpec) => boolean = () => false,
   ) {}
+
+  private readonly meminfoText = new Map<string, string>();
 
   /** Writes the files once (they must exist before the containers mount them), then every second. */
   start(): void {
@@ -39,7 +43,8 @@ export class ProcView implements IDisposable {
       fs.mkdirSync(this.dirOf(c), { recursive: true });
       // A few minutes of uptime, a light and steady load that differs per container.
       this.cpu.set(c.name, { user: 30_000 + i * 997, system: 9_000 + i * 331, idle: 480_000, iowait: 700, load: 0.25 + (i % 5) * 0.08 });
-      writeInPlace(path.join(this.dirOf(c), 'meminfo'), meminfo(0.42 + (i % 4) * 0.04));
+      this.meminfoText.set(c.name, meminfo(0.42 + (i % 4) * 0.04));
+      writeInPlace(path.join(this.dirOf(c), 'meminfo'), this.meminfoText.get(c.name)!);
     });
     this.tick();
     this.timer = setInterval(() => this.tick(), 1000);
@@ -57,6 +62,13 @@ export class ProcView implements IDisposable {
       s.idle += ticks - busy;
       s.load = Math.min(1.2, Math.max(0.05, s.load + (this.random() - 0.5) * 0.04));
       const dir = this.dirOf(c);
+      if (this.unavailable(c)) {
+        // No MemTotal, no load, and CPU counters that stand still (ps needs a well-formed
+        // /proc/stat, so it stays one).
+        for (const f of ['loadavg', 'meminfo']) writeInPlace(path.join(dir, f), 'unavailable\n');
+        continue;
+      }
+      writeInPlace(path.join(dir, 'meminfo'), this.meminfoText.get(c.name)!);
       writeInPlace(path.join(dir, 'stat'), stat(s, this.btime));
       writeInPlace(path.join(dir, 'loadavg'), `${(s.load * 1.1).toFixed(2)} ${s.load.toFixed(2)} ${(s.load * 0.9).toFixed(2)} 1/120 ${1000 + Math.floor(this.random() * 9000)}\n`);
     }

@@ -5,7 +5,7 @@
  * forward every HTTP request here, so all containers see the same state.
  */
 import { hasFault, type FaultSet } from './faults';
-import type { ContainerSpec } from './siteModel';
+import { DEMO_SSH_PORT, type ContainerSpec } from './siteModel';
 
 export interface HttpAnswer {
   status: number;
@@ -46,11 +46,19 @@ export class SiteState {
     return this.of('registry-meta').find((m) => this.metaPeers.includes(m.address) && !hasFault(this.faults, 'meta-leader-lost', m.name));
   }
 
-  /** Ports a fault has taken down, as `name:port`. */
+  /** Ports a fault has taken down, as `name:port` (a stopped service keeps only its sshd). */
   downPorts(): Set<string> {
     const down = new Set<string>();
     for (const name of this.faults.get('msgbroker-9529-down') ?? []) down.add(`${name}:9529`);
+    for (const c of this.containers) {
+      if (this.serviceDown(c)) for (const l of c.listeners) if (l.port !== DEMO_SSH_PORT) down.add(`${c.name}:${l.port}`);
+    }
     return down;
+  }
+
+  /** The service-down fault: the container's application is stopped. */
+  serviceDown(c: ContainerSpec): boolean {
+    return hasFault(this.faults, 'service-down', c.name);
   }
 
   clockOffsetMs(c: ContainerSpec): number {

@@ -199,9 +199,17 @@ export function writeShims(paths: DemoPaths, c: ContainerSpec, faults: FaultSet)
     if (on) fs.writeFileSync(file, text, { mode: 0o755 });
     else fs.rmSync(file, { force: true });
   };
-  set('df', faults.get('disk-full')?.has(c.name) ?? false, DF_SHIM);
+  const noMetrics = faults.get('metrics-unavailable')?.has(c.name) ?? false;
+  set('df', noMetrics || (faults.get('disk-full')?.has(c.name) ?? false), noMetrics ? DF_BROKEN_SHIM : DF_SHIM);
   set('date', faults.get('acvip-clock-skew')?.has(c.name) ?? false, DATE_SHIM);
 }
+
+/** Fault metrics-unavailable: df cannot read the mount table. */
+const DF_BROKEN_SHIM = `#!/bin/sh
+# SOFA Ops demo, fault metrics-unavailable: df cannot read this container's filesystems.
+echo "df: cannot read table of mounted file systems: No such file or directory" >&2
+exit 1
+`;
 
 /** Rewrites the Used/Avail/Use% columns of / and /home to 93%, keeping the columns aligned. */
 const DF_SHIM = `#!/bin/sh
@@ -235,14 +243,20 @@ for a in "$@"; do case "$a" in -d*|--date*|-r*|--reference*|-f*|--file*|-s*|--se
 exec /usr/bin/date -d "@$(( $(/usr/bin/date +%s) + ${CLOCK_SKEW_SECONDS} ))" "$@"
 `;
 
+/** Shell start-up files of the container's admin home: name (in the home) and text. */
+export function homeFiles(c: ContainerSpec): { name: string; text: string }[] {
+  return [
+    { name: '.bash_profile', text: '[ -f ~/.bashrc ] && . ~/.bashrc\n' },
+    { name: '.bashrc', text: `# ${c.name}: ${c.product} / ${c.component} (SOFA Ops demo container)\nPS1='[\\u@\\h \\W]\\$ '\nalias ll='ls -l'\n` },
+  ];
+}
+
 /** Shell start-up files of the container's admin home (written once; the user may edit them). */
 export function writeHome(paths: DemoPaths, c: ContainerSpec): void {
   const home = paths.home(c);
   fs.mkdirSync(path.join(home, 'logs'), { recursive: true });
-  const write = (name: string, text: string) => {
+  for (const { name, text } of homeFiles(c)) {
     const file = path.join(home, name);
     if (!fs.existsSync(file)) fs.writeFileSync(file, text);
-  };
-  write('.bash_profile', '[ -f ~/.bashrc ] && . ~/.bashrc\n');
-  write('.bashrc', `# ${c.name}: ${c.product} / ${c.component} (SOFA Ops demo container)\nPS1='[\\u@\\h \\W]\\$ '\nalias ll='ls -l'\n`);
+  }
 }

@@ -7,14 +7,16 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { AuditTrail } from '../core/audit/auditTrail';
+import { parseSyslogTarget } from '../core/audit/syslogForwarder';
 import { Disposable } from '../core/dispose';
 import { selectTargets } from '../core/inventory/selectors';
 import { resolveParameter } from '../core/runbook/parameters';
 import { runbookParameters, type CodeCell, type ParameterValue } from '../core/runbook/runbookFormat';
-import { ParameterError, runRunbook, type CellResult, type RunHooks } from '../core/runbook/runbookRunner';
+import { AuditUnavailableError, ParameterError, runRunbook, type CellResult, type RunHooks } from '../core/runbook/runbookRunner';
 import { sshCellExecutor } from '../core/runbook/sshCellExecutor';
 import type { SshService } from '../ssh/sshService';
 import { userMessage } from '../vscode/errors';
+import { auditSyslog } from '../vscode/settings';
 import type { Logger } from '../vscode/logger';
 import { RUNBOOK_NOTEBOOK_TYPE, runbookOf } from './runbookSerializer';
 
@@ -69,7 +71,7 @@ export class RunbookController extends Disposable {
     let edits: Thenable<unknown> = Promise.resolve();
     const queue = (edit: () => Thenable<unknown>) => (edits = edits.then(edit, edit));
     const folder = vscode.workspace.getWorkspaceFolder(notebook.uri) ?? vscode.workspace.workspaceFolders?.[0];
-    const audit = folder ? new AuditTrail(path.join(folder.uri.fsPath, '.sofa-ops', 'audit.jsonl')) : undefined;
+    const audit = folder ? this.auditTrail(path.join(folder.uri.fsPath, '.sofa-ops', 'audit.jsonl')) : undefined;
     const runbookName = folder ? path.relative(folder.uri.fsPath, notebook.uri.fsPath) : notebook.uri.fsPath;
 
     const startExecution = (index: number) => {
@@ -125,18 +127,49 @@ export class RunbookController extends Disposable {
 
     try {
       const result = await runRunbook(runbook, hooks, { params, only, signal: abort.signal, audit, runbookName });
+      if (result.auditErrors?.length) {
+        // The steps ran (finally included) but are missing from the trail: say so, loudly and first.
+        this.logger.error(`audit trail incomplete: ${result.auditErrors.join('; ')}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('SOFA Ops: the audit trail is incomplete: {0} record(s) could not be written ({1}).', result.auditErrors.length, result.auditErrors[0]), { modal: true });
+      }
       if (!result.ok && !result.cancelled && runAll && result.rollbackCells.length) {
         const rollback = vscode.l10n.t('Run Rollback Section');
         const answer = await vscode.window.showWarningMessage(vscode.l10n.t('The runbook failed. Run its rollback section ({0} steps)?', result.rollbackCells.length), rollback);
         if (answer === rollback) await this.execute(result.rollbackCells.map(notebookCellOf), notebook);
       }
     } catch (err) {
-      const message = err instanceof ParameterError ? vscode.l10n.t('Parameters: {0}', err.message) : userMessage(err);
+      const message =
+        err instanceof ParameterError ? vscode.l10n.t('Parameters: {0}', err.message)
+        : err instanceof AuditUnavailableError ? vscode.l10n.t('The audit trail {0} cannot be written ({1}); nothing was run.', err.file, err.reason)
+        : userMessage(err);
       this.logger.error('runbook run failed', err);
       for (const cell of cells) if (!executions.has(indexOf[cell.index])) this.fail(cell, message);
     } finally {
       audit?.close();
     }
+  }
+
+  /**
+   * The workspace's trail, copied to the syslog collector of `sofaOps.audit.syslog` when set. The
+   * key is the same per-user 0600 file the CLI uses (not SecretStorage), so `sofa-ops audit verify`
+   * checks what the editor wrote. A bad collector setting is reported and the run keeps its local trail.
+   */
+  private auditTrail(file: string): AuditTrail {
+    const url = auditSyslog();
+    let syslog;
+    try {
+      syslog = url ? parseSyslogTarget(url) : undefined;
+    } catch (err) {
+      this.logger.warn((err as Error).message);
+      void vscode.window.showWarningMessage(vscode.l10n.t('SOFA Ops: audit records are not copied to syslog: {0}', (err as Error).message));
+    }
+    return new AuditTrail(file, undefined, {
+      syslog,
+      onForwardError: (message) => {
+        this.logger.warn(message);
+        void vscode.window.showWarningMessage(vscode.l10n.t('SOFA Ops: {0}', message));
+      },
+    });
   }
 
   /** Asks each declared parameter once per run, validating as the user types; undefined if cancelled. */
@@ -178,7 +211,12 @@ export class RunbookController extends Disposable {
       await execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(text, STDOUT)]));
     }
     const summary = `${result.status}${result.message ? `: ${result.message}` : ''} (${(result.durationMs / 1000).toFixed(1)} s)`;
-    if (!ok) {
+    const hostSkips = (result.skippedHosts ?? []).map((h) => vscode.l10n.t('Skipped on {0}: {1}', h.host, h.reason)).join('\n');
+    if (hostSkips) await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(`${hostSkips}\n`, STDOUT)]));
+    if (result.status === 'skipped' && result.skip) {
+      // Skipped is not failed: say why (its condition, its gate, or the stop) without an error box.
+      await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(vscode.l10n.t('Skipped: {0}', result.message ?? result.skip.reason), STDOUT)]));
+    } else if (!ok) {
       await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: result.status, message: summary })]));
     } else if (result.status === 'done') {
       await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(vscode.l10n.t('Marked done by the operator'), STDOUT)]));

@@ -31,6 +31,8 @@ export class SshService extends Disposable {
   /** Inventory reloaded or a connection opened/closed. */
   readonly onDidChange = this.changed.event;
   private readonly diagnostics = this.register(vscode.languages.createDiagnosticCollection('sofa-ops-inventory'));
+  /** Malformed known_hosts lines (file:line): ssh skips them silently; we show them. */
+  private readonly knownHostsDiagnostics = this.register(vscode.languages.createDiagnosticCollection('sofa-ops-known-hosts'));
   private loaded: Promise<Inventory | undefined> | undefined;
   private poolPromise: Promise<SshPool> | undefined;
   private readonly connected = new Set<string>();
@@ -112,6 +114,7 @@ export class SshService extends Disposable {
       .map((f) => (path.isAbsolute(f) ? f : path.join(base, f)));
     const verifier = await loadHostKeyVerifier(extra);
     for (const p of verifier.problems) this.logger.warn(`known_hosts ${p.file}:${p.line}: ${p.message}`);
+    publishProblems(this.knownHostsDiagnostics, verifier.problems, 'SOFA Ops known_hosts');
     const pool = new SshPool({
       hostKeys: knownHostsStore(verifier, productKnownHostsFile()),
       unknownHosts: new EditorUnknownHostPolicy(),

@@ -30,4 +30,5 @@ export const SettingKeys = {
   knownHostsFiles: 'ssh.knownHostsFiles',
   rememberSecrets: 'ssh.rememberSecrets',
   inspectionInterval: 'inspection.intervalMinutes',
+  auditSyslog: 'audit.syslog',
 } as const;

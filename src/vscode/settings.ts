@@ -22,6 +22,11 @@ export function extraCatalogPaths(): string[] {
     .map((p) => (base && !p.startsWith('/') && !/^[a-z]:/i.test(p) ? vscode.Uri.joinPath(vscode.Uri.file(base), p).fsPath : p));
 }
 
+/** The syslog collector audit records are copied to (`tcp://host:port`), or undefined for none. */
+export function auditSyslog(): string | undefined {
+  return config().get<string>(SettingKeys.auditSyslog, '').trim() || undefined;
+}
+
 export function affectsSofaSettings(event: vscode.ConfigurationChangeEvent): boolean {
   return event.affectsConfiguration(SettingKeys.section);
 }

@@ -9,8 +9,14 @@
  * keeps it for a short lease: records that follow each other within LINGER_MS reuse it, and it is
  * never kept longer than LEASE_MS, so another writer waits a fraction of a second at most. Within
  * one process, writers queue instead of polling the disk.
+ *
+ * Taking over a dead owner's lock is itself guarded: removing "the stale lock" by name let two
+ * waiters that both saw the same dead owner remove each other's fresh lock and both win (a forked
+ * chain). A waiter now removes the stale lock only while holding a takeover guard named after that
+ * lock file's identity (inode and change time), and only after seeing, under the guard, that the
+ * same file is still there and its owner still dead. One stale file, one guard, one remover.
  */
-import { closeSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, symlinkSync, unlinkSync, writeSync } from 'fs';
+import { type BigIntStats, closeSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, symlinkSync, unlinkSync, writeSync } from 'fs';
 import * as path from 'path';
 
 const LINGER_MS = 20;
@@ -91,23 +97,69 @@ async function acquire(lockFile: string): Promise<void> {
       }
       if (code !== 'EEXIST') throw err;
     }
-    let owner: number | undefined;
-    let ageMs = 0;
-    try {
-      owner = ownerOf(lockFile);
-      ageMs = Date.now() - lstatSync(lockFile).mtimeMs;
-    } catch {
-      continue; // released between our attempt and the look: try again
-    }
-    // A dead owner's lock is taken over; so is an empty one that stayed empty (its writer died
-    // between creating the file and writing its pid).
-    if ((owner && !isAlive(owner)) || (!owner && ageMs > 5_000)) {
-      removeLockFile(lockFile);
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`audit trail is locked by process ${owner || '?'} (${lockFile})`);
+    const seen = lookAt(lockFile);
+    if (!seen) continue; // released between our attempt and the look: try again
+    if (seen.stale && removeStale(lockFile, seen.stat)) continue;
+    if (Date.now() > deadline) throw new Error(`audit trail is locked by process ${seen.owner || '?'} (${lockFile})`);
     await new Promise((r) => setTimeout(r, 5 + Math.random() * 10));
   }
+}
+
+interface LockLook {
+  stat: BigIntStats;
+  owner: number;
+  /** Its owner is dead, or it stayed empty (its writer died between creating it and writing its pid). */
+  stale: boolean;
+}
+
+/**
+ * One consistent look at a lock file: its identity, owner and staleness, all of the same file (the
+ * identity is read before and after the owner; a file replaced in between gives no answer).
+ */
+function lookAt(lockFile: string): LockLook | undefined {
+  try {
+    const before = lstatSync(lockFile, { bigint: true });
+    const owner = ownerOf(lockFile);
+    const after = lstatSync(lockFile, { bigint: true });
+    if (owner === undefined || !sameFile(before, after)) return undefined;
+    const ageMs = Date.now() - Number(after.mtimeMs);
+    return { stat: after, owner, stale: owner ? !isAlive(owner) : ageMs > 5_000 };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function sameFile(a: BigIntStats, b: BigIntStats): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.ctimeNs === b.ctimeNs;
+}
+
+/**
+ * Removes the stale lock file seen as `seen`, if this process wins its takeover guard; returns
+ * whether the caller should try to create the lock again at once (false: someone else is on it,
+ * wait). A guard whose own holder died is taken over the same way, one level up.
+ */
+function removeStale(file: string, seen: BigIntStats): boolean {
+  const guard = `${file}.takeover-${seen.dev}-${seen.ino}-${seen.ctimeNs}`;
+  try {
+    createLockFile(guard);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return true; // the folder went away: the caller makes it again
+    if (code !== 'EEXIST') throw err;
+    const holder = lookAt(guard);
+    if (holder?.stale) removeStale(guard, holder.stat);
+    return false;
+  }
+  try {
+    // Under the guard nobody else may remove this file, and a dead owner stays dead: if it is still
+    // the file we judged, removing it removes exactly that file.
+    const now = lookAt(file);
+    if (now?.stale && sameFile(now.stat, seen)) removeLockFile(file);
+  } finally {
+    removeLockFile(guard);
+  }
+  return true;
 }
 
 let linksWork = true;

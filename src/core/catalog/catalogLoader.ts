@@ -8,7 +8,9 @@ import * as path from 'path';
 import { Document, LineCounter, parseDocument } from 'yaml';
 // Precompiled from the JSON schema (scripts/generate-validators.mjs): no schema compilation at run time.
 import { validate as catalogValidator } from '../generated/catalogValidator';
+import { documentData, yamlErrorText } from '../yamlData';
 import { dedupeErrors, describeSchemaError, lineOfPath } from '../yamlSource';
+import { regexProblem } from './regexSafety';
 import type { Catalog, Check, ProductCatalog, Product } from './types';
 import type { SourceProblem } from './problems';
 
@@ -61,16 +63,33 @@ export async function loadCatalog(roots: string | string[]): Promise<CatalogLoad
       problems.push({ file: root, line: 1, message: `cannot read catalog folder: ${(err as Error).message}` });
       continue;
     }
-    for (const e of entries) if (e.isDirectory()) folders.set(e.name, path.join(root, e.name));
+    let found = 0;
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const dir = path.join(root, e.name);
+      const names = await catalogFileNames(dir, problems);
+      if (!names.length) continue;
+      found += names.length;
+      folders.set(e.name, dir);
+    }
+    // An empty or mistyped --catalog folder must not read as "a catalog without problems".
+    if (!found) problems.push({ file: root, line: 1, message: 'no catalog files here: expected product folders holding catalog.yaml (e.g. registry/catalog.yaml)' });
   }
   const products: ProductCatalog[] = [];
   for (const [folder, dir] of [...folders].sort(([a], [b]) => a.localeCompare(b))) {
-    const names = (await fs.readdir(dir)).filter(isCatalogFileName).sort();
+    const names = await catalogFileNames(dir, []);
     if (names.length === 0) continue;
     const parsed: ParsedFile[] = [];
     for (const name of names) {
       const file = path.join(dir, name);
-      const result = parseCatalogFile(file, await fs.readFile(file, 'utf8'));
+      let text: string;
+      try {
+        text = await fs.readFile(file, 'utf8');
+      } catch (err) {
+        problems.push({ file, line: 1, message: `cannot read catalog file: ${(err as Error).message}` });
+        continue;
+      }
+      const result = parseCatalogFile(file, text);
       problems.push(...result.problems);
       if (result.parsed) parsed.push(result.parsed);
     }
@@ -81,6 +100,16 @@ export async function loadCatalog(roots: string | string[]): Promise<CatalogLoad
   // Chapter order, as the guide's readers know it (2 微服务平台 … 12 快速故障排查).
   products.sort((a, b) => compareSections(a.product.section, b.product.section) || a.product.id.localeCompare(b.product.id));
   return { catalog: { products }, problems };
+}
+
+/** Catalog file names in a product folder, sorted; an unreadable folder is a problem, not a crash. */
+async function catalogFileNames(dir: string, problems: SourceProblem[]): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir)).filter(isCatalogFileName).sort();
+  } catch (err) {
+    problems.push({ file: dir, line: 1, message: `cannot read catalog folder: ${(err as Error).message}` });
+    return [];
+  }
 }
 
 export function compareSections(a: string, b: string): number {
@@ -97,13 +126,16 @@ export function compareSections(a: string, b: string): number {
 export function parseCatalogFile(file: string, text: string): { parsed?: ParsedFile; problems: SourceProblem[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const problems: SourceProblem[] = doc.errors.map((e) => ({
+  // Warnings too: YAML the reader did not understand (an unknown !!tag read as plain text).
+  const problems: SourceProblem[] = [...doc.errors, ...doc.warnings].map((e) => ({
     file,
     line: lines.linePos(e.pos[0]).line,
-    message: `YAML: ${e.message.split('\n')[0]}`,
+    message: `YAML: ${yamlErrorText(e.message)}`,
   }));
   if (problems.length) return { problems };
-  const data = doc.toJS() as unknown;
+  const read = documentData(doc, lines);
+  if (!('data' in read)) return { problems: [{ file, line: read.line, message: read.message }] };
+  const data = read.data;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { problems: [{ file, line: 1, message: 'a catalog file must be a mapping with keys such as product, components, logs, patterns' }] };
   }
@@ -178,14 +210,34 @@ function crossCheck(products: ProductCatalog[]): SourceProblem[] {
     for (const list of [p.metrics, p.logs, p.checks, p.plans, p.patterns]) {
       for (const item of list) needComponents(item, item.components, `"${item.id}"`);
     }
-    for (const pattern of p.patterns) {
+    // A regex that is invalid or can backtrack catastrophically is reported and its item left out,
+    // so a scan runs with the rest of the catalog instead of crashing or hanging on it.
+    p.patterns = p.patterns.filter((pattern) => {
       for (const logId of pattern.logs) if (!logIds.has(logId)) report(pattern, `pattern "${pattern.id}" refers to unknown log "${logId}"`);
-      if (pattern.regex) checkRegex(pattern.match, (m) => report(pattern, `pattern "${pattern.id}": invalid regex: ${m}`));
-    }
+      const bad = pattern.regex ? regexProblem(pattern.match) : undefined;
+      if (bad) report(pattern, `pattern "${pattern.id}": ${bad}; the pattern is not used`);
+      return !bad;
+    });
     for (const log of p.logs) {
-      if (log.format?.regex) checkRegex(log.format.regex, (m) => report(log, `log "${log.id}" format: invalid regex: ${m}`));
+      const badFormat = log.format?.regex ? regexProblem(log.format.regex, 'd') : undefined;
+      if (badFormat) {
+        report(log, `log "${log.id}" format: ${badFormat}; the field format is not used`);
+        delete log.format;
+      }
       if (log.format && !log.format.regex && !log.format.separator) report(log, `log "${log.id}" format needs a separator or a regex`);
+      for (const field of log.format?.fields ?? []) {
+        const badRule = field.bad?.regex !== undefined ? regexProblem(field.bad.regex) : undefined;
+        if (badRule) {
+          report(log, `log "${log.id}" field "${field.name}" bad.regex: ${badRule}; the rule is not used`);
+          delete field.bad;
+        }
+      }
     }
+    p.checks = p.checks.filter((check) => {
+      const bad = check.expect?.regex !== undefined ? regexProblem(check.expect.regex) : undefined;
+      if (bad) report(check, `check "${check.id}" expect.regex: ${bad}; the check is not used`);
+      return !bad;
+    });
     for (const check of p.checks) {
       const missing = missingForKind(check);
       if (missing) report(check, `check "${check.id}" of kind ${check.kind} needs \`${missing}\``);
@@ -210,13 +262,5 @@ function missingForKind(check: Check): string | undefined {
     case 'log': return check.log ? undefined : 'log';
     case 'composite': return check.rule ? undefined : 'rule';
     case 'manual': return undefined;
-  }
-}
-
-function checkRegex(source: string, onError: (message: string) => void): void {
-  try {
-    new RegExp(source);
-  } catch (err) {
-    onError((err as Error).message);
   }
 }

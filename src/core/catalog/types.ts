@@ -137,6 +137,8 @@ export interface Check {
   command?: string;
   expect?: { contains?: string; notContains?: string; regex?: string };
   process?: string;
+  /** A command check that says whether the service itself runs (listening, process): when it fails, the host's log checks are not current. */
+  liveness?: boolean;
   log?: { logId: string; pattern: string; maxCount: number; lastLines?: number };
   rule?: 'majority-alive' | 'at-least-two-per-service';
   passWhen: Bilingual;

@@ -21,7 +21,10 @@ export function poolTransport(pool: SshPool, targetOf: (host: InventoryHost) => 
 
 /** Hosts in scope: the `--target` selector (SelectorError for a typo), else every host. */
 export function hostsInScope(inventory: Inventory, scope: InspectionScope): InventoryHost[] {
-  return scope.target ? selectTargets(inventory, scope.target) : inventory.hosts;
+  // No target means every host; a host the inventory says is not reached over SSH makes that an
+  // error (selectTargets names it), never a silent skip.
+  if (!scope.target && !inventory.hosts.some((h) => h.notSsh)) return inventory.hosts;
+  return selectTargets(inventory, scope.target ?? 'all');
 }
 
 export function planFor(catalog: Catalog, inventory: Inventory, scope: InspectionScope): InspectionPlan {

@@ -9,9 +9,9 @@ import type { Catalog, Check } from '../catalog/types';
 import type { InventoryHost } from '../inventory/inventory';
 import type { ExecOptions, ExecResult } from '../ssh/remoteExec';
 import { type PlannedCheck, type GroupPlan, type InspectionPlan } from './checkPlan';
-import { bodyCondition, commandExpectation, describeThreshold, judgeThreshold, WARN_RATIO, type Verdict } from './conditions';
+import { bodyCondition, describeThreshold, judgeCommand, judgeThreshold, missingTool, WARN_RATIO, type Verdict } from './conditions';
 import { addressesFromJson, atLeastTwoPerService, majorityAlive } from './compositeRules';
-import { buildHostScript, COMMAND_TIMEOUT_SECONDS, DEFAULT_LOG_LINES, parseHostScript, remoteLogPath, type ScriptOutput, type ScriptRequest } from './hostScript';
+import { buildHostScript, COMMAND_TIMEOUT_SECONDS, CPU_SAMPLE_SECONDS, DEFAULT_LOG_LINES, parseHostScript, remoteLogPath, type ScriptOutput, type ScriptRequest } from './hostScript';
 import { countLines, lineCounter } from './logCount';
 import { cpuPercent, parseDf, parseLoadavg, parseMeminfo, parseProcStat } from './procParsers';
 import { probeHttp, probePort, type Forwarder } from './probes';
@@ -95,7 +95,35 @@ async function inspectHost(catalog: Catalog, host: InventoryHost, checks: Planne
   const [scriptResults, probeResults] = await Promise.all([runScripted(catalog, host, scripted, transport, options), runProbes(host, probed, transport)]);
   // Keep the catalog's order within the host.
   const byCheck = new Map([...scriptResults, ...probeResults].map((r) => [r.checkId, r]));
-  return checks.map((c) => byCheck.get(c.check.id)!);
+  return staleLogs(checks, checks.map((c) => byCheck.get(c.check.id)!));
+}
+
+/**
+ * The service of this host is down when one of its liveness checks failed: a port refused, no
+ * process, an HTTP port that gave no HTTP answer, or a command check the catalog marks
+ * `liveness` (the guide's "is it listening / running" commands).
+ */
+function livenessFailure(checks: readonly PlannedCheck[], results: readonly CheckResult[]): CheckResult | undefined {
+  return results.find((r, i) => {
+    if (r.status !== 'fail') return false;
+    if (r.kind === 'port' || r.kind === 'process') return true;
+    if (r.kind === 'http') return !/^HTTP \d/.test(r.value ?? '');
+    return r.kind === 'command' && checks[i].check.liveness === true;
+  });
+}
+
+/**
+ * A log check counts lines the service wrote; with the service down the log stops where it
+ * stopped, so a clean count says nothing about now: ERROR (fail closed), naming the failed check.
+ */
+function staleLogs(checks: readonly PlannedCheck[], results: CheckResult[]): CheckResult[] {
+  const down = livenessFailure(checks, results);
+  if (!down) return results;
+  return results.map((r) =>
+    r.kind === 'log' && (r.status === 'pass' || r.status === 'warn')
+      ? { ...r, status: 'error', action: undefined, message: `${r.message}, but the service is down here (${down.checkId}: ${down.message}): the log is not current` }
+      : r,
+  );
 }
 
 async function runScripted(catalog: Catalog, host: InventoryHost, checks: PlannedCheck[], transport: InspectionTransport, options: RunOptions): Promise<CheckResult[]> {
@@ -145,7 +173,11 @@ function judgeScripted(catalog: Catalog, planned: PlannedCheck, index: number, h
     case 'process': {
       const ps = out.sections.get('ps');
       if (ps === undefined) return error(incomplete(out, exec));
-      const name = check.process ?? '';
+      const name = (check.process ?? '').trim();
+      if (!name) return error('the check names no process');
+      // A missing or broken ps is no evidence the process is gone (nor that it runs).
+      const tool = missingTool(ps);
+      if (tool || !ps.trim()) return error(tool ? `cannot list processes: ${tool} is not installed there` : 'ps listed no processes');
       const word = new RegExp(`(^|[/\\s])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(\\s|$)`);
       const found = ps.split('\n').filter((l) => word.test(l) && !/\bgrep\b/.test(l));
       return found.length
@@ -156,12 +188,9 @@ function judgeScripted(catalog: Catalog, planned: PlannedCheck, index: number, h
       const text = out.sections.get(`cmd c${index}`);
       const rc = out.exitCodes.get(`c${index}`);
       if (text === undefined || rc === undefined) return error(incomplete(out, exec));
-      if (rc === 124) return error(`timed out after ${COMMAND_TIMEOUT_SECONDS} s: ${check.command}`);
-      if (rc === 126 || rc === 127) return error(`cannot run on the host (exit ${rc}): ${firstLine(text)}`);
-      if (!check.expect) return rc === 0 ? verdict('pass', 'exit 0', 'exit 0', 'succeeded') : verdict('fail', `exit ${rc}`, 'exit 0', `exit ${rc}: ${firstLine(text)}`);
-      const judged = commandExpectation(check.expect, text);
-      const shown = firstLine(text) || '(no output)';
-      return verdict(judged.ok ? 'pass' : 'fail', shown, judged.wanted, judged.ok ? shown : judged.detail);
+      const judged = judgeCommand(check.expect, text, rc, COMMAND_TIMEOUT_SECONDS);
+      if (judged.status === 'error') return base(planned, host.name, 'error', `${judged.message}: ${check.command}`, duration, { value: judged.value, threshold: judged.threshold });
+      return verdict(judged.status, judged.value, judged.threshold, judged.message);
     }
     case 'log': {
       const entry = check.log!;
@@ -190,6 +219,8 @@ function measureResource(check: Check, out: ScriptOutput): { value: number; text
       const a = parseProcStat(section('stat1') ?? '');
       const b = parseProcStat(section('stat2') ?? '');
       if (!a || !b) return 'could not read /proc/stat twice';
+      // A real kernel's counters always move in a second: standing still is no measurement (not 0%).
+      if (b.total <= a.total) return `the CPU counters of /proc/stat did not move in ${CPU_SAMPLE_SECONDS} s`;
       const pct = cpuPercent(a, b);
       return { value: pct, text: `${pct.toFixed(1)}%` };
     }
@@ -239,6 +270,7 @@ async function runProbes(host: InventoryHost, checks: PlannedCheck[], transport:
       const t0 = Date.now();
       if (check.kind === 'port') {
         const ports = check.ports ?? [];
+        if (!ports.length) return base(planned, host.name, 'error', 'the check names no port', 0);
         const probes = await Promise.all(ports.map((p) => probePort(forward, p)));
         const closed = ports.map((p, i) => ({ p, probe: probes[i] })).filter((x) => !x.probe.open);
         const prohibited = closed.find((x) => FORWARDING_REFUSED.test(x.probe.detail));
@@ -287,19 +319,29 @@ async function judgeComposite(group: GroupPlan, results: readonly CheckResult[],
   }
   if (group.check.rule === 'at-least-two-per-service') {
     const addresses = new Map<string, string[]>();
+    let answered = false;
+    const silent: string[] = [];
+    const unreachable: string[] = [];
     for (const h of group.hosts) {
       let forward: Forwarder;
       try {
         forward = await transport.forwarder(h);
-      } catch {
+      } catch (err) {
+        unreachable.push(`${h.name}: ${(err as Error)?.message ?? String(err)}`);
         continue;
       }
       for (const service of OSP_SERVICES) {
         const probe = await probeHttp(forward, { port: 80, path: `/api/admin/services/${service}/addresses` });
+        if (probe.status !== undefined) answered = true;
+        else silent.push(`${h.name}: ${probe.error ?? 'no answer'}`);
         const list = probe.status === 200 ? addressesFromJson(probe.body) : undefined;
         if (list) addresses.set(service, [...(addresses.get(service) ?? []), ...list]);
       }
     }
+    // Only an OSP that answers HTTP without an address list is left to the console; one that
+    // does not answer at all is down (FAIL), or could not be checked (ERROR).
+    if (!answered && silent.length) return base(planned, undefined, 'fail', `OSP gives no answer on :80 (${silent[0]})`, Date.now() - started, { value: 'no answer', threshold: '>= 2 per service' });
+    if (!answered) return base(planned, undefined, 'error', `none of the OSP hosts could be checked (${unreachable[0] ?? 'no hosts'})`, Date.now() - started);
     if (!addresses.size) return base(planned, undefined, 'manual', 'OSP answers no address list on :80/api/admin/services/{ms,mq,dds}/addresses here: check it in the OSP console', Date.now() - started);
     const judged = atLeastTwoPerService(addresses);
     return base(planned, undefined, judged.verdict, judged.value, Date.now() - started, { value: judged.value, threshold: judged.threshold });

@@ -19,6 +19,8 @@ export interface InventoryHost {
   /** Address or DNS name to connect to. */
   host: string;
   port: number;
+  /** True when `port` is only the product default (nothing in the inventory set it): ssh_config's Port then wins. */
+  portIsDefault?: boolean;
   /** Absent: left to ~/.ssh/config (or the local user) when connecting. */
   user?: string;
   /** `~` already expanded against os.homedir(). */
@@ -35,6 +37,8 @@ export interface InventoryHost {
   /** Free-form labels such as "dc-a" or "zone=gz00b". */
   tags: string[];
   source: { file: string; line: number };
+  /** Set when the inventory says this host is not reached over SSH (e.g. ansible_connection=local): why, with file:line. Never connected to. */
+  notSsh?: string;
 }
 
 export type InventoryFormat = 'sofa' | 'ansible-ini' | 'ansible-yaml';
@@ -139,8 +143,24 @@ function syntaxFromExtension(file: string): 'ini' | 'yaml' | undefined {
 
 /** Top-level keys only, without a full parse: detection must not fail on a broken file. */
 function yamlLooksLikeAnsible(text: string): boolean {
-  const keys = [...text.matchAll(/^([^\s#'"-][^:]*|"[^"]*"|'[^']*'):(?:\s|$)/gm)].map((m) => m[1].replace(/^["']|["']$/g, ''));
-  if (keys.includes('all')) return true;
+  const body = text.replace(/^\ufeff/, '');
+  if (body.trimStart().startsWith('{')) {
+    // JSON (Ansible reads .json inventories too): its keys are indented and quoted.
+    try {
+      const data: unknown = JSON.parse(body);
+      if (data && typeof data === 'object' && !Array.isArray(data)) {
+        const entries = Object.entries(data as Record<string, unknown>);
+        if (entries.some(([k]) => k === 'all' || k === 'plugin')) return true;
+        if (entries.some(([k]) => k === 'products' || k === 'defaults' || k === 'hosts')) return false;
+        return entries.some(([, v]) => !!v && typeof v === 'object' && ['hosts', 'children', 'vars'].some((f) => f in (v as object)));
+      }
+    } catch {
+      // Not JSON: fall through to the YAML look.
+    }
+  }
+  const keys = [...body.matchAll(/^([^\s#'"-][^:]*|"[^"]*"|'[^']*'):(?:\s|$)/gm)].map((m) => m[1].replace(/^["']|["']$/g, ''));
+  // `plugin:` is an inventory plugin configuration: the Ansible reader explains it cannot run one.
+  if (keys.includes('all') || keys.includes('plugin')) return true;
   if (keys.some((k) => k === 'products' || k === 'defaults' || k === 'hosts')) return false;
   // Ansible also accepts groups at the top level without `all:`; their bodies use hosts/children/vars.
   return keys.length > 0 && /^\s+(hosts|children|vars):(\s|$)/m.test(text);
@@ -214,6 +234,7 @@ function finishInventory(file: string, format: InventoryFormat, parsed: ParsedIn
     const host: InventoryHost = {
       ...raw,
       port: raw.port ?? DEFAULT_PORT,
+      portIsDefault: raw.port === undefined,
       logRoot: raw.logRoot ?? DEFAULT_LOG_ROOT,
       identityFiles: raw.identityFiles.map(expandHome),
     };
@@ -225,11 +246,17 @@ function finishInventory(file: string, format: InventoryFormat, parsed: ParsedIn
   reportJumpLoops(hosts, byName, origins, problems);
 
   const groups = new Map<string, string[]>();
+  const seen = new Map<string, Set<string>>();
   for (const g of parsed.groupOrder) groups.set(g, []);
   for (const host of hosts) {
     for (const g of host.groups) {
       const members = groups.get(g) ?? [];
-      if (!members.includes(host.name)) members.push(host.name);
+      let names = seen.get(g);
+      if (!names) seen.set(g, (names = new Set()));
+      if (!names.has(host.name)) {
+        names.add(host.name);
+        members.push(host.name);
+      }
       groups.set(g, members);
     }
   }

@@ -39,7 +39,14 @@ export function selectTargets(inventory: Inventory, selector: string): Inventory
     if (!part) fail(part, 'is empty (stray comma)');
     for (const host of selectPart(inventory, byName, part, fail)) chosen.add(host);
   }
-  return inventory.hosts.filter((h) => chosen.has(h));
+  const selected = inventory.hosts.filter((h) => chosen.has(h));
+  const local = selected.filter((h) => h.notSsh);
+  if (local.length) {
+    const sshHosts = selected.filter((h) => !h.notSsh).map((h) => h.name);
+    const hint = sshHosts.length ? `; to run on the others, name them (e.g. ${sshHosts.slice(0, 3).join(',')}${sshHosts.length > 3 ? ',…' : ''})` : '';
+    throw new SelectorError(`target "${selector}" includes ${local.map((h) => `"${h.name}" (${h.notSsh})`).join(', ')}${hint}`, selector, knownGroups);
+  }
+  return selected;
 }
 
 function selectPart(inventory: Inventory, byName: Map<string, InventoryHost>, part: string, fail: (part: string, why: string) => never): InventoryHost[] {

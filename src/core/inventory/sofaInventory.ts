@@ -30,6 +30,7 @@
 // Precompiled from the JSON schema (scripts/generate-validators.mjs): no schema compilation at run time.
 import { validate as inventoryValidator } from '../generated/inventoryValidator';
 import { LineCounter, parseDocument } from 'yaml';
+import { documentData } from '../yamlData';
 import { dedupeErrors, describeSchemaError, errorPointer, lineOfPath } from '../yamlSource';
 import type { HostOrigin, ParsedHost, ParsedInventory } from './inventory';
 
@@ -63,7 +64,12 @@ export function parseSofaInventory(file: string, text: string, knownComponents?:
     result.problems.push(...doc.errors.map((e) => ({ file, line: lines.linePos(e.pos[0]).line, message: `YAML: ${e.message.split('\n')[0]}` })));
     return result;
   }
-  const data = doc.toJS() as unknown;
+  const read = documentData(doc, lines);
+  if (!('data' in read)) {
+    result.problems.push({ file, line: read.line, message: read.message });
+    return result;
+  }
+  const data = read.data;
   if (data === null || data === undefined) return result;
   if (!isObject(data)) {
     result.problems.push({ file, line: 1, message: 'an inventory file must be a mapping with keys such as defaults, hosts, products' });

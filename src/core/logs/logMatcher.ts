@@ -46,7 +46,8 @@ export class LogMatcher {
   private searcher?: MultiLiteralSearcher;
 
   constructor(readonly selection: LogSelection, patterns: readonly LogPattern[]) {
-    this.patterns = patterns.map(compilePattern);
+    // A regex the engine rejects is left out (the catalog loader has reported it with file:line).
+    this.patterns = patterns.map(compilePattern).filter((c): c is CompiledPattern => c !== undefined);
     const literalIndex = new Map<string, number>();
     this.patterns.forEach((compiled, index) => {
       if (compiled.literal === undefined) {
@@ -62,7 +63,13 @@ export class LogMatcher {
       this.literalPatterns[li].push(index);
     });
     const only = selection.logs.length === 1 ? selection.logs[0] : undefined;
-    if (only?.format) this.format = new StructuredFormat(only.format);
+    if (only?.format) {
+      try {
+        this.format = new StructuredFormat(only.format);
+      } catch {
+        // An invalid format regex is reported by the catalog loader; scan without the fields.
+      }
+    }
   }
 
   /** Every line must be looked at (not only lines holding a literal). */
@@ -85,10 +92,15 @@ export class LogMatcher {
   }
 }
 
-function compilePattern(pattern: LogPattern): CompiledPattern {
+function compilePattern(pattern: LogPattern): CompiledPattern | undefined {
   if (!pattern.regex) return { pattern, literal: pattern.match };
+  let regex: RegExp;
+  try {
+    regex = new RegExp(pattern.match);
+  } catch {
+    return undefined;
+  }
   const literal = requiredLiteral(pattern.match);
-  const regex = new RegExp(pattern.match);
   return literal !== undefined && Buffer.byteLength(literal) >= MIN_PREFILTER_BYTES ? { pattern, literal, regex } : { pattern, regex };
 }
 

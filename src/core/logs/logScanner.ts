@@ -11,7 +11,7 @@
 import type { LogPattern, Severity } from '../catalog/types';
 import { classifyLine, continuesEntry, LineKind } from './logEntries';
 import type { LogMatcher } from './logMatcher';
-import type { ParsedLine } from './structuredFormat';
+import { type ParsedLine, regexInput } from './structuredFormat';
 
 export interface PatternMatch {
   pattern: LogPattern;
@@ -245,7 +245,7 @@ export class LogScanner {
       seen.add(index);
       const compiled = matcher.patterns[index];
       if (compiled.regex) {
-        const m = compiled.regex.exec(line());
+        const m = compiled.regex.exec(regexInput(line()));
         if (m) matches.push({ pattern: compiled.pattern, start: m.index, end: m.index + m[0].length });
       } else if (!this.countOnly) {
         // Found in the bytes, so in the text too (barring invalid UTF-8 right before it).

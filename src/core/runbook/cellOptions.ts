@@ -3,6 +3,8 @@
  * cell options. Parsing never throws: what it cannot read becomes a problem message, and the
  * attributes keep their exact text so rewriting one option leaves the others as written.
  */
+import { regexProblem } from '../catalog/regexSafety';
+import { parseCondition } from './cellCondition';
 import { parseExpectation } from './expectation';
 import type { CellAttribute, CellOptions } from './runbookFormat';
 
@@ -15,8 +17,13 @@ export interface ParsedInfo {
 
 type OptionKey = keyof CellOptions;
 
+/** A cell's longest timeout: a week, well below Node's timer limit of 2^31-1 ms (24.8 days). */
+export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
+/** More SSH sessions at once than this is a typo, not a plan (and would exhaust file descriptors). */
+export const MAX_PARALLEL = 1000;
+
 /** Canonical order for options a cell did not have before. */
-export const optionKeys: readonly OptionKey[] = ['name', 'target', 'manual', 'confirm', 'parallel', 'timeout', 'expect', 'continueOnError', 'finally'];
+export const optionKeys: readonly OptionKey[] = ['name', 'target', 'when', 'after', 'manual', 'confirm', 'parallel', 'timeout', 'expect', 'continueOnError', 'finally', 'otherwise'];
 const flagKeys: ReadonlySet<string> = new Set(['finally', 'continueOnError', 'manual']);
 
 export function parseInfoString(info: string): ParsedInfo {
@@ -138,15 +145,36 @@ function interpret(key: OptionKey, value: string | undefined): { value: unknown 
       return value.trim() && !/\s/.test(value) ? { value } : { error: `target "${value}" must be a selector without spaces, e.g. registry-meta[0] or tag=dc-a` };
     case 'expect': {
       const parsed = parseExpectation(value);
-      return parsed.error ? { error: parsed.error } : { value };
+      if (parsed.error) return { error: parsed.error };
+      // The regex runs on whatever the host prints: one that backtracks catastrophically would hang the run.
+      const regex = parsed.expectation?.kind === 'regex' ? parsed.expectation.regex : undefined;
+      const unsafe = regex && regexProblem(regex.source, regex.flags);
+      return unsafe ? { error: `expect: ${unsafe}` } : { value };
     }
     case 'timeout': {
       const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(value);
       const seconds = m ? Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1) : NaN;
-      return seconds > 0 ? { value: seconds } : { error: `timeout "${value}" is not a positive number of seconds (e.g. timeout=30 or timeout=5m)` };
+      if (!(seconds > 0)) return { error: `timeout "${value}" is not a positive number of seconds (e.g. timeout=30 or timeout=5m)` };
+      // Past 2^31-1 ms Node fires a timer at once: a cell meant to run for 30 days would be cut at start.
+      if (seconds > MAX_TIMEOUT_SECONDS) return { error: `timeout "${value}" is longer than the maximum of ${MAX_TIMEOUT_SECONDS / 3600}h` };
+      if (seconds < 0.001) return { error: `timeout "${value}" is shorter than a millisecond` };
+      return { value: seconds };
     }
+    case 'when': {
+      if (/\{\{/.test(value)) return { error: 'when=: parameters ({{…}}) are not substituted in conditions; compare with a literal value' };
+      const parsed = parseCondition(value);
+      return 'error' in parsed ? parsed : { value };
+    }
+    case 'after': {
+      const names = value.split(',');
+      const bad = names.find((n) => !/^[\p{L}\p{N}][\p{L}\p{N}._-]*$/u.test(n));
+      return bad === undefined ? { value } : { error: `after="${value}" must name earlier cells, comma-separated (e.g. after=verify-health), and "${bad}" is not a cell name` };
+    }
+    case 'otherwise':
+      return value.trim() ? { value } : { error: 'otherwise="" says nothing; write what it means that this step did not run, e.g. otherwise="push stays closed"' };
     case 'parallel':
-      return /^[1-9]\d*$/.test(value) ? { value: Number(value) } : { error: `parallel "${value}" is not a positive whole number of hosts` };
+      if (!/^[1-9]\d*$/.test(value)) return { error: `parallel "${value}" is not a positive whole number of hosts` };
+      return Number(value) <= MAX_PARALLEL ? { value: Number(value) } : { error: `parallel "${value}" is more than ${MAX_PARALLEL} hosts at once` };
     default:
       return { error: `cell option "${key}" is not understood` };
   }

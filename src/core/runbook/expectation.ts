@@ -1,6 +1,14 @@
 /**
  * `expect=` on a cell: what stdout must show for the step to count as done. Three forms (see
  * runbookFormat.ts): substring, `/regex/flags`, and `$.path==value` on JSON stdout.
+ *
+ * The check reads the whole stream as it arrives, in bounded memory, so a marker printed after
+ * 500 MB of output still counts (the cell's kept output is capped, the check is not):
+ * - substring: carries only the last (length - 1) characters from chunk to chunk;
+ * - regex: tested on a sliding window of REGEX_WINDOW characters; a match must fit in the window,
+ *   and lookbehind sees one character before it (`^` without `m` still means the stream's start);
+ * - JSON: the whole stdout must be one JSON document of at most JSON_LIMIT characters.
+ * Failure details name the expectation as written in the runbook (`{{token}}`), never its value.
  */
 
 export type Expectation =
@@ -14,6 +22,11 @@ export interface ExpectationResult {
   detail: string;
 }
 
+/** Characters of output a regex expectation sees at once (a match longer than this is not found). */
+export const REGEX_WINDOW = 1 << 20;
+/** Largest stdout a JSON-path expectation parses. */
+export const JSON_LIMIT = 16 << 20;
+
 export function parseExpectation(text: string): { expectation?: Expectation; error?: string } {
   if (text === '') return { error: 'expect is empty' };
   const regex = /^\/([\s\S]+)\/([a-z]*)$/.exec(text);
@@ -24,7 +37,7 @@ export function parseExpectation(text: string): { expectation?: Expectation; err
     try {
       return { expectation: { kind: 'regex', regex: new RegExp(body, flags) } };
     } catch (err) {
-      return { error: `expect is not a valid regex: ${(err as Error).message}` };
+      return { error: `expect is not a valid regex: ${(err as Error).message.replace(/^Invalid regular expression: \/[\s\S]*\/[a-z]*: /, '')}` };
     }
   }
   if (/^\$(?=[.[\s=!]|$)/.test(text)) return parseJsonExpectation(text);
@@ -63,36 +76,122 @@ function parseJsonExpectation(text: string): { expectation?: Expectation; error?
   return { expectation: { kind: 'json', path, op: op[1] as '==' | '!=', value, text } };
 }
 
-export function checkExpectation(expectation: Expectation, stdout: string): ExpectationResult {
+/** The whole of `stdout` at once (unit tests, callers that already hold the output). */
+export function checkExpectation(expectation: Expectation, stdout: string, label?: string): ExpectationResult {
+  const matcher = expectationMatcher(expectation, label);
+  matcher.push(stdout);
+  return matcher.result();
+}
+
+export interface ExpectationMatcher {
+  /** The next piece of stdout, in order. */
+  push(text: string): void;
+  /** The verdict over everything pushed so far (call at the end of the stream). */
+  result(): ExpectationResult;
+}
+
+/**
+ * A streaming check. `label` is how messages name the expectation: the text as written in the
+ * runbook (with `{{param}}` placeholders), so a secret value is never repeated in a failure.
+ */
+export function expectationMatcher(expectation: Expectation, label?: string, options: { window?: number; jsonLimit?: number } = {}): ExpectationMatcher {
   switch (expectation.kind) {
-    case 'substring': {
-      const ok = stdout.includes(expectation.text);
-      return { ok, detail: `${ok ? 'found' : 'did not find'} ${JSON.stringify(expectation.text)} in stdout` };
-    }
-    case 'regex': {
-      expectation.regex.lastIndex = 0;
-      const ok = expectation.regex.test(stdout);
-      return { ok, detail: `stdout ${ok ? 'matches' : 'does not match'} ${expectation.regex}` };
-    }
-    case 'json': {
-      let data: unknown;
-      try {
-        data = JSON.parse(stdout.trim());
-      } catch {
-        return { ok: false, detail: `stdout is not JSON, so ${expectation.text} cannot hold` };
-      }
-      let node: unknown = data;
-      for (const key of expectation.path) {
-        node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined;
-      }
-      const shown = node === undefined ? 'nothing' : JSON.stringify(node);
-      if (expectation.op === 'present') {
-        const ok = node !== undefined && node !== null && node !== false;
-        return { ok, detail: `${expectation.text} is ${shown}` };
-      }
-      const equal = JSON.stringify(node) === JSON.stringify(expectation.value);
-      const ok = expectation.op === '==' ? equal : !equal;
-      return { ok, detail: `${expectation.text}: found ${shown}` };
-    }
+    case 'substring':
+      return substringMatcher(expectation.text, label ?? expectation.text);
+    case 'regex':
+      return regexMatcher(expectation.regex, label ?? String(expectation.regex), options.window ?? REGEX_WINDOW);
+    case 'json':
+      return jsonMatcher(expectation, label ?? expectation.text, options.jsonLimit ?? JSON_LIMIT);
   }
+}
+
+function substringMatcher(needle: string, label: string): ExpectationMatcher {
+  let found = false;
+  let carry = '';
+  return {
+    push(text) {
+      if (found || text === '') return;
+      const hay = carry + text;
+      if (hay.includes(needle)) {
+        found = true;
+        carry = '';
+        return;
+      }
+      // Only a match that straddles the next boundary can still appear: keep what it could start with.
+      carry = needle.length > 1 ? hay.slice(-(needle.length - 1)) : '';
+    },
+    result: () => ({ ok: found, detail: `${found ? 'found' : 'did not find'} ${JSON.stringify(label)} in stdout` }),
+  };
+}
+
+function regexMatcher(regex: RegExp, label: string, window: number): ExpectationMatcher {
+  // A global copy so the search can start after the one character of context kept before the window.
+  const re = new RegExp(regex.source, regex.flags.replace(/[gy]/g, '') + 'g');
+  let found = false;
+  let buffer = '';
+  /** 0 at the stream's start; 1 once the window has slid (buffer[0] is context only). */
+  let from = 0;
+  const test = (final: boolean): boolean => {
+    re.lastIndex = from;
+    const m = re.exec(buffer);
+    if (!m) return false;
+    // A match that touches the end of what has arrived may change with more input ($, greedy
+    // quantifiers): decide it later, it is still inside the kept window.
+    return final || m.index + m[0].length < buffer.length;
+  };
+  return {
+    push(text) {
+      if (found || text === '') return;
+      buffer += text;
+      if (buffer.length < 2 * window + from) return;
+      if (test(false)) {
+        found = true;
+        buffer = '';
+        return;
+      }
+      buffer = buffer.slice(-(window + 1));
+      from = 1;
+    },
+    result() {
+      if (!found && test(true)) found = true;
+      return { ok: found, detail: `stdout ${found ? 'matches' : 'does not match'} ${label}` };
+    },
+  };
+}
+
+function jsonMatcher(expectation: Extract<Expectation, { kind: 'json' }>, label: string, limit: number): ExpectationMatcher {
+  const parts: string[] = [];
+  let length = 0;
+  return {
+    push(text) {
+      length += text.length;
+      if (length <= limit) parts.push(text);
+      else parts.length = 0;
+    },
+    result() {
+      if (length > limit) return { ok: false, detail: `stdout is larger than ${limit >> 20} MiB, so ${label} was not checked (a JSON expect reads at most ${limit >> 20} MiB)` };
+      return checkJson(expectation, parts.join(''), label);
+    },
+  };
+}
+
+function checkJson(expectation: Extract<Expectation, { kind: 'json' }>, stdout: string, label: string): ExpectationResult {
+  let data: unknown;
+  try {
+    data = JSON.parse(stdout.trim());
+  } catch {
+    return { ok: false, detail: `stdout is not JSON, so ${label} cannot hold` };
+  }
+  let node: unknown = data;
+  for (const key of expectation.path) {
+    node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined;
+  }
+  const shown = node === undefined ? 'nothing' : JSON.stringify(node);
+  if (expectation.op === 'present') {
+    const ok = node !== undefined && node !== null && node !== false;
+    return { ok, detail: `${label} is ${shown}` };
+  }
+  const equal = JSON.stringify(node) === JSON.stringify(expectation.value);
+  const ok = expectation.op === '==' ? equal : !equal;
+  return { ok, detail: `${label}: found ${shown}` };
 }

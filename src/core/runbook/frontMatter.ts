@@ -6,6 +6,7 @@
 import { validate as runbookValidator } from '../generated/runbookValidator';
 import { LineCounter, parseDocument } from 'yaml';
 import type { SourceProblem } from '../catalog/problems';
+import { documentData, yamlErrorText } from '../yamlData';
 import { dedupeErrors, describeSchemaError, errorPointer, lineOfPath } from '../yamlSource';
 import { checkParameterDecl } from './parameters';
 import type { ParameterDecl, RunbookMeta } from './runbookFormat';
@@ -29,10 +30,17 @@ export function readFrontMatter(yamlText: string, file: string, firstLine: numbe
   const lastLine = Math.max(1, yamlText.replace(/\n$/, '').split('\n').length);
   const at = (line: number) => firstLine + Math.min(line, lastLine) - 1;
   if (doc.errors.length) {
-    problems.push(...doc.errors.map((e) => ({ file, line: at(lines.linePos(e.pos[0]).line), message: `front matter YAML: ${e.message.split('\n')[0]}` })));
+    problems.push(...doc.errors.map((e) => ({ file, line: at(lines.linePos(e.pos[0]).line), message: `front matter YAML: ${yamlErrorText(e.message)}` })));
     return { problems, declared: new Set() };
   }
-  const data = (doc.toJS() ?? {}) as unknown;
+  // A warning is YAML the reader did not understand (an unknown !!tag read as plain text).
+  problems.push(...doc.warnings.map((w) => ({ file, line: at(lines.linePos(w.pos[0]).line), message: `front matter YAML: ${w.message.split('\n')[0]}` })));
+  const read = documentData(doc, lines);
+  if (!('data' in read)) {
+    problems.push({ file, line: at(read.line), message: `front matter ${read.message}` });
+    return { problems, declared: new Set() };
+  }
+  const data = (read.data ?? {}) as unknown;
   if (!isObject(data)) {
     problems.push({ file, line: firstLine, message: 'front matter must be a mapping with title, product and parameters' });
     return { problems, declared: new Set() };
@@ -56,6 +64,7 @@ export function readFrontMatter(yamlText: string, file: string, firstLine: numbe
     if (typeof data[key] === 'string' && ok(`/${key}`)) meta[key] = data[key] as string;
   }
   if (Array.isArray(data.components) && ok('/components')) meta.components = data.components as string[];
+  if ((data.mode === 'check' || data.mode === 'change') && ok('/mode')) meta.mode = data.mode;
   if (isObject(data.parameters)) {
     for (const [name, decl] of Object.entries(data.parameters)) {
       const pointer = `/parameters/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;

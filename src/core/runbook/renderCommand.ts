@@ -1,25 +1,39 @@
 /**
- * Turning a cell's source into the command that runs: `{{name}}` becomes the parameter's value,
- * quoted for the spot it stands in (bare word, '…', "…", heredoc body, comment), so `$(…)`,
- * backticks, quotes, `;` and newlines in a value stay literal. A second rendering shows secrets as
+ * Turning a cell's source into what runs: every `{{name}}` becomes a reference to a shell
+ * variable (`"${SOFA_P_name}"`) chosen for the spot it stands in by a real shell parser (see
+ * placeholderContexts.ts); the values travel separately, in `env`, and are assigned on the remote
+ * shell's stdin (remoteScript.ts), so no value is ever parsed as shell code nor seen on a command
+ * line. Spots where a value cannot be made literal (arithmetic, `[[ ]]`, comments, heredoc
+ * delimiters, `eval` …) are refused. A second rendering shows the values quoted and secrets as
  * `***`, for the audit trail, logs and reports.
  */
 import { shellQuote } from '../shellQuote';
+import { analysePlaceholders, type CellShell, envPrefix, type Reference, verifyReferences } from './placeholderContexts';
 import { findPlaceholders, resolveParameter } from './parameters';
 import type { ParameterDecl, ParameterValue } from './runbookFormat';
 
 export type RenderResult =
-  | { ok: true; command: string; redacted: string; used: string[] }
+  | {
+      ok: true;
+      /** The command with references instead of values: constant text, no value in it. */
+      command: string;
+      /** For display (audit, dry-run, reports): values shell-quoted in place, secrets as ***. */
+      redacted: string;
+      /** Shell variables the command references → their values. */
+      env: Record<string, string>;
+      used: string[];
+    }
   | { ok: false; errors: string[] };
 
 export const redactedValue = '***';
 
-type Context = 'plain' | 'single' | 'double' | 'doubleBrace' | 'heredoc' | 'quotedHeredoc' | 'comment' | 'backtick' | 'ansiC';
-
-export function renderCommand(source: string, decls: Record<string, ParameterDecl>, supplied: Record<string, ParameterValue | undefined>): RenderResult {
+/**
+ * `shell` is the cell's shell (cellShell(cell.language)); `'text'` for a manual step, which is
+ * never run: only the display rendering is made (and returned as `command` too).
+ */
+export function renderCommand(source: string, decls: Record<string, ParameterDecl>, supplied: Record<string, ParameterValue | undefined>, shell: CellShell | 'text' = 'sh'): RenderResult {
   const placeholders = findPlaceholders(source);
-  if (!placeholders.length) return { ok: true, command: source, redacted: source, used: [] };
-  const contexts = shellContexts(source, placeholders);
+  if (!placeholders.length) return { ok: true, command: source, redacted: source, env: {}, used: [] };
   const errors: string[] = [];
   const values = new Map<string, string>();
   for (const p of placeholders) {
@@ -32,24 +46,105 @@ export function renderCommand(source: string, decls: Record<string, ParameterDec
     }
     const result = resolveParameter(p.name, decl, supplied[p.name]);
     if ('error' in result) errors.push(result.error);
+    else if (result.value.includes('\0')) errors.push(`parameter "${p.name}": a value with a NUL byte cannot be passed to a shell`);
     values.set(p.name, 'value' in result ? result.value : '');
   }
-  let command = '';
+  if (shell !== 'text') errors.push(...placeholderProblems(source, shell, placeholders).map((e) => e.message));
+  if (errors.length) return { ok: false, errors: [...new Set(errors)] };
+  if (shell === 'text') {
+    const text = source.replace(/\{\{[ \t]*([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\}\}/g, (_all, name: string) => (decls[name]?.secret ? redactedValue : shown(values.get(name) ?? '')));
+    return { ok: true, command: text, redacted: text, env: {}, used: [...values.keys()] };
+  }
+
+  const names = envNames([...values.keys()]);
+  const compiled = compile(source, shell, placeholders, names);
+  if ('error' in compiled) return { ok: false, errors: [compiled.error] };
   let redacted = '';
   let last = 0;
+  for (const p of placeholders) {
+    redacted += source.slice(last, p.index) + (decls[p.name]?.secret ? redactedValue : shown(values.get(p.name)!));
+    last = p.index + p.length;
+  }
+  redacted += source.slice(last);
+  const command = compiled.command;
+  const env: Record<string, string> = {};
+  for (const [name, value] of values) env[names.get(name)!] = value;
+  return { ok: true, command, redacted, env, used: [...values.keys()] };
+}
+
+// The command depends only on the cell's text and shell, never on the values: parse once per cell.
+const compiledCache = new Map<string, { command: string } | { error: string }>();
+
+function compile(source: string, shell: CellShell, placeholders: ReturnType<typeof findPlaceholders>, names: Map<string, string>): { command: string } | { error: string } {
+  const key = `${shell}\0${[...names].join('\0')}\0${source}`;
+  const cached = compiledCache.get(key);
+  if (cached) return cached;
+  const { verdicts } = analysePlaceholders(source, placeholders, shell);
+  let command = '';
+  let last = 0;
   placeholders.forEach((p, i) => {
-    const value = values.get(p.name)!;
-    const quoted = quoteFor(contexts[i], value);
-    if ('error' in quoted) errors.push(`{{${p.name}}}: ${quoted.error}`);
-    const literal = source.slice(last, p.index);
-    command += literal + ('text' in quoted ? quoted.text : '');
-    redacted += literal + (decls[p.name]?.secret ? redactedValue : 'text' in quoted ? quoted.text : '');
+    const verdict = verdicts[i];
+    command += source.slice(last, p.index) + (verdict?.ok ? reference(verdict.reference, names.get(p.name)!) : '');
     last = p.index + p.length;
   });
-  if (errors.length) return { ok: false, errors: [...new Set(errors)] };
   command += source.slice(last);
-  redacted += source.slice(last);
-  return { ok: true, command, redacted, used: [...values.keys()] };
+  // Proof on the result: exactly our references, each a plain quoted ${…}, nothing evaluated.
+  const proof = verifyReferences(command, shell);
+  const result =
+    'error' in proof || proof.count !== placeholders.length
+      ? { error: `this cell's placeholders could not be proven literal (${'error' in proof ? proof.error : `${proof.count} references for ${placeholders.length} placeholders`}); simplify the line or assign the value to a variable first` }
+      : { command };
+  if (compiledCache.size >= 500) compiledCache.delete(compiledCache.keys().next().value!);
+  compiledCache.set(key, result);
+  return result;
+}
+
+/**
+ * Placeholders that can never be literal where they stand, whatever the value: for runbook
+ * diagnostics (`fmt --check`, the editor) and before a run. `index` is the offset in `source`.
+ */
+export function placeholderProblems(source: string, shell: CellShell, placeholders = findPlaceholders(source)): Array<{ index: number; message: string }> {
+  if (!placeholders.length) return [];
+  if (source.includes(envPrefix)) return [{ index: source.indexOf(envPrefix), message: `${envPrefix}… names are reserved for parameter values; rename the variable` }];
+  const analysis = analysePlaceholders(source, placeholders, shell);
+  if (analysis.syntaxError) {
+    const { line, column, message } = analysis.syntaxError;
+    const offset = source.split('\n').slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + column - 1;
+    const names = [...new Set(placeholders.map((p) => `{{${p.name}}}`))].join(', ');
+    return [{ index: Math.min(offset, source.length), message: `${names}: the cell is not valid ${shell === 'bash' ? 'bash' : 'POSIX sh'} (${line}:${column}: ${message}), so its placeholders cannot be placed safely${shell === 'sh' ? '; for bash syntax use a ```bash fence' : ''}` }];
+  }
+  return analysis.verdicts.flatMap((v, i) => (v.ok ? [] : [{ index: placeholders[i].index, message: `{{${placeholders[i].name}}} cannot take a value here: ${v.reason}` }]));
+}
+
+/** A value as the display shows it: shell-quoted; a huge one (it travels whole) cut to its start. */
+function shown(value: string): string {
+  const max = 4096;
+  return value.length <= max ? shellQuote(value) : `${shellQuote(value.slice(0, max))}…[${value.length - max} more characters]`;
+}
+
+function reference(kind: Reference, name: string): string {
+  switch (kind) {
+    case 'bare':
+      return `"\${${name}}"`;
+    case 'dq':
+      return `\${${name}}`;
+    case 'sq':
+      return `'"\${${name}}"'`;
+  }
+}
+
+/** Parameter names → shell variable names (`-` is not allowed there; clashes get a suffix). */
+function envNames(names: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const name of names) {
+    const base = envPrefix + name.replace(/-/g, '_');
+    let candidate = base;
+    for (let n = 2; taken.has(candidate); n++) candidate = `${base}_${n}`;
+    taken.add(candidate);
+    out.set(name, candidate);
+  }
+  return out;
 }
 
 /**
@@ -74,180 +169,36 @@ export function renderText(text: string, decls: Record<string, ParameterDecl>, s
   return errors.length ? { ok: false, errors } : { ok: true, text: out };
 }
 
-/** Replaces every secret parameter's value in `text` (command output, error messages) with `***`. */
+/**
+ * Replaces every secret parameter's value in `text` (command output, error messages) with `***`,
+ * also in the forms a value takes when a program echoes it back: shell-quoted ('…'\\''…'),
+ * backslash-escaped for "…", JSON-escaped, URL-encoded and base64.
+ */
 export function redactSecrets(text: string, decls: Record<string, ParameterDecl>, values: Record<string, ParameterValue | undefined>): string {
-  const secrets = Object.entries(decls)
-    .filter(([name, decl]) => decl.secret && values[name] !== undefined && String(values[name]) !== '')
-    .map(([name]) => String(values[name]))
-    .sort((a, b) => b.length - a.length);
+  const forms = new Set<string>();
+  for (const [name, decl] of Object.entries(decls)) {
+    if (!decl.secret || values[name] === undefined || String(values[name]) === '') continue;
+    for (const form of secretForms(String(values[name]))) forms.add(form);
+  }
   let out = text;
-  for (const secret of secrets) out = out.split(secret).join(redactedValue);
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join(redactedValue);
   return out;
 }
 
-function quoteFor(context: Context, value: string): { text: string } | { error: string } {
-  switch (context) {
-    case 'plain':
-      return { text: shellQuote(value) };
-    case 'single':
-      // Close the quote, add the value as its own quoted word, reopen: '…'\''…' style.
-      return { text: value.replace(/'/g, `'\\''`) };
-    case 'double':
-      return { text: value.replace(/[\\$`"]/g, '\\$&') };
-    case 'doubleBrace':
-      // sh and bash read quotes inside "${x:-…}" differently: no quoting is right for both.
-      return { error: 'placeholders inside "${…}" cannot be quoted safely for both sh and bash; use ${…} unquoted or assign the value to a variable first' };
-    case 'heredoc':
-      if (/[\r\n]/.test(value)) return { error: 'a value with a line break cannot go into a heredoc (it could end it early)' };
-      return { text: value.replace(/[\\$`]/g, '\\$&') };
-    case 'quotedHeredoc':
-      if (/[\r\n]/.test(value)) return { error: 'a value with a line break cannot go into a heredoc (it could end it early)' };
-      return { text: value };
-    case 'comment':
-      // Not run, but a line break would end the comment and run the rest.
-      return { text: value.replace(/\r\n|\r|\n/g, ' ') };
-    case 'backtick':
-      return { error: 'placeholders inside `…` cannot be quoted safely; use $(…) instead' };
-    case 'ansiC':
-      return { error: "placeholders inside $'…' cannot be quoted safely; use '…' or \"…\"" };
-  }
-}
-
-interface Frame {
-  kind: 'plain' | 'single' | 'double' | 'backtick' | 'ansiC' | 'comment' | 'subst' | 'brace';
-  /** For `$(…)`: open parentheses inside it. */
-  depth?: number;
-  /** For `${…}`: whether the braces themselves are inside "…". */
-  quoted?: boolean;
-}
-
-interface PendingHeredoc {
-  delimiter: string;
-  quoted: boolean;
-  stripTabs: boolean;
-}
-
-/**
- * The quoting context at each offset in `offsets` (ascending), found by a small POSIX shell lexer:
- * quotes, escapes, `$(…)`, `${…}`, backticks, comments and heredoc bodies. Placeholders count as
- * word characters.
- */
-export function shellContexts(source: string, placeholders: Array<{ index: number; length: number }>): Context[] {
-  const offsets = placeholders.map((p) => p.index);
-  const result: Context[] = [];
-  const stack: Frame[] = [{ kind: 'plain' }];
-  const pending: PendingHeredoc[] = [];
-  let next = 0;
-  let i = 0;
-  const top = () => stack[stack.length - 1];
-  const contextOf = (frame: Frame): Context => {
-    switch (frame.kind) {
-      case 'single': return 'single';
-      case 'double': return 'double';
-      case 'backtick': return 'backtick';
-      case 'ansiC': return 'ansiC';
-      case 'comment': return 'comment';
-      case 'brace': return frame.quoted ? 'doubleBrace' : 'plain';
-      default: return 'plain';
-    }
-  };
-  const wordStart = (at: number) => at === 0 || /[\s;&|()<>]/.test(source[at - 1]);
-  while (i < source.length && next < offsets.length) {
-    const frame = top();
-    if (offsets[next] === i) {
-      // A placeholder is an opaque word: record where it stands and skip it.
-      result.push(contextOf(frame));
-      i += placeholders[next].length;
-      next++;
-      continue;
-    }
-    const c = source[i];
-    switch (frame.kind) {
-      case 'single':
-        if (c === "'") stack.pop();
-        i++;
-        continue;
-      case 'ansiC':
-        if (c === '\\') i++;
-        else if (c === "'") stack.pop();
-        i++;
-        continue;
-      case 'comment':
-        if (c === '\n') stack.pop();
-        else i++;
-        continue;
-      case 'double':
-        if (c === '\\') i += 2;
-        else if (c === '"') { stack.pop(); i++; }
-        else if (source.startsWith('$(', i)) { stack.push({ kind: 'subst', depth: 0 }); i += 2; }
-        else if (source.startsWith('${', i)) { stack.push({ kind: 'brace', quoted: true }); i += 2; }
-        else if (c === '`') { stack.push({ kind: 'backtick' }); i++; }
-        else i++;
-        continue;
-      case 'backtick':
-        if (c === '\\') i += 2;
-        else if (c === '`') { stack.pop(); i++; }
-        else i++;
-        continue;
-      default:
-        break;
-    }
-    // plain, subst, brace: unquoted shell text.
-    if (c === '\\') { i += 2; continue; }
-    if (c === "'") { stack.push({ kind: 'single' }); i++; continue; }
-    if (c === '"') { stack.push({ kind: 'double' }); i++; continue; }
-    if (c === '`') { stack.push({ kind: 'backtick' }); i++; continue; }
-    if (source.startsWith("$'", i)) { stack.push({ kind: 'ansiC' }); i += 2; continue; }
-    if (source.startsWith('$(', i)) { stack.push({ kind: 'subst', depth: 0 }); i += 2; continue; }
-    if (source.startsWith('${', i)) { stack.push({ kind: 'brace', quoted: false }); i += 2; continue; }
-    if (c === '#' && wordStart(i)) { stack.push({ kind: 'comment' }); i++; continue; }
-    if (frame.kind === 'subst' && c === '(') { frame.depth!++; i++; continue; }
-    if (frame.kind === 'subst' && c === ')') {
-      if (frame.depth! > 0) frame.depth!--;
-      else stack.pop();
-      i++;
-      continue;
-    }
-    if (frame.kind === 'brace' && c === '}') { stack.pop(); i++; continue; }
-    if (source.startsWith('<<', i) && source[i + 2] !== '<') {
-      const heredoc = /^<<(-?)[ \t]*((?:[^\s;&|()<>'"\\]|'[^']*'|"[^"]*"|\\.)+)/.exec(source.slice(i));
-      if (heredoc) {
-        const word = heredoc[2];
-        pending.push({ delimiter: word.replace(/['"\\]/g, ''), quoted: /['"\\]/.test(word), stripTabs: heredoc[1] === '-' });
-        i += heredoc[0].length;
-        continue;
-      }
-    }
-    if (c === '\n' && pending.length) {
-      i = skipHeredocBodies(source, i + 1, pending.splice(0), offsets, () => next, (context) => {
-        result.push(context);
-        next++;
-      });
-      continue;
-    }
-    i++;
-  }
-  // Offsets past the end of the lexed text (an unterminated quote) keep the last context.
-  while (result.length < offsets.length) result.push(contextOf(top()));
-  return result;
-}
-
-/** Consumes heredoc bodies starting at `start`; records placeholders inside them. Returns the offset after the last delimiter line. */
-function skipHeredocBodies(source: string, start: number, heredocs: PendingHeredoc[], offsets: number[], nextIndex: () => number, record: (c: Context) => void): number {
-  let i = start;
-  for (const doc of heredocs) {
-    for (;;) {
-      if (i >= source.length) return i;
-      const end = source.indexOf('\n', i);
-      const lineEnd = end === -1 ? source.length : end;
-      const line = source.slice(i, lineEnd).replace(/\r$/, '');
-      if ((doc.stripTabs ? line.replace(/^\t+/, '') : line) === doc.delimiter) {
-        i = end === -1 ? source.length : end + 1;
-        break;
-      }
-      while (nextIndex() < offsets.length && offsets[nextIndex()] < lineEnd) record(doc.quoted ? 'quotedHeredoc' : 'heredoc');
-      i = end === -1 ? source.length : end + 1;
-    }
-  }
-  return i;
+/** The encodings of a secret that are searched for in output. */
+export function secretForms(secret: string): string[] {
+  const forms = [
+    secret,
+    shellQuote(secret),
+    secret.replace(/'/g, `'\\''`),
+    secret.replace(/[\\$`"]/g, '\\$&'),
+    JSON.stringify(secret).slice(1, -1),
+    encodeURIComponent(secret),
+    encodeURIComponent(secret).replace(/%20/g, '+'),
+    encodeURI(secret),
+  ];
+  const base64 = Buffer.from(secret, 'utf8').toString('base64');
+  // Short values' base64 would match unrelated text; 6+ bytes give 8+ distinctive characters.
+  if (Buffer.byteLength(secret) >= 6) forms.push(base64, base64.replace(/=+$/, ''), Buffer.from(secret, 'utf8').toString('base64url'));
+  return [...new Set(forms.filter((f) => f !== ''))];
 }

@@ -9,6 +9,7 @@
  *   product: registry                     # catalog product id (runbooks/<product>/)
  *   components: [registry-meta]           # optional
  *   section: "7.4.1"                      # optional: the guide section it follows
+ *   mode: check                           # optional: a read-only check runbook (see below)
  *   parameters:                           # optional: prompted once per run, validated
  *     node:      { type: number, default: 0, description: index of the meta node to restart }
  *     mode:      { type: enum, allowed: [graceful, force], default: graceful }
@@ -45,6 +46,28 @@
  *   parallel=N           at most N hosts at a time (default: all at once)
  *   continueOnError      a failure of this cell does not stop Run All
  *   manual               done by the operator in another console (UI, webshell); ticked done, not run
+ *   when=EXPR            run only on the hosts where EXPR holds (see below); skipped elsewhere, with why
+ *   after=CELL[,CELL]    gated cleanup: like finally it runs after a failure or cancel, but only when
+ *                        every named earlier cell passed; otherwise it is skipped and the run says why
+ *   otherwise="TEXT"     with after=: what the skip means, e.g. otherwise="push stays closed"
+ *
+ * `when` conditions read earlier cells' results on the same host (a cell that ran on one host only
+ * answers for every host; a manual cell answers with its done/not-done). Tests are CELL.FIELD with
+ * FIELD one of ok, failed, skipped, expect (true/false), exit (a number), out, err (stdout/stderr,
+ * trimmed), outcome (ok, failed, expect-failed, timeout, skipped…); compare with == != < <= > >=,
+ * `contains "text"` or `matches /regex/`, and join with and/or/not (&& || !) and parentheses:
+ *
+ *   when=check-meta.failed                          the check failed on this host
+ *   when="check-meta.exit != 0"
+ *   when='check-meta.out contains "Candidate" or check-meta.exit != 0'
+ *
+ * A referenced cell must come earlier; an unknown name or bad syntax is a problem at the fence's
+ * line. A cell that did not run on a host has no exit code there: every comparison with it is false.
+ * Conditions are parsed into a tree and walked; nothing is evaluated as code, no {{…}} substitution.
+ *
+ * `mode: check` (front matter): a read-only check runbook. Every cell is continueOnError, so every
+ * check runs on every host and the report lists all results; the run fails when any check failed.
+ * `mode: change` (the default) stops at the first failing cell.
  *
  * A flag is written bare (`confirm`) or as `=true`/`=false`. Values with spaces or `}` are quoted
  * with "…" or '…'; inside "…", `\"` and `\\` are escapes. (A backtick fence's info string cannot
@@ -90,12 +113,20 @@ export interface RunbookMeta {
   components?: string[];
   section?: string;
   description?: string;
+  /** `check`: a read-only check runbook; every cell is continueOnError, so every check runs. */
+  mode?: 'check' | 'change';
   parameters: Record<string, ParameterDecl>;
 }
 
 export interface CellOptions {
   name?: string;
   target?: string;
+  /** As written; see cellCondition.ts. Evaluated per host. */
+  when?: string;
+  /** Comma-separated names of earlier cells that must have passed (gated cleanup). */
+  after?: string;
+  /** What it means when a gated (after=) cell does not run, e.g. "push stays closed". */
+  otherwise?: string;
   /** true, or the question to ask. */
   confirm?: boolean | string;
   finally?: boolean;

@@ -5,9 +5,12 @@
  */
 import MarkdownIt from 'markdown-it';
 import type { SourceProblem } from '../catalog/problems';
+import { conditionCells, parseCondition } from './cellCondition';
 import { parseInfoString, optionKeys } from './cellOptions';
 import { readFrontMatter } from './frontMatter';
 import { findPlaceholders } from './parameters';
+import { cellShell } from './placeholderContexts';
+import { placeholderProblems } from './renderCommand';
 import { type CodeCell, type FrontMatter, type MarkdownCell, type Runbook, type RunbookCell, runnableLanguages } from './runbookFormat';
 
 export interface ParsedRunbook {
@@ -28,6 +31,8 @@ const isBlank = (line: string) => /^[ \t]*(?:\r\n|\r|\n)?$/.test(line);
 
 export function parseRunbook(text: string, file: string): ParsedRunbook {
   const problems: SourceProblem[] = [];
+  const binary = notText(text);
+  if (binary) problems.push({ file, ...binary });
   const bom = text.startsWith('\uFEFF');
   const lines = splitLines(bom ? text.slice(1) : text);
   const runbook: Runbook = { file, bom, eol: dominantEol(text), cells: [], trailer: '' };
@@ -119,6 +124,7 @@ function checkCells(cells: RunbookCell[], file: string, declared: Set<string> | 
   for (const cell of cells) {
     if (cell.kind !== 'code') continue;
     const name = cell.options.name;
+    checkControlFlow(cell, names, file, problems);
     if (name !== undefined) {
       const first = names.get(name);
       if (first !== undefined) problems.push({ file, line: cell.line, message: `duplicate cell name "${name}" (first used at line ${first})` });
@@ -130,12 +136,39 @@ function checkCells(cells: RunbookCell[], file: string, declared: Set<string> | 
       const line = cell.line + 1 + (cell.source.slice(0, p.index).match(/\n/g)?.length ?? 0);
       problems.push({ file, line, message: `{{${p.name}}} is not a declared parameter (declared: ${known()})` });
     }
+    // Spots where no value can be literal (arithmetic, [[ ]], eval …): refused at run time too. Manual steps are never run.
+    for (const p of cell.options.manual ? [] : placeholderProblems(cell.source, cellShell(cell.language))) {
+      problems.push({ file, line: cell.line + 1 + (cell.source.slice(0, p.index).match(/\n/g)?.length ?? 0), message: p.message });
+    }
     for (const key of ['target', 'expect'] as const) {
       for (const p of findPlaceholders(cell.options[key] ?? '')) {
         if (!declared.has(p.name)) problems.push({ file, line: cell.line, message: `${key}: {{${p.name}}} is not a declared parameter (declared: ${known()})` });
       }
     }
   }
+}
+
+/**
+ * when= and after= name earlier cells: a name not yet seen is either a typo or a later cell, and
+ * both would make the condition unanswerable at run time. `names` holds the cells before this one.
+ */
+function checkControlFlow(cell: CodeCell, names: Map<string, number>, file: string, problems: SourceProblem[]): void {
+  const line = cell.line;
+  const known = () => (names.size ? [...names.keys()].join(', ') : 'none: name the earlier cell with {name=…}');
+  const later = (ref: string, what: string) => {
+    if (names.has(ref)) return;
+    problems.push({ file, line, message: ref === cell.options.name ? `${what}: "${ref}" is this cell itself; name an earlier cell` : `${what}: no earlier cell is named "${ref}" (earlier cells: ${known()})` });
+  };
+  if (cell.options.when) {
+    const parsed = parseCondition(cell.options.when);
+    if ('condition' in parsed) for (const ref of conditionCells(parsed.condition)) later(ref, 'when=');
+  }
+  if (cell.options.after) {
+    for (const ref of cell.options.after.split(',')) later(ref, 'after=');
+    if (cell.options.finally) problems.push({ file, line, message: 'finally runs always and after= runs only when the named cells passed: give this cell one of them' });
+  }
+  if (cell.options.otherwise && !cell.options.after) problems.push({ file, line, message: 'otherwise= says what a skipped after= cell means: add after=CELL, or remove otherwise=' });
+  if (cell.options.manual && cell.options.when) problems.push({ file, line, message: 'when= picks hosts and a manual step has none: put the condition in the step text, or make it a command cell' });
 }
 
 function dominantEol(text: string): string {
@@ -145,4 +178,17 @@ function dominantEol(text: string): string {
   if (crlf > lf && crlf >= cr) return '\r\n';
   if (cr > lf && cr > crlf) return '\r';
   return '\n';
+}
+
+/**
+ * A runbook is text: a NUL byte (an image, an archive, an executable) or a byte sequence that is
+ * not UTF-8 (read as U+FFFD) means this is not a runbook, and running it would send garbage.
+ */
+function notText(text: string): { line: number; message: string } | undefined {
+  const nul = text.indexOf('\0');
+  const bad = text.indexOf('\uFFFD');
+  const at = nul >= 0 && (bad < 0 || nul < bad) ? nul : bad;
+  if (at < 0) return undefined;
+  const line = (text.slice(0, at).match(/\r\n|\r|\n/g)?.length ?? 0) + 1;
+  return { line, message: nul === at ? 'the file holds a NUL byte: it is not a text runbook (a binary file?)' : 'the file is not valid UTF-8 text (a binary file, or another encoding such as GBK: save it as UTF-8)' };
 }

@@ -1,6 +1,8 @@
 /**
  * The runner's `execute` hook over SSH: a cell's command on its hosts through the pooled fan-out.
  * One implementation for the CLI, the editor and the benchmark, so the bench measures what users run.
+ * The command and the parameter values travel on the channel's stdin (remoteScript.ts); the exec
+ * request itself is a constant `exec sh -s` / `exec bash -s`.
  */
 import { StringDecoder } from 'string_decoder';
 import type { Inventory } from '../inventory/inventory';
@@ -8,10 +10,14 @@ import { fanOut } from '../ssh/fanOut';
 import type { SshPool } from '../ssh/sshPool';
 import { targetsForHosts } from '../ssh/targets';
 import type { SshTarget } from '../ssh/types';
+import { cellShell } from './placeholderContexts';
+import { remoteScript } from './remoteScript';
 import type { RunHooks } from './runbookRunner';
 
 export function sshCellExecutor(pool: SshPool | (() => Promise<SshPool>), targetsOf: (hosts: string[]) => SshTarget[] | Promise<SshTarget[]>): RunHooks['execute'] {
-  return async ({ command, hosts, timeoutMs, parallel, signal, onOutput }) => {
+  return async ({ cell, command, env, hosts, timeoutMs, parallel, signal, onOutput }) => {
+    const script = remoteScript(command, env ?? {}, cellShell(cell.language));
+    if ('error' in script) return hosts.map((host) => ({ host, outcome: 'error', exitCode: null, stdout: '', stderr: '', message: script.error, durationMs: 0 }));
     const targets = await targetsOf(hosts);
     const sshPool = typeof pool === 'function' ? await pool() : pool;
     // A decoder per host and stream: a multi-byte character (the guide's logs are Chinese) split
@@ -22,7 +28,8 @@ export function sshCellExecutor(pool: SshPool | (() => Promise<SshPool>), target
       if (!decoder) decoders.set(key, (decoder = new StringDecoder('utf8')));
       return decoder.write(chunk);
     };
-    const results = await fanOut(sshPool, targets, command, {
+    const results = await fanOut(sshPool, targets, script.exec, {
+      stdin: script.stdin,
       timeoutMs,
       parallel,
       signal,

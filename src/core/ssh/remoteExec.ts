@@ -40,27 +40,88 @@ export interface ExecResult {
 }
 
 const DEFAULT_MAX_BUFFER = 1024 * 1024;
+/** Of the bytes kept per stream, at most this many are the stream's end (where the reason for a failure usually is). */
+const MAX_TAIL = 64 * 1024;
+/** Node's timers overflow above this (fires at once); longer limits are waited for in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
-class BoundedBuffer {
-  private readonly chunks: Buffer[] = [];
-  private kept = 0;
+/**
+ * Keeps the head and the tail of a stream within `limit` bytes: an error's last line ("…: No space
+ * left on device") is at the end, so a cut must not drop it.
+ */
+export class BoundedBuffer {
+  private readonly head: Buffer[] = [];
+  private headKept = 0;
+  private tail: Buffer[] = [];
+  private tailKept = 0;
   dropped = 0;
-  constructor(private readonly limit: number) {}
+  private readonly headLimit: number;
+  private readonly tailLimit: number;
+  constructor(limit: number) {
+    this.tailLimit = Math.min(MAX_TAIL, Math.floor(limit / 4));
+    this.headLimit = limit - this.tailLimit;
+  }
   push(chunk: Buffer): void {
-    const room = this.limit - this.kept;
-    if (room >= chunk.length) {
-      this.chunks.push(chunk);
-      this.kept += chunk.length;
-    } else {
-      if (room > 0) this.chunks.push(chunk.subarray(0, room));
-      this.kept += Math.max(room, 0);
-      this.dropped += chunk.length - Math.max(room, 0);
+    const room = this.headLimit - this.headKept;
+    if (room > 0) {
+      const part = room >= chunk.length ? chunk : chunk.subarray(0, room);
+      this.head.push(part);
+      this.headKept += part.length;
+      chunk = chunk.subarray(part.length);
+    }
+    if (!chunk.length) return;
+    if (this.tailLimit === 0) {
+      this.dropped += chunk.length;
+      return;
+    }
+    // The tail slides: what falls out of it is dropped. Copy, so a small slice does not pin a big chunk.
+    this.tail.push(Buffer.from(chunk));
+    this.tailKept += chunk.length;
+    while (this.tailKept - this.tail[0].length >= this.tailLimit) {
+      this.tailKept -= this.tail[0].length;
+      this.dropped += this.tail.shift()!.length;
+    }
+    if (this.tailKept > this.tailLimit) {
+      const over = this.tailKept - this.tailLimit;
+      this.tail[0] = this.tail[0].subarray(over);
+      this.tailKept -= over;
+      this.dropped += over;
     }
   }
   text(): string {
-    const text = Buffer.concat(this.chunks).toString('utf8');
-    return this.dropped ? `${text}\n[… ${this.dropped} more bytes not kept]` : text;
+    const head = Buffer.concat(this.head);
+    const tail = Buffer.concat(this.tail);
+    if (!this.dropped) return Buffer.concat([head, tail]).toString('utf8');
+    // Cut on character boundaries: no replacement characters where bytes were dropped.
+    return `${head.subarray(0, completeUtf8Length(head)).toString('utf8')}\n[… ${this.dropped} more bytes not kept]\n${tail.subarray(utf8ContinuationPrefix(tail)).toString('utf8')}`;
   }
+}
+
+/** Length of `buf` without a multi-byte character cut at its end. */
+function completeUtf8Length(buf: Buffer): number {
+  for (let back = 1; back <= Math.min(4, buf.length); back++) {
+    const byte = buf[buf.length - back];
+    if ((byte & 0xc0) === 0x80) continue; // continuation byte: look further back
+    const need = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return need > back ? buf.length - back : buf.length;
+  }
+  return buf.length;
+}
+
+/** Continuation bytes at the start of `buf` (the rest of a character whose start was dropped). */
+function utf8ContinuationPrefix(buf: Buffer): number {
+  let i = 0;
+  while (i < Math.min(3, buf.length) && (buf[i] & 0xc0) === 0x80) i++;
+  return i;
+}
+
+/** setTimeout for any duration (Node fires a delay above 2^31-1 ms immediately). */
+function longTimeout(ms: number, fn: () => void, timers: NodeJS.Timeout[]): void {
+  if (ms <= MAX_TIMER_MS) {
+    timers.push(setTimeout(fn, ms));
+    return;
+  }
+  timers.push(setTimeout(() => longTimeout(ms - MAX_TIMER_MS, fn, timers), MAX_TIMER_MS));
 }
 
 export async function runOnConnection(connection: SshConnection, command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -69,7 +130,16 @@ export async function runOnConnection(connection: SshConnection, command: string
   if (options.signal?.aborted) {
     return failure('cancelled', `cancelled before running on ${name}`, started);
   }
-  const { channel, exit } = await connection.openExec(command);
+  // The limit covers opening the channel too: a frozen server never confirms the open.
+  const opened = await openWithin(connection, command, options);
+  if (opened === 'timeout' || opened === 'cancelled') {
+    // Nothing ran (or we cannot know): a server that does not answer a channel open within the
+    // limit is gone; drop the connection so the next use reconnects instead of waiting on it.
+    if (opened === 'timeout') connection.destroy();
+    return failure(opened, opened === 'timeout' ? `timed out after ${options.timeoutMs} ms on ${name}: the server did not open a channel (the connection was dropped)` : `cancelled before running on ${name}`, started);
+  }
+  const { channel, exit } = opened;
+  const remainingMs = options.timeoutMs ? Math.max(1, options.timeoutMs - (Date.now() - started)) : 0;
   return new Promise<ExecResult>((resolve) => {
     const stdout = new BoundedBuffer(options.maxBufferBytes ?? DEFAULT_MAX_BUFFER);
     const stderr = new BoundedBuffer(options.maxBufferBytes ?? DEFAULT_MAX_BUFFER);
@@ -98,13 +168,16 @@ export async function runOnConnection(connection: SshConnection, command: string
       stoppedAs = why;
       stopRemote(channel, options.killGraceMs ?? 1500, timers, () => {
         abandoned = true;
+        // The server did not answer TERM, KILL nor the channel close: it is frozen or ignores us.
+        // Drop the connection (sockets and keepalive timers) so nothing waits on it any more.
+        connection.destroy();
         channel.emit('close');
       });
     };
     let abandoned = false;
     const onAbort = () => stop('cancelled');
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    if (options.timeoutMs) timers.push(setTimeout(() => stop('timeout'), options.timeoutMs));
+    if (remainingMs) longTimeout(remainingMs, () => stop('timeout'), timers);
 
     channel.on('close', () => {
       if (settled) return;
@@ -147,8 +220,47 @@ function stopRemote(channel: ClientChannel, graceMs: number, timers: NodeJS.Time
   timers.push(setTimeout(() => sendSignal(channel, 'KILL'), graceMs));
   timers.push(setTimeout(() => channel.close(), graceMs + 1000));
   // A server that ignores signals (forced commands, very old sshd) keeps the channel while its
-  // child lives; do not hang the caller forever on it.
-  timers.push(setTimeout(giveUp, graceMs + 5000));
+  // child lives, and a frozen one answers nothing: do not hang the caller on it. Short enough that
+  // a timed-out CLI command exits within its timeout + 5 s.
+  timers.push(setTimeout(giveUp, graceMs + 2000));
+}
+
+/** Opens the exec channel unless the timeout or the signal comes first (then closes it if it opens late). */
+function openWithin(connection: SshConnection, command: string, options: ExecOptions): Promise<Awaited<ReturnType<SshConnection['openExec']>> | 'timeout' | 'cancelled'> {
+  const opening = connection.openExec(command);
+  if (!options.timeoutMs && !options.signal) return opening;
+  return new Promise((resolve, reject) => {
+    const timers: NodeJS.Timeout[] = [];
+    let done = false;
+    const settle = (value: 'timeout' | 'cancelled') => {
+      if (done) return;
+      done = true;
+      cleanup();
+      resolve(value);
+      opening.then(({ channel }) => channel.close(), () => undefined);
+    };
+    const onAbort = () => settle('cancelled');
+    const cleanup = () => {
+      timers.forEach(clearTimeout);
+      options.signal?.removeEventListener('abort', onAbort);
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.timeoutMs) longTimeout(options.timeoutMs, () => settle('timeout'), timers);
+    opening.then(
+      (opened) => {
+        if (done) return;
+        done = true;
+        cleanup();
+        resolve(opened);
+      },
+      (err: unknown) => {
+        if (done) return;
+        done = true;
+        cleanup();
+        reject(err);
+      },
+    );
+  });
 }
 
 /**

@@ -8,14 +8,15 @@ import * as net from 'net';
 import type { Duplex } from 'stream';
 import { Client, type AnyAuthMethod, type AuthenticationType, type AuthHandlerMiddleware, type ClientChannel, type ConnectConfig, type PseudoTtyOptions, type ServerHostKeyAlgorithm, utils } from 'ssh2';
 import { describeVerdict, type HostKeyVerifier, keyTypeOf } from './hostKeys';
+import { ProxyCommandStream, spawnProxyCommand } from './proxyTransport';
 import { classifySshError, SshError } from './sshErrors';
-import type { CredentialPrompter, HostKeyVerdict, SshTarget, UnknownHostPolicy } from './types';
+import type { CredentialPrompter, HostKeyVerdict, KnownHostsLocation, SshTarget, UnknownHostPolicy } from './types';
 
 /** The part of the host key verifier the connection needs (see hostKeys.ts). */
 export interface HostKeyStore {
   verify(hosts: string[], port: number, keyType: string, key: Buffer): HostKeyVerdict;
-  /** Records an accepted key in the product's own known_hosts. */
-  add(host: string, port: number, keyType: string, key: Buffer): Promise<void>;
+  /** Records an accepted key in the product's own known_hosts; rejects (naming the file) when it cannot. */
+  add(host: string, port: number, keyType: string, key: Buffer): Promise<KnownHostsLocation>;
   describe(verdict: HostKeyVerdict, host: string, port: number): string;
   /** Key types already known for the host, to negotiate first. */
   knownKeyTypes(hosts: string[], port: number): string[];
@@ -25,9 +26,7 @@ export interface HostKeyStore {
 export function knownHostsStore(verifier: HostKeyVerifier, productKnownHostsFile: string): HostKeyStore {
   return {
     verify: (hosts, port, keyType, key) => verifier.verify(hosts, port, keyType, key),
-    add: async (host, port, keyType, key) => {
-      await verifier.appendKnownHost(productKnownHostsFile, host, port, keyType, key);
-    },
+    add: (host, port, keyType, key) => verifier.appendKnownHost(productKnownHostsFile, host, port, keyType, key),
     describe: describeVerdict,
     knownKeyTypes: (hosts, port) => verifier.knownKeyTypes(hosts, port),
   };
@@ -82,7 +81,7 @@ export class SshConnection {
   static async open(target: SshTarget, deps: ConnectionDeps, via?: SshConnection, signal?: AbortSignal): Promise<SshConnection> {
     const name = target.name;
     if (signal?.aborted) throw new SshError('cancelled', name, `connecting to ${name} was cancelled`);
-    const sock = via ? await via.forwardOut(target.host, target.port) : await connectTcp(target, signal);
+    const sock = via ? await via.forwardOut(target.host, target.port) : target.proxyCommand ? spawnProxyCommand(target.proxyCommand) : await connectTcp(target, signal);
     const client = new Client();
     let hostKeyProblem: string | undefined;
     let authMethod: AnyAuthMethod | undefined;
@@ -103,18 +102,30 @@ export class SshConnection {
           hostKeyProblem = deps.hostKeys.describe(verdict, target.host, target.port);
           return verify(false);
         }
-        deps.unknownHosts.acceptUnknownHost(displayHost(target), target.port, keyType, verdict.fingerprint).then(
-          async (accepted) => {
-            if (!accepted) {
-              hostKeyProblem = `host key for ${displayHost(target)} is not known (${verdict.fingerprint}) and was not accepted`;
-              return verify(false);
-            }
-            await deps.hostKeys.add(target.host, target.port, keyType, key);
-            deps.log?.(`accepted new host key for ${displayHost(target)}: ${verdict.fingerprint}`);
-            verify(true);
-          },
-          () => verify(false),
-        );
+        void (async () => {
+          let accepted: boolean;
+          try {
+            accepted = await deps.unknownHosts.acceptUnknownHost(displayHost(target), target.port, keyType, verdict.fingerprint);
+          } catch (error) {
+            hostKeyProblem = `host key for ${displayHost(target)} is not known (${verdict.fingerprint}); asking whether to trust it failed: ${(error as Error)?.message ?? String(error)}`;
+            return verify(false);
+          }
+          if (!accepted) {
+            hostKeyProblem = `host key for ${displayHost(target)} is not known (${verdict.fingerprint}) and was not accepted`;
+            return verify(false);
+          }
+          let at: KnownHostsLocation;
+          try {
+            at = await deps.hostKeys.add(target.host, target.port, keyType, key);
+          } catch (error) {
+            // Not recorded means not trusted: connecting anyway would ask again next time, silently.
+            hostKeyProblem = `${(error as Error)?.message ?? String(error)}; not connecting to ${displayHost(target)} (${keyType} ${verdict.fingerprint} was accepted but could not be recorded)`;
+            return verify(false);
+          }
+          deps.unknownHosts.recorded?.(displayHost(target), target.port, at);
+          deps.log?.(`accepted new host key for ${displayHost(target)}: ${verdict.fingerprint}, recorded at ${at.file}:${at.line}`);
+          verify(true);
+        })();
       },
       authHandler: authMethods(target, deps, (m, file) => {
         authMethod = m;
@@ -131,6 +142,13 @@ export class SshConnection {
         client.end();
         sock.destroy();
         if (hostKeyProblem) return reject(new SshError('host-key-refused', name, hostKeyProblem));
+        // A ProxyCommand that failed says why on its stderr (e.g. "nc: connect ... refused"): wait for all of it.
+        if (sock instanceof ProxyCommandStream) {
+          return void sock.whenDone().then(() => {
+            const said = sock.stderrText();
+            reject(said ? new SshError('unreachable', name, `${name}: ProxyCommand failed: ${said}`) : classifySshError(err, name));
+          });
+        }
         reject(classifySshError(err, name));
       };
       const onAbort = () => fail(new SshError('cancelled', name, `connecting to ${name} was cancelled`));
@@ -144,6 +162,8 @@ export class SshConnection {
       // `on`, not `once`: ssh2 may emit a second error while tearing down a failed handshake.
       client.on('error', fail);
       client.once('close', () => fail(new SshError('unreachable', name, `${name} closed the connection during the handshake`)));
+      // The ProxyCommand lives exactly as long as the connection.
+      if (sock instanceof ProxyCommandStream) client.once('close', () => sock.destroy());
       client.connect(config);
     });
   }
@@ -184,6 +204,12 @@ export class SshConnection {
 
   close(): void {
     this.client.end();
+    this.markClosed();
+  }
+
+  /** Drops the connection now, without waiting for the server: a frozen host never answers a graceful close. */
+  destroy(): void {
+    this.client.destroy();
     this.markClosed();
   }
 

@@ -50,7 +50,21 @@ class ChannelLimiter {
 
 function keyOf(target: SshTarget): string {
   const hops = target.jumps.map((j) => `${j.user}@${j.host}:${j.port}`).join('>');
-  return `${hops ? `${hops}>` : ''}${target.user}@${target.host}:${target.port}`;
+  // The same address through a different ProxyCommand is a different connection.
+  return `${hops ? `${hops}>` : ''}${target.user}@${target.host}:${target.port}${target.proxyCommand ? `|${target.proxyCommand}` : ''}`;
+}
+
+/** How long a closing connection may wait for the server's goodbye before its socket is dropped. */
+const CLOSE_GRACE_MS = 1000;
+
+/**
+ * Closes politely, then drops the socket if the server has not answered: a frozen host never
+ * finishes the close, and its open socket (and ssh2's keepalive timer) would keep the CLI alive.
+ * The timer is unref'd, so a connection that did close lets the process exit at once.
+ */
+function closeConnection(connection: SshConnection): void {
+  connection.close();
+  setTimeout(() => connection.destroy(), CLOSE_GRACE_MS).unref();
 }
 
 function isChannelRefusal(err: unknown): boolean {
@@ -158,7 +172,7 @@ export class SshPool extends Disposable {
   closeAll(): void {
     for (const entry of this.entries.values()) {
       this.clearIdle(entry);
-      entry.connection?.close();
+      if (entry.connection) closeConnection(entry.connection);
     }
     this.entries.clear();
   }
@@ -204,7 +218,7 @@ export class SshPool extends Disposable {
     if (entry.users > 0 || !entry.connection) return;
     this.clearIdle(entry);
     entry.idleTimer = setTimeout(() => {
-      if (entry.users === 0) entry.connection?.close();
+      if (entry.users === 0 && entry.connection) closeConnection(entry.connection);
     }, this.idleMs);
     entry.idleTimer.unref?.();
   }

@@ -11,8 +11,26 @@ export interface KnownHostsLocation {
 export type HostKeyVerdict =
   | { status: 'trusted'; fingerprint: string; at: KnownHostsLocation }
   | { status: 'unknown'; fingerprint: string; keyType: string }
-  | { status: 'changed'; fingerprint: string; keyType: string; knownFingerprint: string; at: KnownHostsLocation }
+  | {
+    status: 'changed';
+    fingerprint: string;
+    keyType: string;
+    /** The first key on file that the offered one contradicts, and where it is. */
+    knownFingerprint: string;
+    at: KnownHostsLocation;
+    /** Every key on file for the host that contradicts the offered one (same type, or all when `downgrade`). */
+    known: KnownHostKey[];
+    /** No key of the offered type is on file, only keys of other types: a key-type downgrade. */
+    downgrade: boolean;
+  }
   | { status: 'revoked'; fingerprint: string; at: KnownHostsLocation };
+
+/** A key on file for a host, for messages that show what was expected. */
+export interface KnownHostKey {
+  keyType: string;
+  fingerprint: string;
+  at: KnownHostsLocation;
+}
 
 /**
  * Decides about unknown hosts: the editor asks the user (showing the fingerprint), the CLI refuses
@@ -21,6 +39,8 @@ export type HostKeyVerdict =
  */
 export interface UnknownHostPolicy {
   acceptUnknownHost(host: string, port: number, keyType: string, fingerprint: string): Promise<boolean>;
+  /** Optional: told once an accepted key is really on disk (never before), so messages stay honest. */
+  recorded?(host: string, port: number, at: KnownHostsLocation): void;
 }
 
 /** Where SSH asks a person: passphrases, passwords, keyboard-interactive prompts. */
@@ -45,6 +65,11 @@ export interface SshTarget {
   identityFiles: string[];
   /** Hops before the target, outermost first. */
   jumps: SshTarget[];
+  /**
+   * ssh_config ProxyCommand, tokens already expanded (it starts with `exec `): run with
+   * $SHELL -c (else /bin/sh) and its stdin/stdout used as the connection. Only when there are no jumps.
+   */
+  proxyCommand?: string;
   /** Seconds; 0 disables. */
   keepaliveInterval: number;
   keepaliveCountMax: number;

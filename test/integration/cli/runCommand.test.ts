@@ -91,10 +91,12 @@ echo rolled-back > ${dir}/rollback
     assert.strictEqual(readFileSync(state, 'utf8'), 'open\n');
     assert.ok(!existsSync(path.join(dir, 'rollback')), 'the rollback section is not part of a normal run');
     const audit = readFileSync(path.join(dir, 'audit.jsonl'), 'utf8');
-    assert.strictEqual(audit.trim().split('\n').length, 4);
+    // run-start (the preflight write before any cell) + the 4 cells
+    assert.strictEqual(audit.trim().split('\n').length, 5);
     for (const text of [audit, r.stdout, r.stderr]) assert.ok(!text.includes(CANARY), 'the secret leaked');
     assert.match(audit, /restarting for routine with \*\*\*|with \*\*\*/);
-    assert.strictEqual(spawnSync(process.execPath, [bin, 'audit', 'verify', path.join(dir, 'audit.jsonl')]).status, 0);
+    // Verified with the key and anchor of the run's product home.
+    assert.strictEqual(spawnSync(process.execPath, [bin, 'audit', 'verify', path.join(dir, 'audit.jsonl')], { env: { ...process.env, SOFA_OPS_HOME: path.join(dir, '.sofa-ops') } }).status, 0);
   });
 
   it('reopens push when the restart fails, records it, and runs the rollback section when asked', () => {
@@ -107,7 +109,7 @@ echo rolled-back > ${dir}/rollback
       ['close-push', 'ok'], ['restart', 'failed'], ['check-health', 'skipped'], ['open-push', 'ok'], ['rollback-note', 'ok'],
     ]);
     assert.strictEqual(readFileSync(state, 'utf8'), 'open\n', 'push is open again after the failed restart');
-    const audit = readFileSync(path.join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const audit = readFileSync(path.join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((a) => a.kind === 'cell');
     assert.deepStrictEqual(audit.map((a) => a.cell), ['close-push', 'restart', 'open-push', 'rollback-note']);
     assert.match(audit[1].note, /^failed: registry-meta-1: exit \(exit 7\)|^failed/);
     assert.strictEqual(readFileSync(path.join(dir, 'rollback'), 'utf8'), 'rolled-back\n');

@@ -1,7 +1,8 @@
 /**
  * Runs `sofa-ops demo` from the built CLI as a user would (`node bin/sofa-ops.js demo --dir DIR
  * --json-ready`), as the unprivileged test user when the tests run as root (the demo must not need
- * root), and talks to its containers with the real OpenSSH client, host key checking strict.
+ * root; `asRoot` keeps root, as CI and `sudo` users run it), and talks to its containers with the
+ * real OpenSSH client, host key checking strict.
  */
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -56,8 +57,8 @@ export function demoDir(prefix = 'sofa-ops-demo-'): string {
 export const TEST_SUBNET = `127.0.${100 + (process.pid % 150)}`;
 
 /** Spawns the demo CLI; with --json-ready it resolves on the ready line (or rejects with stderr). */
-export function runDemoCli(args: string[], bin = BIN): ChildProcess {
-  const user = demoUser();
+export function runDemoCli(args: string[], bin = BIN, opts: { asRoot?: boolean } = {}): ChildProcess {
+  const user = opts.asRoot ? undefined : demoUser();
   const argv = [bin, 'demo', '--subnet', TEST_SUBNET, ...args];
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: os.tmpdir(), NODE_OPTIONS: '' };
   if (!user) return spawn(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -80,8 +81,8 @@ export function runDemoCli(args: string[], bin = BIN): ChildProcess {
   return child;
 }
 
-export function startDemo(dir: string, extra: string[] = [], timeoutMs = 30_000, bin = BIN): Promise<RunningDemo> {
-  const child = runDemoCli(['--dir', dir, '--json-ready', ...extra], bin);
+export function startDemo(dir: string, extra: string[] = [], timeoutMs = 30_000, bin = BIN, opts: { asRoot?: boolean } = {}): Promise<RunningDemo> {
+  const child = runDemoCli(['--dir', dir, '--json-ready', ...extra], bin, opts);
   let stderr = '';
   let stdout = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

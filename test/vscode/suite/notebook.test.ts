@@ -88,6 +88,9 @@ describe('runbook notebooks', function () {
     assert.equal(cleanup.executionSummary?.success, true);
     assert.match(outputText(cleanup), /cleaned/);
     const audit = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(site.folder, '.sofa-ops', 'audit.jsonl')));
-    assert.deepEqual(audit.trim().split('\n').map((l) => JSON.parse(l).cell), ['hello', 'fails', 'skipped', 'cleanup'].filter((c) => c !== 'skipped'));
+    // The first record is the run's preflight write (kind run-start), then one per cell that ran.
+    const records = audit.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; cell?: string });
+    assert.equal(records[0].kind, 'run-start');
+    assert.deepEqual(records.filter((r) => r.kind === 'cell').map((r) => r.cell), ['hello', 'fails', 'skipped', 'cleanup'].filter((c) => c !== 'skipped'));
   });
 });

@@ -48,7 +48,7 @@ describe('runbook diagnostics', () => {
     assert.deepStrictEqual(problemsOf(text), [
       'ops/x.runbook.md:8: timeout "x" is not a positive number of seconds (e.g. timeout=30 or timeout=5m)',
       'ops/x.runbook.md:10: {{nodes}} is not a declared parameter (declared: node)',
-      'ops/x.runbook.md:13: unknown cell option "retry"; options are name, target, manual, confirm, parallel, timeout, expect, continueOnError, finally',
+      'ops/x.runbook.md:13: unknown cell option "retry"; options are name, target, when, after, manual, confirm, parallel, timeout, expect, continueOnError, finally, otherwise',
       'ops/x.runbook.md:13: duplicate cell name "a" (first used at line 8)',
       'ops/x.runbook.md:13: expect: {{who}} is not a declared parameter (declared: node)',
       'ops/x.runbook.md:19: this cell is inside a list or block quote, so it is not a runnable cell and its options are ignored: move the fence to the top level',

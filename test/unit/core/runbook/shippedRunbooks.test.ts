@@ -163,14 +163,20 @@ describe('shipped runbooks (runbooks/<product>/*.runbook.md)', () => {
       const close = cells.findIndex((c) => c.source.includes('stopPushDataSwitch/open'));
       const reopen = cells.findIndex((c, i) => i > close && c.source.includes('stopPushDataSwitch/close'));
       assert.ok(reopen > close, `${s.rel}: push is closed but never reopened`);
-      assert.ok(cells[reopen].options.finally, `${s.rel}: the reopen step must be finally`);
+      assert.ok(cells[reopen].options.finally || cells[reopen].options.after, `${s.rel}: the reopen step must be finally or a gated cleanup (after=)`);
       assert.strictEqual(cells[reopen].options.target, cells[close].options.target, `${s.rel}: reopen on the node that closed`);
       const verify = cells.slice(reopen + 1).find((c) => c.source.includes('digest/pushSwitch'));
-      assert.ok(verify?.options.finally, `${s.rel}: the check that push is open must be finally too`);
+      assert.ok(verify?.options.finally || verify?.options.after, `${s.rel}: the check that push is open must be cleanup too`);
       assert.match(verify.options.expect ?? '', /pushSwitch==open/, `${s.rel}: verify open`);
       // Nothing between the close and the reopen may be a finally step that skips ahead of it.
       assert.ok(cells.slice(close, reopen).every((c) => !c.options.finally), `${s.rel}: finally steps come after the change`);
     }
+    // §7.4.4 / §7.8.1: after a failed or cancelled half-upgrade, reopening push risks 推空: gated on the health checks.
+    const upgrade = codeCells(shipped.find((s) => s.rel === 'registry/version-upgrade.runbook.md')!.runbook);
+    const reopenUpgrade = upgrade.find((c) => c.source.includes('stopPushDataSwitch/close'))!;
+    assert.deepStrictEqual(reopenUpgrade.options.after?.split(','), ['meta-health', 'data-health', 'session-health', 'watch-pubsub']);
+    assert.match(reopenUpgrade.options.otherwise ?? '', /push stays closed/);
+    assert.ok(!reopenUpgrade.options.finally);
     // The post-operation alone (§7.4.2) is cleanup through and through.
     const open = shipped.find((s) => s.rel === 'registry/open-push.runbook.md')!;
     assert.ok(codeCells(open.runbook).every((c) => c.options.finally));

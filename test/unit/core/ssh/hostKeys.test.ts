@@ -75,12 +75,14 @@ describe('HostKeyVerifier', () => {
       assert.strictEqual(check(v, '10.9.9.17', 22, keys.a).status, 'unknown');
     });
 
-    it('matches ssh-keyscan style [host]:port lines only on that port, and bare lines only on port 22', () => {
+    it('matches ssh-keyscan style [host]:port lines only on that port; bare lines on other ports only for their exact key', () => {
       assert.deepStrictEqual(check(v, '127.0.0.1', 2022, keys.a), { status: 'trusted', fingerprint: fingerprintSha256(keys.a.blob), at: { file, line: 5 } });
       assert.strictEqual(check(v, '127.0.0.1', 2022, keys.ecdsa).status, 'trusted');
       assert.strictEqual(check(v, '127.0.0.1', 22, keys.a).status, 'unknown');
       assert.strictEqual(check(v, '127.0.0.1', 2023, keys.a).status, 'unknown');
-      assert.strictEqual(check(v, 'alpha.example', 2022, keys.a).status, 'unknown');
+      // ssh's fallback: no key for [alpha.example]:2022, so the bare name's exact key is accepted.
+      assert.strictEqual(check(v, 'alpha.example', 2022, keys.a).status, 'trusted');
+      assert.strictEqual(check(v, 'alpha.example', 2022, keys.b).status, 'unknown');
     });
 
     it('reports a changed key of the same type with both fingerprints and the line to fix', () => {
@@ -88,13 +90,26 @@ describe('HostKeyVerifier', () => {
       assert.deepStrictEqual(verdict, {
         status: 'changed', keyType: 'ssh-ed25519', at: { file, line: 3 },
         fingerprint: fingerprintSha256(keys.b.blob), knownFingerprint: fingerprintSha256(keys.a.blob),
+        known: [{ keyType: 'ssh-ed25519', fingerprint: fingerprintSha256(keys.a.blob), at: { file, line: 3 } }], downgrade: false,
       });
       assert.strictEqual(check(v, '127.0.0.1', 2022, keys.b).status, 'changed');
     });
 
-    it('calls a key of a type not on file for the host unknown, not changed', () => {
-      assert.deepStrictEqual(check(v, 'alpha.example', 22, keys.rsa), { status: 'unknown', fingerprint: fingerprintSha256(keys.rsa.blob), keyType: 'ssh-rsa' });
-      assert.strictEqual(check(v, 'alpha.example', 22, keys.ecdsa).status, 'unknown');
+    it('calls a key of a type not on file, when other types are, a changed key (downgrade) listing every key on file', () => {
+      const verdict = check(v, 'alpha.example', 22, keys.rsa);
+      assert.deepStrictEqual(verdict, {
+        status: 'changed', keyType: 'ssh-rsa', fingerprint: fingerprintSha256(keys.rsa.blob),
+        knownFingerprint: fingerprintSha256(keys.a.blob), at: { file, line: 3 },
+        known: [{ keyType: 'ssh-ed25519', fingerprint: fingerprintSha256(keys.a.blob), at: { file, line: 3 } }],
+        downgrade: true,
+      });
+      assert.strictEqual(check(v, 'alpha.example', 22, keys.ecdsa).status, 'changed');
+      // Both keys of [127.0.0.1]:2022 are listed when a third type turns up.
+      const third = check(v, '127.0.0.1', 2022, keys.rsa);
+      assert.ok(third.status === 'changed' && third.downgrade && third.known.length === 2, JSON.stringify(third));
+      // A host with no key at all stays unknown, whatever other hosts hold.
+      assert.strictEqual(check(v, 'never-seen.example', 22, keys.rsa).status, 'unknown');
+      assert.deepStrictEqual(v.knownKeyTypes('127.0.0.1', 2022), ['ssh-ed25519', 'ecdsa-sha2-nistp256']);
     });
 
     it('accepts any of several keys of one type for a host (key rotation)', () => {
@@ -124,7 +139,9 @@ describe('HostKeyVerifier', () => {
     assert.deepStrictEqual(check(v, 'hashed.example', 22, keys.a), { status: 'trusted', fingerprint: fingerprintSha256(keys.a.blob), at: { file, line: 1 } });
     assert.strictEqual(check(v, 'HASHED.example', 22, keys.a).status, 'trusted');
     assert.strictEqual(check(v, 'hashed.example', 2222, keys.ecdsa).status, 'trusted');
-    assert.strictEqual(check(v, 'hashed.example', 2222, keys.a).status, 'unknown');
+    // No ed25519 key for [hashed.example]:2222, so ssh (and we) fall back to the bare name's exact key.
+    assert.strictEqual(check(v, 'hashed.example', 2222, keys.a).status, 'trusted');
+    assert.strictEqual(check(v, 'hashed.example', 2222, keys.rsa).status, 'changed');
     assert.strictEqual(check(v, 'hashed.example', 22, keys.b).status, 'changed');
     assert.strictEqual(check(v, 'other.example', 22, keys.a).status, 'unknown');
   });
@@ -165,6 +182,61 @@ describe('HostKeyVerifier', () => {
     assert.deepStrictEqual(v.problems.map((p) => p.line), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
     assert.ok(v.problems.every((p) => p.file === file && /ignored/.test(p.message)), JSON.stringify(v.problems));
     assert.match(v.problems[4].message, /unknown marker @bogus/);
+  });
+
+  it('trusts the bare name\'s exact key on another port, as ssh does, and only the exact key', async () => {
+    const file = knownHosts('bare-fallback', ['bare.example $a', '[pinned.example]:2022 $b', 'pinned.example $a']);
+    const v = await HostKeyVerifier.load([file]);
+    assert.deepStrictEqual(check(v, 'bare.example', 2022, keys.a), { status: 'trusted', fingerprint: fingerprintSha256(keys.a.blob), at: { file, line: 1 } });
+    assert.strictEqual(check(v, 'bare.example', 2022, keys.b).status, 'unknown');
+    // [host]:port pins another key of that type: the bare name cannot override it.
+    assert.strictEqual(check(v, 'pinned.example', 2022, keys.a).status, 'changed');
+  });
+
+  it('takes a marker only when a space follows it, and reports lines it cannot use', async () => {
+    const file = knownHosts('markers', ['@revoked\tm.example $a', 'm.example $b']);
+    const v = await HostKeyVerifier.load([file]);
+    assert.deepStrictEqual(v.problems.map((p) => [p.line, /marker must be followed by a space/.test(p.message)]), [[1, true]]);
+    assert.strictEqual(check(v, 'm.example', 22, keys.b).status, 'trusted');
+    assert.deepStrictEqual(v.lookup('M.example', 22).map((m) => m.at.line), [2]);
+  });
+
+  it('matches a hostile many-star pattern without backtracking blow-up (OpenSSH itself hangs on it)', async () => {
+    const file = knownHosts('stars', [`${'*a'.repeat(40)}*c $a`, `${'*a'.repeat(40)}* $b`]);
+    const v = await HostKeyVerifier.load([file]);
+    assert.deepStrictEqual(v.lookup('a'.repeat(200) + 'b', 22).map((m) => m.at.line), [2]);
+  });
+
+  it('a key that cannot be written fails with the file named and its reason, and is not trusted', async () => {
+    const blocker = knownHosts('blocker', []); // a regular file: nothing can live under it
+    const v = await HostKeyVerifier.load([]);
+    await assert.rejects(v.appendKnownHost(path.join(blocker, 'known_hosts'), 'w.example', 22, keys.a.type, keys.a.blob),
+      (e: Error) => e.message === `cannot record the host key in ${path.join(blocker, 'known_hosts')}: a parent is not a directory (EEXIST)`);
+    await assert.rejects(v.appendKnownHost('/dev/null', 'w.example', 22, keys.a.type, keys.a.blob), /cannot record the host key in \/dev\/null: not a regular file$/);
+    assert.strictEqual(check(v, 'w.example', 22, keys.a).status, 'unknown');
+  });
+
+  it('survives random and mangled lines: every bad line is a file:line problem, never an exception', async () => {
+    // Deterministic pseudo-random input, so a failure reproduces.
+    let seed = 12345;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const alphabet = ' \t,!*?|@[]:#=+/.\r\u0000aAzZ09é';
+    const good = `fuzz.example ${keys.a.text}`;
+    const lines: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      if (i % 2) {
+        const chars = [...good];
+        for (let k = rand(4); k >= 0; k--) chars[rand(chars.length)] = alphabet[rand(alphabet.length)];
+        lines.push(chars.join(''));
+      } else {
+        lines.push(Array.from({ length: rand(80) }, () => alphabet[rand(alphabet.length)]).join(''));
+      }
+    }
+    const file = knownHosts('fuzz', [...lines, good]);
+    const v = await HostKeyVerifier.load([file]);
+    assert.ok(v.problems.length > 500, `${v.problems.length} problems`);
+    assert.ok(v.problems.every((p) => p.file === file && p.line >= 1 && p.line <= 2001 && /ignored/.test(p.message)));
+    assert.strictEqual(check(v, 'fuzz.example', 22, keys.a).status, 'trusted');
   });
 
   it('reports an unreadable known_hosts (a folder) as a problem rather than failing', async () => {
@@ -241,9 +313,21 @@ describe('HostKeyVerifier', () => {
     const fp = (k: TestKey) => fingerprintSha256(k.blob);
 
     it('explains a changed key with both fingerprints, the line and the command to fix it', () => {
-      const text = describeVerdict({ status: 'changed', fingerprint: fp(keys.b), keyType: 'ssh-ed25519', knownFingerprint: fp(keys.a), at: { file: '/root/.ssh/known_hosts', line: 12 } }, '127.0.1.3', 2022);
-      assert.strictEqual(text, `Host key for [127.0.1.3]:2022 has CHANGED. Offered ${fp(keys.b)}; known_hosts has ${fp(keys.a)} at /root/.ssh/known_hosts:12. `
+      const at = { file: '/root/.ssh/known_hosts', line: 12 };
+      const text = describeVerdict({ status: 'changed', fingerprint: fp(keys.b), keyType: 'ssh-ed25519', knownFingerprint: fp(keys.a), at, known: [{ keyType: 'ssh-ed25519', fingerprint: fp(keys.a), at }], downgrade: false }, '127.0.1.3', 2022);
+      assert.strictEqual(text, `Host key for [127.0.1.3]:2022 has CHANGED. Offered ${fp(keys.b)}; known_hosts has ssh-ed25519 ${fp(keys.a)} at /root/.ssh/known_hosts:12. `
         + `Refusing to connect; remove that line if the change is expected (ssh-keygen -R '[127.0.1.3]:2022' -f /root/.ssh/known_hosts).`);
+    });
+
+    it('explains a key-type downgrade with the offered key and every key on file', () => {
+      const known = [
+        { keyType: 'ssh-ed25519', fingerprint: fp(keys.a), at: { file: '/root/.ssh/known_hosts', line: 2 } },
+        { keyType: 'ecdsa-sha2-nistp256', fingerprint: fp(keys.ecdsa), at: { file: '/p/known_hosts', line: 7 } },
+      ];
+      const text = describeVerdict({ status: 'changed', fingerprint: fp(keys.rsa), keyType: 'ssh-rsa', knownFingerprint: fp(keys.a), at: known[0].at, known, downgrade: true }, 'meta-1', 22);
+      assert.strictEqual(text, `Host meta-1 offers a ssh-rsa key (${fp(keys.rsa)}), but known_hosts only has other key types for it: `
+        + `ssh-ed25519 ${fp(keys.a)} at /root/.ssh/known_hosts:2; ecdsa-sha2-nistp256 ${fp(keys.ecdsa)} at /p/known_hosts:7. This can be a key-type downgrade by an attacker. `
+        + 'Refusing to connect; remove those lines if the change is expected (ssh-keygen -R meta-1 -f /root/.ssh/known_hosts; ssh-keygen -R meta-1 -f /p/known_hosts).');
     });
 
     it('names the host as known_hosts does and shows the fingerprint for the other verdicts', () => {

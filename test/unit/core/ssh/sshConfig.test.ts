@@ -52,7 +52,7 @@ describe('SSH target resolution (inventory + ~/.ssh/config)', () => {
   });
 
   it('rejects a malformed ProxyJump and "none" turns an inherited one off', () => {
-    assert.throws(() => resolveTarget({ name: 'x', proxyJump: 'a:notaport' }, { sshConfigText: '' }), /x: bad port/);
+    assert.throws(() => resolveTarget({ name: 'x', proxyJump: 'a:notaport' }, { sshConfigText: '' }), /x: .*Invalid ProxyJump "a:notaport"/);
     assert.deepStrictEqual(resolveTarget({ name: 'meta-2', proxyJump: 'none' }, { sshConfigText: config }).jumps, []);
   });
 
@@ -69,6 +69,22 @@ products:
     const [t] = targetsForHosts(inventory, selectTargets(inventory, 'registry-meta'), { sshConfigText: '' });
     assert.deepStrictEqual([t.name, t.host, t.port], ['registry-meta-1', '127.0.1.1', 2022]);
     assert.deepStrictEqual(t.jumps.map((j) => `${j.name}:${j.host}:${j.port}`), ['bastion:127.0.9.1:22']);
+  });
+
+  it('gives ssh_config Port precedence over the product default, and an explicit inventory port over both', () => {
+    const cfg = 'Host 127.0.1.*\n  Port 2200\n';
+    const { inventory } = parseInventory('/inv.yaml', `hosts:\n  - { name: a, host: 127.0.1.1 }\n  - { name: b, host: 127.0.1.2, port: 2300 }\n  - { name: c, host: 10.0.0.3 }\n`);
+    const ports = targetsForHosts(inventory, inventory.hosts, { sshConfigText: cfg }).map((t) => t.port);
+    assert.deepStrictEqual(ports, [2200, 2300, 2022]);
+  });
+
+  it('reads Host patterns as OpenSSH does: "?" is one character, "a,b" is one pattern, "!" excludes, and expands ProxyCommand tokens', () => {
+    const cfg = 'Host a?\n  HostName one\nHost a,b\n  HostName comma\nHost p* !pbastion\n  ProxyCommand nc %h %p %r\n  User pu\n';
+    const r = (name: string) => resolveTarget({ name }, { sshConfigText: cfg, env: {} });
+    assert.deepStrictEqual([r('ab').host, r('a').host, r('b').host], ['one', 'a', 'b']);
+    assert.strictEqual(r('p1').proxyCommand, 'exec nc p1 22 pu');
+    assert.strictEqual(r('pbastion').proxyCommand, undefined);
+    assert.throws(() => resolveTarget({ name: 'x' }, { sshConfigText: 'Host x\n  Bogus 1\n' }), /ssh_config \(text\):2: Bad configuration option: bogus/);
   });
 
   it('keeps its own known_hosts under SOFA_OPS_HOME or ~/.sofa-ops', () => {
