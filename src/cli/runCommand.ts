@@ -107,6 +107,11 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const resolveTargets = (selector: string) => selectTargets(inventory, selector).map((h) => h.name);
   if (values['dry-run']) {
     const rollback = rollbackCells(runbook);
+    let problems = 0;
+    const problem = (text: string) => {
+      problems++;
+      io.out(`  error: ${text}\n`);
+    };
     runbook.cells.forEach((cell, index) => {
       if (cell.kind !== 'code') return;
       const rendered = renderCommand(cell.source, decls, resolved.values, cell.options.manual ? 'text' : cellShell(cell.language));
@@ -116,18 +121,23 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       if (cell.options.when) io.out(`  skipped on every host where when=${cell.options.when} does not hold (decided per host at run time)\n`);
       if (cell.options.after) io.out(`  skipped unless ${cell.options.after.split(',').map((n) => `"${n}"`).join(' and ')} passed${cell.options.otherwise ? ` (otherwise: ${cell.options.otherwise})` : ''}\n`);
       if (rollback.includes(index)) io.out('  skipped in a normal run: rollback section, offered when the run fails\n');
-      if (!rendered.ok) return io.out(`  error: ${rendered.errors.join('; ')}\n`);
+      if (!rendered.ok) return problem(rendered.errors.join('; '));
       if (cell.options.manual) return io.out(`  (manual) ${rendered.redacted.replace(/\n/g, '\n  ')}\n`);
       const target = cell.options.target ? renderText(cell.options.target, decls, resolved.values) : undefined;
       let hosts: string[] = [];
       try {
         hosts = target?.ok ? resolveTargets(target.text) : [];
       } catch (err) {
-        return io.out(`  error: ${(err as Error).message}\n`);
+        return problem((err as Error).message);
       }
-      if (!hosts.length) return io.out('  error: no target\n');
+      if (!hosts.length) return problem(target && !target.ok ? target.errors.join('; ') : 'no target');
       for (const h of hosts) io.out(`  ${h}$ ${rendered.redacted.replace(/\n/g, `\n  ${h}$ `)}\n`);
     });
+    // A plan with a step that cannot run is not a plan: a script gating on `--dry-run` must see it.
+    if (problems) {
+      io.err(`sofa-ops: dry run: ${problems} step${problems === 1 ? '' : 's'} would not run as written (see "error:" above)\n`);
+      return 2;
+    }
     return 0;
   }
 

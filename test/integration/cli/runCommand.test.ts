@@ -166,6 +166,14 @@ echo rolled-back > ${dir}/rollback
     assert.ok(!dry.stdout.includes(CANARY));
   });
 
+  it('--dry-run exits 2 when a step has no host to run on, and still lists every step', () => {
+    const dry = run(['--param', 'reason=planned', '--param', 'node=registry-meta-9', '--dry-run']);
+    assert.strictEqual(dry.status, 2, dry.stderr);
+    assert.match(dry.stdout, /## restart \[confirm\]\n {2}error: .*registry-meta-9/);
+    assert.match(dry.stdout, /## open-push \[finally\]\n {2}registry-meta-1\$ /);
+    assert.match(dry.stderr, /dry run: 1 step would not run as written/);
+  });
+
   it('exits 2 naming the parameter when a required one is missing or invalid', () => {
     const r = run([]);
     assert.strictEqual(r.status, 2);
