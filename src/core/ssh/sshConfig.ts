@@ -9,10 +9,8 @@
  */
 import * as path from 'path';
 import { findSshBinary, prefetchWithOpenSsh, resolveWithOpenSsh } from './opensshConfig';
-import {
-  connectionHash, dollarExpand, type EffectiveConfig, type LocalIdentity, localIdentity, parseJumpSpec, percentExpand, resolveBuiltin,
-  SshConfigError, type SshInvocation, tildeExpand,
-} from './sshConfigBuiltin';
+import { connectionHash, type EffectiveConfig, type LocalIdentity, localIdentity, resolveBuiltin, SshConfigError, type SshInvocation } from './sshConfigBuiltin';
+import { dollarExpand, parseJumpSpec, percentExpand, tildeExpand } from './sshConfigSyntax';
 import type { SshTarget } from './types';
 
 export { SshConfigError } from './sshConfigBuiltin';

@@ -12,7 +12,8 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sta
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { parseSshG, problemsFromSshStderr, sshGArgs } from '../../../src/core/ssh/opensshConfig';
-import { type EffectiveConfig, formatJumpHop, parseJumpSpec, resolveBuiltin, SshConfigError, type SshInvocation } from '../../../src/core/ssh/sshConfigBuiltin';
+import { type EffectiveConfig, resolveBuiltin, SshConfigError, type SshInvocation } from '../../../src/core/ssh/sshConfigBuiltin';
+import { formatJumpHop, parseJumpSpec } from '../../../src/core/ssh/sshConfigSyntax';
 
 const OWN = path.join(__dirname, '..', '..', 'fixtures', 'interop', 'sshconfig');
 const PUBLIC = '/work/shared/oracle-corpus/sshconfig';
