@@ -11,7 +11,8 @@ import * as os from 'os';
 import * as path from 'path';
 import type { SourceProblem } from '../catalog/problems';
 import { parseSofaInventory } from './sofaInventory';
-import { parseAnsibleIni, parseAnsibleYaml } from './ansibleInventory';
+import { parseAnsibleIni } from './ansibleIni';
+import { parseAnsibleYaml } from './ansibleYaml';
 
 export interface InventoryHost {
   /** Unique in the inventory, e.g. "registry-meta-1"; what selectors and the user see. */

@@ -14,7 +14,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { DEFAULT_PORT, detectInventoryFormat, parseInventory, type InventoryHost } from '../../../src/core/inventory/inventory';
-import { parseAnsibleIniList, parseAnsibleYamlList } from '../../../src/core/inventory/ansibleInventory';
+import { parseAnsibleIniList } from '../../../src/core/inventory/ansibleIni';
+import { parseAnsibleYamlList } from '../../../src/core/inventory/ansibleYaml';
 import { pyLiteralEval } from '../../../src/core/inventory/pythonLiteral';
 import { formatProblem } from '../../../src/core/catalog/problems';
 

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { parseInventory, type InventoryHost } from '../../../../src/core/inventory/inventory';
-import { parseAnsibleIniList } from '../../../../src/core/inventory/ansibleInventory';
+import { parseAnsibleIniList } from '../../../../src/core/inventory/ansibleIni';
 import { pyLiteralEval, pyShlexSplit } from '../../../../src/core/inventory/pythonLiteral';
 import { formatProblem } from '../../../../src/core/catalog/problems';
 import { selectTargets } from '../../../../src/core/inventory/selectors';
