@@ -4,9 +4,8 @@ import { spawnSync } from 'child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
+import { CLI_BIN as bin, cliEnv, writeCliSite } from '../fixtures/cliSite';
 import { ensureTestUser, requireRoot, Sshd, type TestUser } from '../fixtures/sshd';
-
-const bin = path.resolve(__dirname, '../../../bin/sofa-ops.js');
 
 describe('sofa-ops exec (built CLI, real sshd)', () => {
   let sshd: Sshd;
@@ -20,20 +19,17 @@ describe('sofa-ops exec (built CLI, real sshd)', () => {
     user = await ensureTestUser();
     sshd = await Sshd.start({ hostKeyTypes: ['ed25519'] });
     dir = mkdtempSync(path.join(tmpdir(), 'sofa-ops-cli-'));
-    inventory = path.join(dir, 'inventory.yaml');
-    writeFileSync(inventory, `defaults: { port: ${sshd.port}, user: ${user.name}, identityFile: ${user.keys.plain} }
-products:
-  registry:
-    registry-meta:
-      - { name: registry-meta-1, host: 127.0.3.1, tags: [dc-a] }
-      - { name: registry-meta-2, host: 127.0.3.2, tags: [dc-b] }
-      - { name: registry-meta-3, host: 127.0.3.3, tags: [dc-b] }
-  mq:
-    msgbroker:
-      - { name: msgbroker-1, host: 127.0.3.9, port: 1 }
-`);
-    pinned = path.join(dir, 'known_hosts');
-    writeFileSync(pinned, sshd.knownHostsFor(['127.0.3.1', '127.0.3.2', '127.0.3.3']));
+    // msgbroker-1's port has no sshd: known_hosts pins only the three on the fixture.
+    ({ inventory, knownHosts: pinned } = writeCliSite(dir, sshd, user, {
+      registry: {
+        'registry-meta': [
+          { name: 'registry-meta-1', host: '127.0.3.1', tags: ['dc-a'] },
+          { name: 'registry-meta-2', host: '127.0.3.2', tags: ['dc-b'] },
+          { name: 'registry-meta-3', host: '127.0.3.3', tags: ['dc-b'] },
+        ],
+      },
+      mq: { msgbroker: [{ name: 'msgbroker-1', host: '127.0.3.9', port: 1 }] },
+    }));
   });
   after(() => sshd?.stop());
 
@@ -41,7 +37,7 @@ products:
   const run = (args: string[]) =>
     spawnSync(process.execPath, [bin, 'exec', '--inventory', inventory, ...args], {
       encoding: 'utf8',
-      env: { ...process.env, HOME: dir, SOFA_OPS_HOME: path.join(dir, '.sofa-ops'), SSH_AUTH_SOCK: '' },
+      env: cliEnv(dir),
     });
 
   it('runs on a group with pinned host keys and prints per-host JSON', () => {

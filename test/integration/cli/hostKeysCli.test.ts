@@ -8,9 +8,8 @@ import { spawnSync } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
+import { CLI_BIN as bin, cliEnv, inventoryYaml, registryMeta } from '../fixtures/cliSite';
 import { ensureTestUser, requireRoot, SSH_KEYGEN, Sshd, type TestUser } from '../fixtures/sshd';
-
-const bin = path.resolve(__dirname, '../../../bin/sofa-ops.js');
 
 describe('sofa-ops host keys (built CLI, real sshd)', () => {
   let sshd: Sshd;
@@ -25,14 +24,8 @@ describe('sofa-ops host keys (built CLI, real sshd)', () => {
     sshd = await Sshd.start({ hostKeyTypes: ['rsa'] });
     dir = mkdtempSync(path.join(tmpdir(), 'sofa-ops-hkcli-'));
     inventory = path.join(dir, 'inventory.yaml');
-    writeFileSync(inventory, `defaults: { port: ${sshd.port}, user: ${user.name}, identityFile: ${user.keys.plain} }
-products:
-  registry:
-    registry-meta:
-      - { name: downgraded, host: 127.0.3.61 }
-      - { name: fresh, host: 127.0.3.62 }
-      - { name: pinned, host: 127.0.3.63 }
-`);
+    // No known_hosts of the fixture's: each case writes its own.
+    writeFileSync(inventory, inventoryYaml(sshd, user, registryMeta([{ name: 'downgraded', host: '127.0.3.61' }, { name: 'fresh', host: '127.0.3.62' }, { name: 'pinned', host: '127.0.3.63' }])));
     const keyFile = path.join(dir, 'other');
     spawnSync(SSH_KEYGEN, ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]);
     otherEd25519 = readFileSync(`${keyFile}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
@@ -49,7 +42,7 @@ products:
     writeFileSync(path.join(home, '.ssh', 'known_hosts'), knownHosts);
     const r = spawnSync(process.execPath, [bin, 'exec', '--inventory', inventory, ...args], {
       encoding: 'utf8',
-      env: { ...process.env, HOME: home, SOFA_OPS_HOME: sofaHome ?? path.join(home, '.sofa-ops'), SSH_AUTH_SOCK: '' },
+      env: cliEnv(home, sofaHome ? { SOFA_OPS_HOME: sofaHome } : {}),
     });
     return { ...r, home, userKnownHosts: path.join(home, '.ssh', 'known_hosts') };
   }

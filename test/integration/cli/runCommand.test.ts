@@ -4,9 +4,9 @@ import { spawn, spawnSync } from 'child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
+import { CLI_BIN as bin, cliEnv, registryMeta, writeCliSite } from '../fixtures/cliSite';
 import { ensureTestUser, requireRoot, Sshd, type TestUser } from '../fixtures/sshd';
 
-const bin = path.resolve(__dirname, '../../../bin/sofa-ops.js');
 const CANARY = 'canary-S3cr3t-9f2b';
 
 describe('sofa-ops run (built CLI, real sshd)', function () {
@@ -24,14 +24,7 @@ describe('sofa-ops run (built CLI, real sshd)', function () {
     chmodSync(dir, 0o777);
     // The "push switch" lives in a file the remote user can write: closed while we restart.
     state = path.join(dir, 'push-switch');
-    writeFileSync(path.join(dir, 'inventory.yaml'), `defaults: { port: ${sshd.port}, user: ${user.name}, identityFile: ${user.keys.plain} }
-products:
-  registry:
-    registry-meta:
-      - { name: registry-meta-1, host: 127.0.5.1 }
-      - { name: registry-meta-2, host: 127.0.5.2 }
-`);
-    writeFileSync(path.join(dir, 'known_hosts'), sshd.knownHostsFor(['127.0.5.1', '127.0.5.2']));
+    writeCliSite(dir, sshd, user, registryMeta([{ name: 'registry-meta-1', host: '127.0.5.1' }, { name: 'registry-meta-2', host: '127.0.5.2' }]));
     writeFileSync(path.join(dir, 'restart.runbook.md'), `---
 title: Restart registry meta with push closed
 product: registry
@@ -71,11 +64,9 @@ echo rolled-back > ${dir}/rollback
   });
   after(() => sshd?.stop());
 
+  const runArgs = () => [bin, 'run', path.join(dir, 'restart.runbook.md'), '--inventory', path.join(dir, 'inventory.yaml'), '--known-hosts', path.join(dir, 'known_hosts'), '--audit', path.join(dir, 'audit.jsonl')];
   function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-    return spawnSync(process.execPath, [bin, 'run', path.join(dir, 'restart.runbook.md'), '--inventory', path.join(dir, 'inventory.yaml'), '--known-hosts', path.join(dir, 'known_hosts'), '--audit', path.join(dir, 'audit.jsonl'), ...args], {
-      encoding: 'utf8',
-      env: { ...process.env, HOME: dir, SOFA_OPS_HOME: path.join(dir, '.sofa-ops'), SSH_AUTH_SOCK: '', ...env },
-    });
+    return spawnSync(process.execPath, [...runArgs(), ...args], { encoding: 'utf8', env: cliEnv(dir, env) });
   }
   const reset = () => {
     for (const f of ['fail-restart', 'sleep', 'rollback', 'audit.jsonl', 'reason']) spawnSync('rm', ['-f', path.join(dir, f)]);
@@ -128,9 +119,7 @@ echo rolled-back > ${dir}/rollback
     // A duration no other process on the machine uses, so pgrep finds only this run's remote sleep.
     const duration = `30.${process.pid}${signal === 'SIGINT' ? 1 : 2}`;
     writeFileSync(path.join(dir, 'sleep'), duration);
-    const child = spawn(process.execPath, [bin, 'run', path.join(dir, 'restart.runbook.md'), '--inventory', path.join(dir, 'inventory.yaml'), '--known-hosts', path.join(dir, 'known_hosts'), '--audit', path.join(dir, 'audit.jsonl'), '--param', 'reason=x', '--yes'], {
-      env: { ...process.env, HOME: dir, SOFA_OPS_HOME: path.join(dir, '.sofa-ops'), SSH_AUTH_SOCK: '' },
-    });
+    const child = spawn(process.execPath, [...runArgs(), '--param', 'reason=x', '--yes'], { env: cliEnv(dir) });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     await new Promise<void>((resolve) => {

@@ -88,6 +88,14 @@ function attackScript(canary: string, canaryDir: string, extra = ''): string {
   ].join('\n');
 }
 
+/** Root only; root's secret in the demo's environment, no /etc canary left over, a fresh 0700 dir. */
+function armCanaries(): { dir: string; file: string } {
+  requireRoot();
+  process.env[ENV_CANARY] = 'root-only';
+  fs.rmSync(ETC_CANARY, { force: true });
+  return makeCanaryDir();
+}
+
 describe('sofa-ops demo run by root: no container is host root', function () {
   this.timeout(60_000);
   let demo: RunningDemo | undefined;
@@ -95,11 +103,8 @@ describe('sofa-ops demo run by root: no container is host root', function () {
   let canary: { dir: string; file: string };
 
   before(async () => {
-    requireRoot();
-    process.env[ENV_CANARY] = 'root-only';
     assert.ok(fs.existsSync(path.resolve(__dirname, '../../../dist/demo-agent.js')), 'run `npm run build` first');
-    fs.rmSync(ETC_CANARY, { force: true });
-    canary = makeCanaryDir();
+    canary = armCanaries();
     // As root would make it: 0700 root, so the containers' uids have no way in from outside.
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sofa-ops-demo-root-'));
     demo = await startDemo(dir, [], 30_000, BIN, { asRoot: true });
@@ -194,10 +199,7 @@ describe('sofa-ops demo run by root without namespaces (--isolation plain)', fun
   let canary: { dir: string; file: string };
 
   before(async () => {
-    requireRoot();
-    process.env[ENV_CANARY] = 'root-only';
-    fs.rmSync(ETC_CANARY, { force: true });
-    canary = makeCanaryDir();
+    canary = armCanaries();
     dir = fs.mkdtempSync(path.join('/var/tmp', 'sofa-ops-demo-plain-'));
   });
   after(async () => {

@@ -134,6 +134,23 @@ template(name="fields" type="string" string="%pri%\\t%protocol-version%\\t%timer
 
 const event = (i: number) => ({ kind: 'cell', cell: `步骤-${i}`, command: `echo "quote\\" ] back\\\\slash" ${i}`, results: [{ host: 'registry-meta-1', outcome: 'ok', exitCode: 0 }] });
 
+/**
+ * A separate process that appends `count` records (`record` is JS over `i`) to a trail forwarding to
+ * `syslog`, and never calls close(): it must still exit by itself once its records are written.
+ */
+async function appendInChild(file: string, home: string, syslog: string, count: number, record: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const script = `require('tsx/cjs');const {AuditTrail}=require(${JSON.stringify(path.join(repoRoot, 'src/core/audit/auditTrail.ts'))});
+    const t=new AuditTrail(${JSON.stringify(file)},'sre@test',{home:${JSON.stringify(home)},syslog:${JSON.stringify(syslog)},onForwardError:(m)=>process.stderr.write('FORWARD: '+m+'\\n')});
+    (async()=>{for(let i=1;i<=${count};i++)await t.append(${record});process.stdout.write('appended\\n');})();`;
+  const child = spawn(process.execPath, ['-e', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, stdout, stderr };
+}
+
 describe('audit records forwarded to a real rsyslog (RFC 5424, loopback)', function () {
   this.timeout(120_000);
   let rsyslog: Rsyslog;
@@ -177,16 +194,7 @@ describe('audit records forwarded to a real rsyslog (RFC 5424, loopback)', funct
     const file = path.join(dir, 'down.jsonl');
     const home = path.join(dir, 'home');
     const closedPort = await freePort('tcp');
-    // A separate process that never calls close(): it must still exit once its records are written.
-    const script = `require('tsx/cjs');const {AuditTrail}=require(${JSON.stringify(path.join(repoRoot, 'src/core/audit/auditTrail.ts'))});
-      const t=new AuditTrail(${JSON.stringify(file)},'sre@test',{home:${JSON.stringify(home)},syslog:'tcp://127.0.0.1:${closedPort}',onForwardError:(m)=>process.stderr.write('FORWARD: '+m+'\\n')});
-      (async()=>{for(let i=1;i<=5;i++)await t.append({kind:'cell',cell:'c'+i});process.stdout.write('appended\\n');})();`;
-    const child = spawn(process.execPath, ['-e', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const { code, stdout, stderr } = await appendInChild(file, home, `tcp://127.0.0.1:${closedPort}`, 5, "{kind:'cell',cell:'c'+i}");
     assert.strictEqual(code, 0, stderr);
     assert.strictEqual(stdout, 'appended\n');
     const reports = stderr.split('\n').filter((l) => l.startsWith('FORWARD: '));
@@ -207,15 +215,7 @@ describe('audit records forwarded to a real rsyslog (RFC 5424, loopback)', funct
     await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
     const { port } = stalled.address() as net.AddressInfo;
     try {
-      const script = `require('tsx/cjs');const {AuditTrail}=require(${JSON.stringify(path.join(repoRoot, 'src/core/audit/auditTrail.ts'))});
-        const t=new AuditTrail(${JSON.stringify(file)},'sre@test',{home:${JSON.stringify(home)},syslog:'tcp://127.0.0.1:${port}',onForwardError:(m)=>process.stderr.write('FORWARD: '+m+'\\n')});
-        (async()=>{for(let i=1;i<=1000;i++)await t.append({kind:'cell',note:'x'.repeat(10000)});process.stdout.write('appended\\n');})();`;
-      const child = spawn(process.execPath, ['-e', script], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.on('data', (d) => (stdout += d));
-      child.stderr!.on('data', (d) => (stderr += d));
-      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const { code, stdout, stderr } = await appendInChild(file, home, `tcp://127.0.0.1:${port}`, 1000, "{kind:'cell',note:'x'.repeat(10000)}");
       assert.deepStrictEqual([code, stdout], [0, 'appended\n'], stderr);
       assert.strictEqual(stderr.split('\n').filter((l) => l.startsWith('FORWARD: ')).length, 1, stderr);
       const report = await verifyAuditTrail(file, { home });

@@ -10,9 +10,9 @@ import { type ChildProcess, spawn } from 'child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
+import { CLI_BIN as bin, cliEnv as env, registryMeta, spawnCli, writeCliSite } from '../fixtures/cliSite';
 import { ensureTestUser, requireRoot, Sshd, type TestUser } from '../fixtures/sshd';
 
-const bin = path.resolve(__dirname, '../../../bin/sofa-ops.js');
 /** Generous: a process that has not exited by then never will. Not a performance margin. */
 const EXIT_BOUND_MS = 60_000;
 
@@ -51,14 +51,8 @@ describe('faults: finally always runs and the CLI always exits (built CLI, real 
     const w = path.join(dir, name);
     mkdirSync(w, { recursive: true, mode: 0o777 });
     chmodSync(w, 0o777);
-    writeFileSync(path.join(w, 'inventory.yaml'), `defaults: { port: ${sshd.port}, user: ${user.name}, identityFile: ${user.keys.plain} }
-products:
-  registry:
-    registry-meta:
-      - { name: app-1, host: 127.0.7.1 }
-      - { name: app-2, host: 127.0.7.2 }
-${extra.map((h) => `      - { name: ${h.name}, host: ${h.host}, port: ${h.port} }\n`).join('')}`);
-    writeFileSync(path.join(w, 'known_hosts'), sshd.knownHostsFor(['127.0.7.1', '127.0.7.2']) + extra.map((h) => h.keys).join(''));
+    const hosts = [{ name: 'app-1', host: '127.0.7.1' }, { name: 'app-2', host: '127.0.7.2' }, ...extra];
+    writeCliSite(w, sshd, user, registryMeta(hosts), extra.map((h) => h.keys).join(''));
     return w;
   }
 
@@ -85,8 +79,6 @@ touch ${w}/finally-ran
 `);
     return file;
   }
-
-  const env = (w: string) => ({ ...process.env, HOME: w, SOFA_OPS_HOME: path.join(w, '.sofa-ops'), SSH_AUTH_SOCK: '' });
 
   /** Spawns the CLI; `fault` runs once `trigger` exists (or at once), then the exit is awaited. */
   async function cli(w: string, args: string[], opts: { trigger?: string; fault?: (child: ChildProcess) => void | Promise<void> } = {}): Promise<Finished> {
@@ -257,30 +249,15 @@ describe('faults: inspect on a host that freezes mid-inspection (built CLI, real
     // Every session on this sshd says it is there and then hangs: the host script is in flight when we freeze it.
     const sshd = await Sshd.start({ hostKeyTypes: ['ed25519'], extraConfig: [`ForceCommand touch ${started}; exec sleep 600`] });
     try {
-      writeFileSync(path.join(dir, 'inventory.yaml'), `defaults: { port: ${sshd.port}, user: ${user.name}, identityFile: ${user.keys.plain} }
-products:
-  registry:
-    registry-meta:
-      - { name: meta-1, host: 127.0.7.21 }
-`);
-      writeFileSync(path.join(dir, 'known_hosts'), sshd.knownHostsFor(['127.0.7.21']));
-      const child = spawn(process.execPath, [bin, 'inspect', '--inventory', path.join(dir, 'inventory.yaml'), '--known-hosts', path.join(dir, 'known_hosts'), '--component', 'registry-meta'], {
-        env: { ...process.env, HOME: dir, SOFA_OPS_HOME: path.join(dir, '.sofa-ops'), SSH_AUTH_SOCK: '' },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      let gone = false;
-      void exited.then(() => (gone = true));
-      while (!existsSync(started) && !gone) await new Promise((r) => setTimeout(r, 20));
-      assert.ok(!gone, `inspect ended before its host script started:\n${stderr}`);
+      writeCliSite(dir, sshd, user, registryMeta([{ name: 'meta-1', host: '127.0.7.21' }]));
+      const { child, out, exited, started: running } = spawnCli(['inspect', '--inventory', path.join(dir, 'inventory.yaml'), '--known-hosts', path.join(dir, 'known_hosts'), '--component', 'registry-meta'], env(dir));
+      assert.ok(await running(started), `inspect ended before its host script started:\n${out.stderr}`);
       sshd.freeze('127.0.7.21');
       const frozenAt = Date.now();
       const bound = setTimeout(() => child.kill('SIGKILL'), 150_000);
       const code = await exited;
       clearTimeout(bound);
+      const { stdout, stderr } = out;
       assert.notStrictEqual(code, null, `inspect did not exit by itself:\n${stdout}\n${stderr}`);
       // The port checks answered before the freeze (nothing listens: FAIL); the host script is ERROR.
       assert.strictEqual(code, 1, `${stdout}\n${stderr}`);

@@ -6,13 +6,13 @@
  * on this machine, so local `ps` sees the remote processes too).
  */
 import * as assert from 'assert';
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
+import { cliEnv, registryMeta, spawnCli, writeCliSite } from '../fixtures/cliSite';
 import { ensureTestUser, requireRoot, Sshd, type TestUser } from '../fixtures/sshd';
 
-const bin = path.resolve(__dirname, '../../../bin/sofa-ops.js');
 // Quotes and a dollar: its shell-quoted and JSON-escaped forms differ from the raw one.
 const CANARY = `cAnAry-7731'x"$y-s3cr3t`;
 const FORMS = [CANARY, JSON.stringify(CANARY).slice(1, -1), CANARY.replace(/'/g, `'\\''`), encodeURIComponent(CANARY), 'cAnAry-7731'];
@@ -49,13 +49,7 @@ describe('secrets never printed, never on a command line (built CLI, real sshd)'
     sshd = await Sshd.start({ hostKeyTypes: ['ed25519'] });
     dir = mkdtempSync(path.join(tmpdir(), 'sofa-ops-secrets-'));
     chmodSync(dir, 0o777);
-    writeFileSync(path.join(dir, 'inventory.yaml'), `defaults: { port: ${sshd.port}, user: ${user.name}, identityFile: ${user.keys.plain} }
-products:
-  registry:
-    registry-meta:
-      - { name: app-1, host: 127.0.8.1 }
-`);
-    writeFileSync(path.join(dir, 'known_hosts'), sshd.knownHostsFor(['127.0.8.1']));
+    writeCliSite(dir, sshd, user, registryMeta([{ name: 'app-1', host: '127.0.8.1' }]));
     writeFileSync(path.join(dir, 'secret.runbook.md'), `---
 title: Rotate the token
 product: registry
@@ -90,18 +84,8 @@ echo "cleaned with {{token}}" >&2
       rmSync(path.join(dir, 'started'), { force: true });
       const report = path.join(dir, `report.${format}`);
       // The secret comes from the environment, as documented: a --param would be on our own command line.
-      const child = spawn(process.execPath, [bin, 'run', path.join(dir, 'secret.runbook.md'), '--inventory', path.join(dir, 'inventory.yaml'), '--known-hosts', path.join(dir, 'known_hosts'), '--audit', path.join(dir, 'audit.jsonl'), '--report', format, '--out', report], {
-        env: { ...process.env, HOME: home, SOFA_OPS_HOME: path.join(home, '.sofa-ops'), SSH_AUTH_SOCK: '', SOFA_OPS_PARAM_TOKEN: CANARY },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      let gone = false;
-      void exited.then(() => (gone = true));
-      while (!existsSync(path.join(dir, 'started')) && !gone) await new Promise((r) => setTimeout(r, 20));
-      assert.ok(!gone, `the run ended before its cell started:\n${stderr}`);
+      const { out, exited, started } = spawnCli(['run', path.join(dir, 'secret.runbook.md'), '--inventory', path.join(dir, 'inventory.yaml'), '--known-hosts', path.join(dir, 'known_hosts'), '--audit', path.join(dir, 'audit.jsonl'), '--report', format, '--out', report], cliEnv(home, { SOFA_OPS_PARAM_TOKEN: CANARY }));
+      assert.ok(await started(path.join(dir, 'started')), `the run ended before its cell started:\n${out.stderr}`);
       if (format === 'json') {
         // The cell is running (and waits for us): sample every process's arguments many times.
         let ps = 0;
@@ -117,6 +101,7 @@ echo "cleaned with {{token}}" >&2
       }
       writeFileSync(path.join(dir, 'go'), '');
       const code = await exited;
+      const { stdout, stderr } = out;
       assert.strictEqual(code, 1, stderr);
       // The failing expect is named by its parameter, and the value did reach the host literally.
       assert.match(stderr, /expect failed: did not find "\{\{token\}\}-accepted" in stdout/);
