@@ -3,8 +3,9 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { loadCatalog } from '../core/catalog/catalogLoader';
 import { formatProblem } from '../core/catalog/problems';
+import { guideText, noteText, patternRemarks } from '../core/catalog/provenance';
 import { flattenLanguage, pick } from '../core/catalog/text';
-import type { Lang, ProductCatalog } from '../core/catalog/types';
+import type { Lang, Note, ProductCatalog } from '../core/catalog/types';
 import { type CliIO, UsageError } from './io';
 
 export const catalogUsage = `Usage: sofa-ops catalog [--json] [--lang zh|en] [--product ID] [--catalog DIR]
@@ -74,12 +75,15 @@ function describeProduct(p: ProductCatalog, lang: Lang, detailed: boolean): stri
     lines.push(`  - ${c.id}: ${t(c.name)}${c.instances ? ` ×${c.instances}` : ''}${ports ? `  ports ${ports}` : ''}`);
   }
   if (detailed) {
-    section(lines, 'Ports', p.components.flatMap((c) => c.ports.map((port) => `${c.id}:${port.port}  ${t(port.purpose)}  [§${port.section}]`)));
-    section(lines, 'Logs', p.logs.map((l) => `${l.path}  ${t(l.records)}  [§${l.section}]`));
-    section(lines, 'Log patterns', p.patterns.map((x) => `[${x.severity}] "${x.match}"  ${t(x.explanation)} → ${t(x.action)}  [§${x.section}]`));
-    section(lines, 'Metrics and alerts', p.metrics.map((m) => `${t(m.name)}: ${m.threshold ? t(m.threshold.text) : t(m.meaning)}${m.level ? ` (${m.level})` : ''}  [§${m.section}]`));
-    section(lines, 'Checks', p.checks.map((c) => `${c.kind}: ${t(c.title)}${c.command ? `  $ ${c.command}` : ''}  [§${c.section}]`));
-    section(lines, 'Plans', p.plans.map((plan) => `${plan.kind}: ${t(plan.title)} (${plan.steps.length} steps)  [§${plan.section}]`));
+    // A zh text that is not the guide's words says so; what the catalog corrected follows the item.
+    const g = (text: Parameters<typeof pick>[0]) => guideText(text, lang);
+    const n = (note: Note | undefined) => (note ? `  (${noteText(note, lang)})` : '');
+    section(lines, 'Ports', p.components.flatMap((c) => c.ports.map((port) => `${c.id}:${port.port}  ${g(port.purpose)}  [§${port.section}]${n(port.note)}`)));
+    section(lines, 'Logs', p.logs.map((l) => `${l.path}  ${g(l.records)}  [§${l.section}]${n(l.note)}`));
+    section(lines, 'Log patterns', p.patterns.map((x) => `[${x.severity}] "${x.match}"  ${g(x.explanation)} → ${g(x.action)}  [§${x.section}]${patternRemarks(x, lang).map((r) => `  (${r})`).join('')}`));
+    section(lines, 'Metrics and alerts', p.metrics.map((m) => `${g(m.name)}: ${m.threshold ? g(m.threshold.text) : g(m.meaning)}${m.level ? ` (${m.level})` : ''}  [§${m.section}]${n(m.note)}`));
+    section(lines, 'Checks', p.checks.map((c) => `${c.kind}: ${g(c.title)}${c.command ? `  $ ${c.command}` : ''}  [§${c.section}]${n(c.note)}`));
+    section(lines, 'Plans', p.plans.map((plan) => `${plan.kind}: ${g(plan.title)} (${plan.steps.length} steps)  [§${plan.section}]${n(plan.note)}`));
   }
   return lines.join('\n') + '\n\n';
 }

@@ -2,8 +2,9 @@
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { formatProblem } from '../core/catalog/problems';
+import { guideText, patternRemarks } from '../core/catalog/provenance';
 import { pick } from '../core/catalog/text';
-import type { Lang, LogFile, Severity } from '../core/catalog/types';
+import type { Lang, LogFile, LogPattern, Severity } from '../core/catalog/types';
 import { defaultCacheDir, type LogCatalog, loadLogCatalog, resolveLogs } from '../core/logs/logCatalog';
 import { compileLogMatcher } from '../core/logs/logMatcher';
 import { BAD_FIELD_SEVERITY, badFieldId, type LogFinding, severityRank, type ScanTotals } from '../core/logs/logScanner';
@@ -191,6 +192,8 @@ interface MatchJson {
   section: string;
   explanation: string;
   action: string;
+  /** Where the line appears (applications' logs) and what the catalog corrected in the guide. */
+  remarks?: string[];
   /** 1-based, end exclusive, in UTF-16 code units (editor columns). */
   column: number;
   endColumn: number;
@@ -203,8 +206,9 @@ function matchesOf(f: LogFinding, logs: LogFile[], lang: Lang): MatchJson[] {
     pattern: m.pattern.id,
     severity: m.pattern.severity,
     section: m.pattern.section,
-    explanation: pick(m.pattern.explanation, lang),
-    action: pick(m.pattern.action, lang),
+    explanation: guideText(m.pattern.explanation, lang),
+    action: guideText(m.pattern.action, lang),
+    ...remarksOf(m.pattern, lang),
     column: m.start + 1,
     endColumn: m.end + 1,
   }));
@@ -229,6 +233,11 @@ function matchesOf(f: LogFinding, logs: LogFile[], lang: Lang): MatchJson[] {
   return list;
 }
 
+function remarksOf(pattern: LogPattern, lang: Lang): { remarks?: string[] } {
+  const remarks = patternRemarks(pattern, lang);
+  return remarks.length ? { remarks } : {};
+}
+
 /** The most severe match; the first one on ties (patterns come before fields). */
 function primary(matches: MatchJson[]): MatchJson {
   let best = matches[0];
@@ -247,6 +256,7 @@ function findingJson(f: LogFinding, logs: LogFile[], lang: Lang): Record<string,
     section: main.section,
     explanation: main.explanation,
     action: main.action,
+    ...(main.remarks ? { remarks: main.remarks } : {}),
     column: main.column,
     endColumn: main.endColumn,
     matches,
@@ -269,7 +279,8 @@ function humanLine(label: string, f: LogFinding, logs: LogFile[], lang: Lang): s
   const matches = matchesOf(f, logs, lang);
   const main = primary(matches);
   const more = matches.length > 1 ? ` (+${matches.length - 1} more)` : '';
-  return `${label}:${f.line}: [${main.severity}] ${f.text} → ${main.explanation}${main.section ? ` (§${main.section})` : ''}${more}\n`;
+  const remarks = main.remarks ? ` [${main.remarks.join(' ')}]` : '';
+  return `${label}:${f.line}: [${main.severity}] ${f.text} → ${main.explanation}${main.section ? ` (§${main.section})` : ''}${remarks}${more}\n`;
 }
 
 function writeCounts(out: BufferedOutput, totals: ScanTotals, json: boolean): void {

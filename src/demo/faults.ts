@@ -29,7 +29,7 @@ export const FAULTS = {
   },
   'acvip-clock-skew': {
     component: 'acvip',
-    summary: 'the ACVIP clock runs ahead (date and log times +317 s) and "Domain Not Found" errors appear',
+    summary: 'the ACVIP clock runs ahead (date and log times +317 s) and the applications using it (OSP) log "Domain Not Found" (§10.4.2)',
   },
   'disk-full': {
     component: 'registry-data',

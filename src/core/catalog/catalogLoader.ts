@@ -214,6 +214,8 @@ function crossCheck(products: ProductCatalog[]): SourceProblem[] {
     // so a scan runs with the rest of the catalog instead of crashing or hanging on it.
     p.patterns = p.patterns.filter((pattern) => {
       for (const logId of pattern.logs) if (!logIds.has(logId)) report(pattern, `pattern "${pattern.id}" refers to unknown log "${logId}"`);
+      // The guide names no application log file: such a line must be explained in any log.
+      if (pattern.applicationLogs && pattern.logs.length) report(pattern, `pattern "${pattern.id}" appears in the applications' logs (applicationLogs), so \`logs\` must be empty, not ${pattern.logs.join(', ')}`);
       const bad = pattern.regex ? regexProblem(pattern.match) : undefined;
       if (bad) report(pattern, `pattern "${pattern.id}": ${bad}; the pattern is not used`);
       return !bad;

@@ -2,8 +2,9 @@
  * The products tree as plain data: products → components → Ports, Logs, Checks, Alerts, Runbooks,
  * Emergency plans… Editor-free so it is unit-tested in Node; src/tree adapts it to a TreeView.
  */
+import { guideText, noteText, patternRemarks } from './provenance';
 import { pick } from './text';
-import type { Bilingual, Catalog, Check, Component, Lang, LogFile, LogPattern, Metric, Plan, ProductCatalog } from './types';
+import type { Bilingual, Catalog, Check, Component, Lang, LogFile, LogPattern, Metric, Note, Plan, ProductCatalog } from './types';
 
 export type CatalogNodeKind =
   | 'product' | 'component' | 'group' | 'port' | 'log' | 'pattern' | 'check' | 'metric' | 'plan' | 'runbook' | 'host' | 'message';
@@ -78,7 +79,7 @@ export interface TreeInputs {
 }
 
 export function buildCatalogTree(catalog: Catalog, lang: Lang, inputs: TreeInputs = {}): CatalogNode[] {
-  const t = (text: Bilingual | undefined) => pick(text, lang);
+  const t = tr(lang);
   const labels = inputs.labels ?? englishTreeLabels;
   // A component's logs may be listed under another product (the registry servers' logs are in
   // chapter 2, the registry components in chapter 7): components see every product's logs.
@@ -86,7 +87,28 @@ export function buildCatalogTree(catalog: Catalog, lang: Lang, inputs: TreeInput
   return catalog.products.map((p) => productNode(p, t, labels, (inputs.runbooks ?? []).filter((r) => r.product === p.product.id), inputs.hosts ?? [], shared));
 }
 
-type Translate = (text: Bilingual | undefined) => string;
+/**
+ * Text for labels (`t`), and for tooltips: `t.g` marks a zh text that is not the guide's verbatim
+ * words, `t.note` is what the catalog corrected in the guide (a quote block; `t.noteInline` for a
+ * list item or step), `t.remarks` a pattern's extras (where the line appears, its note).
+ */
+interface Translate {
+  (text: Bilingual | undefined): string;
+  g: (text: Bilingual | undefined) => string;
+  note: (note: Note | undefined) => string;
+  noteInline: (note: Note | undefined) => string;
+  remarks: (pattern: LogPattern) => string;
+}
+
+function tr(lang: Lang): Translate {
+  const quote = (text: string) => (text ? `\n\n> ${text.replace(/\n/g, '\n> ')}` : '');
+  const t = ((text: Bilingual | undefined) => pick(text, lang)) as Translate;
+  t.g = (text) => guideText(text, lang);
+  t.note = (note) => quote(noteText(note, lang));
+  t.noteInline = (note) => (note ? ` — *${noteText(note, lang).replace(/\n/g, ' ')}*` : '');
+  t.remarks = (pattern) => patternRemarks(pattern, lang).map(quote).join('');
+  return t;
+}
 
 function node(parent: CatalogNode | undefined, partial: Omit<CatalogNode, 'children' | 'parent'>): CatalogNode {
   const created: CatalogNode = { ...partial, parent, children: [] };
@@ -105,7 +127,7 @@ function productNode(p: ProductCatalog, t: Translate, labels: TreeLabels, runboo
     kind: 'product',
     label: t(p.product.name),
     description: `§${p.product.section}`,
-    tooltip: `**${t(p.product.name)}** — ${labels.section}${p.product.section}\n\n${t(p.product.summary)}`,
+    tooltip: `**${t(p.product.name)}** — ${labels.section}${p.product.section}\n\n${t.g(p.product.summary)}`,
     section: p.product.section,
   });
   const own = new Set(p.components.map((c) => c.id));
@@ -161,7 +183,7 @@ function fillGroups(
     const component = p.components.find((c) => owner.id.endsWith(`/component:${c.id}`));
     const ports = group('ports', labels.ports);
     for (const port of component?.ports ?? []) {
-      node(ports, { id: `${ports.id}/${port.port}`, kind: 'port', label: String(port.port), description: t(port.purpose), tooltip: `**${port.port}** — ${t(port.purpose)}\n\n${labels.section}${port.section}`, section: port.section });
+      node(ports, { id: `${ports.id}/${port.port}`, kind: 'port', label: String(port.port), description: t(port.purpose), tooltip: `**${port.port}** — ${t.g(port.purpose)}${t.note(port.note)}\n\n${labels.section}${port.section}`, section: port.section });
     }
     drop(ports);
   }
@@ -211,7 +233,7 @@ function patternNode(parent: CatalogNode, x: LogPattern, t: Translate, labels: T
     description: x.severity,
     icon: x.severity,
     section: x.section,
-    tooltip: `**${x.severity.toUpperCase()}** \`${x.match}\`\n\n${t(x.explanation)}\n\n**${labels.action}:** ${t(x.action)}\n\n${labels.section}${x.section}`,
+    tooltip: `**${x.severity.toUpperCase()}** \`${x.match}\`\n\n${t.g(x.explanation)}\n\n**${labels.action}:** ${t.g(x.action)}${t.remarks(x)}\n\n${labels.section}${x.section}`,
   });
 }
 
@@ -224,7 +246,7 @@ function checkNode(parent: CatalogNode, c: Check, t: Translate, labels: TreeLabe
     description: c.kind,
     icon: c.kind,
     section: c.section,
-    tooltip: `**${t(c.title)}**${detail}\n\n✔ ${t(c.passWhen)}${c.action ? `\n\n**${labels.action}:** ${t(c.action)}` : ''}\n\n${labels.section}${c.section}`,
+    tooltip: `**${t.g(c.title)}**${detail}\n\n✔ ${t.g(c.passWhen)}${c.action ? `\n\n**${labels.action}:** ${t.g(c.action)}` : ''}${t.note(c.note)}\n\n${labels.section}${c.section}`,
   });
 }
 
@@ -235,31 +257,31 @@ function metricNode(parent: CatalogNode, m: Metric, t: Translate, labels: TreeLa
     label: t(m.name),
     description: [m.threshold ? t(m.threshold.text) : '', m.level ?? ''].filter(Boolean).join(' · '),
     section: m.section,
-    tooltip: `**${t(m.name)}**\n\n${t(m.meaning)}${m.threshold ? `\n\n**${labels.threshold}:** ${t(m.threshold.text)}` : ''}${m.action ? `\n\n**${labels.action}:** ${t(m.action)}` : ''}\n\n${labels.section}${m.section}`,
+    tooltip: `**${t.g(m.name)}**\n\n${t.g(m.meaning)}${m.threshold ? `\n\n**${labels.threshold}:** ${t.g(m.threshold.text)}` : ''}${m.action ? `\n\n**${labels.action}:** ${t.g(m.action)}` : ''}${t.note(m.note)}\n\n${labels.section}${m.section}`,
   });
 }
 
 function planNode(parent: CatalogNode, plan: Plan, t: Translate, labels: TreeLabels): void {
-  const steps = plan.steps.map((s, i) => `${i + 1}. ${t(s.text)}${s.command ? ` \`${s.command}\`` : ''}`).join('\n');
+  const steps = plan.steps.map((s, i) => `${i + 1}. ${t.g(s.text)}${s.command ? ` \`${s.command}\`` : ''}${t.noteInline(s.note)}`).join('\n');
   node(parent, {
     id: `${parent.id}/${plan.id}`,
     kind: 'plan',
     label: t(plan.title),
     description: `§${plan.section}`,
     section: plan.section,
-    tooltip: `**${t(plan.title)}**${plan.problem ? `\n\n${t(plan.problem)}` : ''}\n\n${steps}\n\n${labels.section}${plan.section}`,
+    tooltip: `**${t.g(plan.title)}**${plan.problem ? `\n\n${t.g(plan.problem)}` : ''}\n\n${steps}${t.note(plan.note)}\n\n${labels.section}${plan.section}`,
   });
 }
 
 function componentTooltip(c: Component, t: Translate, labels: TreeLabels): string {
   const size = c.size ? `\n\n${c.instances ?? ''}× ${c.size.text}` : '';
-  const ports = c.ports.length ? `\n\n${c.ports.map((p) => `- **${p.port}** ${t(p.purpose)}`).join('\n')}` : '';
-  return `**${c.id}** — ${t(c.name)}\n\n${t(c.role)}${size}${ports}\n\n${labels.section}${c.section}`;
+  const ports = c.ports.length ? `\n\n${c.ports.map((p) => `- **${p.port}** ${t.g(p.purpose)}${t.noteInline(p.note)}`).join('\n')}` : '';
+  return `**${c.id}** — ${t.g(c.name)}\n\n${t.g(c.role)}${size}${ports}${t.note(c.note)}\n\n${labels.section}${c.section}`;
 }
 
 function logTooltip(log: LogFile, t: Translate, labels: TreeLabels): string {
   const sample = log.samples?.length ? `\n\n\`\`\`\n${log.samples[0]}\n\`\`\`` : '';
-  return `**${log.name}** \`${log.path}\`\n\n${t(log.records)}${sample}\n\n${labels.section}${log.section}`;
+  return `**${log.name}** \`${log.path}\`\n\n${t.g(log.records)}${sample}${t.note(log.note)}\n\n${labels.section}${log.section}`;
 }
 
 /** Walk a forest depth-first. */

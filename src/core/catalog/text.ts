@@ -17,7 +17,7 @@ export function flattenLanguage(value: unknown, lang: Lang): unknown {
   if (value && typeof value === 'object') {
     const record = value as Record<string, unknown>;
     const keys = Object.keys(record);
-    if (keys.length === 2 && typeof record.zh === 'string' && typeof record.en === 'string') {
+    if (typeof record.zh === 'string' && typeof record.en === 'string' && keys.every((k) => k === 'zh' || k === 'en' || k === 'zhSource')) {
       return pick(record as unknown as Bilingual, lang);
     }
     return Object.fromEntries(keys.map((k) => [k, flattenLanguage(record[k], lang)]));

@@ -4,8 +4,28 @@
  * these types mirror it for the code that consumes the catalog.
  */
 
-/** Text in the guide's own words (`zh`) and an English translation (`en`). */
+/**
+ * Text in the guide's own words (`zh`) and an English translation (`en`). `zh` is verbatim from
+ * the guide unless `zhSource` says otherwise; a test holds every unmarked zh text to the guide.
+ */
 export interface Bilingual {
+  zh: string;
+  en: string;
+  /**
+   * `composed`: the guide's words, joined from several places or with a label of ours
+   * ("运维红线：" + the rule); `paraphrase`: our words for what the guide says.
+   */
+  zhSource?: ZhSource;
+}
+
+export type ZhSource = 'composed' | 'paraphrase';
+
+/**
+ * What the catalog corrected in (or could not take as it stands from) the guide, and why. The zh
+ * texts keep the guide's words, slip included; the structured fields hold the corrected value, and
+ * the note says so. Shown with the item in hovers, tooltips and log explanations.
+ */
+export interface Note {
   zh: string;
   en: string;
 }
@@ -40,6 +60,8 @@ export interface Port {
   purpose: Bilingual;
   /** Also opened on the load balancer. */
   lb?: boolean;
+  /** What was corrected in the guide's text, and why (see Note). */
+  note?: Note;
 }
 
 export interface Component {
@@ -55,6 +77,8 @@ export interface Component {
   ports: Port[];
   /** Default log root inside the container. */
   logRoot?: string;
+  /** What was corrected in the guide's text, and why (see Note). */
+  note?: Note;
 }
 
 export interface Threshold {
@@ -78,6 +102,8 @@ export interface Metric {
   window?: string;
   subscriber?: Bilingual;
   action?: Bilingual;
+  /** What was corrected in the guide's text, and why (see Note). */
+  note?: Note;
 }
 
 export interface LogField {
@@ -85,6 +111,8 @@ export interface LogField {
   meaning: Bilingual;
   /** Values that mean trouble, matched against the field's text. */
   bad?: { equals?: string[]; regex?: string; gt?: number; explanation: Bilingual };
+  /** What was corrected in the guide's text, and why (see Note). */
+  note?: Note;
 }
 
 export interface LogFormat {
@@ -105,6 +133,8 @@ export interface LogFile {
   records: Bilingual;
   samples?: string[];
   format?: LogFormat;
+  /** What was corrected in the guide's text, and why (see Note). */
+  note?: Note;
 }
 
 export interface LogPattern {
@@ -117,8 +147,15 @@ export interface LogPattern {
   /** Log ids it appears in; empty means any log. */
   logs: string[];
   components?: string[];
+  /**
+   * The guide places the line in the logs of the applications that use the product, not in the
+   * product's own logs; it names no file, so the pattern applies to any log (`logs` is empty).
+   */
+  applicationLogs?: boolean;
   explanation: Bilingual;
   action: Bilingual;
+  /** What was corrected in the guide's text, and why (see Note). */
+  note?: Note;
 }
 
 export type CheckKind = 'resource' | 'port' | 'http' | 'process' | 'command' | 'log' | 'composite' | 'manual';
@@ -143,6 +180,8 @@ export interface Check {
   rule?: 'majority-alive' | 'at-least-two-per-service';
   passWhen: Bilingual;
   action?: Bilingual;
+  /** What was corrected in the guide's text, and why (see Note). */
+  note?: Note;
 }
 
 export interface PlanStep {
@@ -152,6 +191,8 @@ export interface PlanStep {
   target?: string;
   /** Done by hand in another console (云游, monitoring UI…). */
   manual?: boolean;
+  /** What was corrected in the guide's text, and why (see Note). */
+  note?: Note;
 }
 
 export type PlanKind = 'emergency' | 'scenario' | 'procedure';
@@ -170,6 +211,8 @@ export interface Plan {
   verification?: PlanStep[];
   rollback?: PlanStep[];
   notes?: Bilingual;
+  /** What was corrected in the guide's text, and why (see Note). */
+  note?: Note;
 }
 
 /** One product's catalog, merged from all of its files. */

@@ -2,6 +2,7 @@
  * Inspection reports: Markdown and HTML for people (the HTML one self-contained: inline SVG
  * charts, inline CSS, no script, no external asset), JUnit XML for CI dashboards, JSON for tools.
  */
+import { guideText } from '../catalog/provenance';
 import { pick } from '../catalog/text';
 import type { Bilingual, Lang } from '../catalog/types';
 import { countStatuses, rollUp, STATUS_ORDER, type CheckResult, type CheckStatus, type Inspection, type StatusCounts } from './types';
@@ -40,8 +41,8 @@ function where(r: CheckResult): string {
 
 function bothLanguages(text: Bilingual | undefined, lang: Lang): string {
   if (!text) return '';
-  const first = pick(text, lang);
-  const second = pick(text, lang === 'zh' ? 'en' : 'zh');
+  const first = guideText(text, lang);
+  const second = guideText(text, lang === 'zh' ? 'en' : 'zh');
   return first === second ? first : `${first} / ${second}`;
 }
 

@@ -1,9 +1,12 @@
 /**
  * What a log viewer shows for findings, as plain data: the ranges to colour (by severity), the
  * hover text (the guide's explanation and action in the reader's language, the other language
- * below, the guide section as a link, a field table for structured lines), and a per-file summary
+ * below, the guide section as a link, where the line appears and what the catalog corrected in the
+ * guide, a zh text that is not the guide's words labelled as such, a field table for structured
+ * lines), and a per-file summary
  * (lines per pattern, first and last seen). The editor only turns these into its own types.
  */
+import { guideText, patternRemarks } from '../catalog/provenance';
 import { pick } from '../catalog/text';
 import type { Lang, Severity } from '../catalog/types';
 import { BAD_FIELD_SEVERITY, badFieldId, findingSeverity, type LogFinding, severityRank } from './logScanner';
@@ -93,9 +96,10 @@ export function findingMarkdown(finding: LogFinding, options: HoverOptions): str
     parts.push(
       [
         `**${p.severity.toUpperCase()}** \`${inlineCode(p.match)}\` — ${sectionLink(p.section)}`,
-        escapeMarkdown(pick(p.explanation, lang)),
-        `**${labels.action}:** ${escapeMarkdown(pick(p.action, lang))}`,
-        `*${labels.otherLanguage}:* ${escapeMarkdown(pick(p.explanation, other))} — ${escapeMarkdown(pick(p.action, other))}`,
+        escapeMarkdown(guideText(p.explanation, lang)),
+        `**${labels.action}:** ${escapeMarkdown(guideText(p.action, lang))}`,
+        ...patternRemarks(p, lang).map((r) => `> ${escapeMarkdown(r).replace(/\n/g, '\n> ')}`),
+        `*${labels.otherLanguage}:* ${escapeMarkdown(guideText(p.explanation, other))} — ${escapeMarkdown(guideText(p.action, other))}`,
       ].join('\n\n'),
     );
   }

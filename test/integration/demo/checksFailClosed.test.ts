@@ -160,7 +160,7 @@ describe('every shipped check fails closed on the demo site', function () {
     assert.ok(noSshd.every((r) => r.kind === 'manual' || r.status === 'error'), 'a host without sshd: every check ERROR');
     // A log that stopped with its service is not read as "no errors now".
     const log = stopped.find((r) => r.checkId === 'acvip-domain-not-found-errors')!;
-    assert.deepStrictEqual([log.status, /the service is down here \(acvip-/.test(log.message)], ['error', true], log.message);
+    assert.deepStrictEqual([log.status, /the service is down here \(cloud-platform-/.test(log.message)], ['error', true], log.message);
     const checkService = stopped.find((r) => r.checkId === 'mq-msgconsole-check-service')!;
     assert.match(checkService.message, /GET :9500\/checkService: .*refused/);
   });

@@ -203,7 +203,9 @@ describe('sofa-ops demo (built CLI, real OpenSSH)', function () {
     assert.match(ssh(demo, 'registry-meta-2', 'curl -s localhost:9615/health/check').stdout, /raftStatus:Leader/);
     assert.match(ssh(demo, 'registry-data-2', 'df -P /').stdout, /\s93%\s+\/\n/);
     assert.doesNotMatch(ssh(demo, 'registry-data-1', 'df -P /').stdout, /\s93%\s/);
-    assert.ok(await eventually(() => /no available connection/.test(ssh(demo, 'antscheduler-1', 'cat /home/admin/logs/antscheduler/common-error.log').stdout), 15_000));
+    // §2.2.2.1: in /home/admin/logs/common-error.log, not in the antscheduler folder's error log.
+    assert.ok(await eventually(() => /no available connection/.test(ssh(demo, 'antscheduler-1', 'cat /home/admin/logs/common-error.log').stdout), 15_000));
+    assert.doesNotMatch(ssh(demo, 'antscheduler-1', 'cat /home/admin/logs/antscheduler/common-error.log').stdout, /no available connection/);
 
     fs.writeFileSync(faults, '\n');
     assert.ok(await eventually(() => /LISTEN/.test(ssh(demo, 'msgbroker-1', 'netstat -an | grep 9529').stdout)), '9529 listens again');

@@ -25,7 +25,7 @@ const EXPECTED: Record<string, string[]> = {
   'drmdata-push-failure': ['microservice-drmdata-push-failures@drmdata-1'],
   'dbp-slow-sql': ['dbp-slow-sql-count@dbp-proxy-1'],
   'meta-leader-lost': ['registry-meta-health@registry-meta-1'],
-  'acvip-clock-skew': ['acvip-domain-not-found-errors@acvip-1'],
+  'acvip-clock-skew': ['acvip-domain-not-found-errors@osp-1'],
   'disk-full': ['registry-basic-disk@registry-data-1'],
 };
 const UNREACHABLE = 'registry-data-4';

@@ -72,6 +72,16 @@ describe('sofa-ops logs scan', () => {
     assert.deepStrictEqual(getList.stack, ['\tat com.alipay.sofa.registry.client.ServerManager.refresh(ServerManager.java:103)']);
     assert.strictEqual(domain.line, 4);
     assert.match(domain.action, /time/i);
+    // §10.4.2: the reader is told the line belongs to the application's logs, not ACVIP's.
+    assert.deepStrictEqual(domain.remarks, ["Appears in the logs of the applications that use this product (the guide names no file), not in the product's own logs."]);
+    assert.strictEqual(getList.remarks, undefined);
+  });
+
+  it("says in the text output where a line belongs and what the catalog corrected, in the reader's language", async () => {
+    const { stdout } = await run(['scan', clientErrors]);
+    assert.match(stdout.split('\n')[1], /Domain Not Found → .* \(§10\.4\.2\) \[Appears in the logs of the applications that use this product/);
+    const zh = await run(['scan', '--lang', 'zh', clientErrors]);
+    assert.match(zh.stdout.split('\n')[1], /\(§10\.4\.2\) \[出现在使用本产品的应用自己的日志中/);
   });
 
   it('prints file:line: [severity] text → explanation (§section) and speaks Chinese when asked or when LANG is zh', async () => {

@@ -79,6 +79,66 @@ describe('catalog loader', () => {
     assert.deepStrictEqual(messages, ['c.yaml:10: components.0.role: missing required field "en"']);
   });
 
+  it("loads notes, zhSource markers and applicationLogs as written, on every kind of item that takes them", async () => {
+    const note = '    note: {zh: 指南路径列有笔误, en: The guide has a slip in the path column}\n';
+    const text = minimalProduct
+      .replace('    role: {zh: 提供服务, en: Serves}\n', `    role: {zh: 提供服务, en: Serves, zhSource: paraphrase}\n${note}`)
+      .replace('      - {port: 2022, section: "2.5", purpose: {zh: SSH, en: SSH}}', '      - {port: 2022, section: "2.5", purpose: {zh: SSH, en: SSH}, note: {zh: 端口, en: Port}}')
+      .replace('    records: {zh: 错误日志, en: Error log}\n', `    records: {zh: 错误日志, en: Error log}\n${note}`)
+      .replace('    logs: [demo-server-common-error]\n', '    logs: []\n    applicationLogs: true\n')
+      .replace('    action: {zh: 检查 MQ, en: Check MQ}\n', `    action: {zh: 检查 MQ, en: Check MQ, zhSource: composed}\n${note}`) + `checks:
+  - id: demo-manual
+    section: "2.5"
+    kind: manual
+    components: [demo-server]
+    title: {zh: 看监控, en: Look at monitoring}
+    passWhen: {zh: 无告警, en: No alerts, zhSource: paraphrase}
+${note}plans:
+  - id: demo-restart
+    section: "2.6"
+    kind: emergency
+    title: {zh: 重启, en: Restart}
+    components: [demo-server]
+${note}    steps:
+      - text: {zh: 打开容器, en: Restart the container}
+        note: {zh: 打开指重启, en: Open means restart}
+`;
+    const t = tempTree({ 'demo/catalog.yaml': text });
+    try {
+      const { catalog, problems } = await loadCatalog(t.dir);
+      assert.deepStrictEqual(problems, []);
+      const [demo] = catalog.products;
+      assert.deepStrictEqual(demo.components[0].role, { zh: '提供服务', en: 'Serves', zhSource: 'paraphrase' });
+      assert.strictEqual(demo.components[0].note?.en, 'The guide has a slip in the path column');
+      assert.strictEqual(demo.components[0].ports[0].note?.en, 'Port');
+      assert.strictEqual(demo.logs[0].note?.zh, '指南路径列有笔误');
+      assert.deepStrictEqual([demo.patterns[0].applicationLogs, demo.patterns[0].action.zhSource, demo.patterns[0].note?.en], [true, 'composed', 'The guide has a slip in the path column']);
+      assert.strictEqual(demo.checks[0].passWhen.zhSource, 'paraphrase');
+      assert.ok(demo.checks[0].note);
+      assert.deepStrictEqual([demo.plans[0].note?.en, demo.plans[0].steps[0].note?.en], ['The guide has a slip in the path column', 'Open means restart']);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('rejects an unknown zhSource, a note in one language, and applicationLogs on a pattern tied to a log, at their lines', async () => {
+    const text = minimalProduct
+      .replace('    role: {zh: 提供服务, en: Serves}', '    role: {zh: 提供服务, en: Serves, zhSource: verbatim}')
+      .replace('    records: {zh: 错误日志, en: Error log}\n', '    records: {zh: 错误日志, en: Error log}\n    note: {en: only English}\n');
+    const messages = parseCatalogFile('c.yaml', text).problems.map(formatProblem);
+    assert.ok(messages.some((m) => /^c\.yaml:10: components\.0\.role\.zhSource: must be one of "composed", "paraphrase"/.test(m)), messages.join('\n'));
+    assert.ok(messages.some((m) => /^c\.yaml:20: logs\.0\.note: missing required field "zh"/.test(m)), messages.join('\n'));
+    const t = tempTree({ 'demo/catalog.yaml': minimalProduct.replace('    logs: [demo-server-common-error]\n', '    logs: [demo-server-common-error]\n    applicationLogs: true\n') });
+    try {
+      const { problems } = await loadCatalog(t.dir);
+      assert.deepStrictEqual(problems.map((p) => `${p.line}: ${p.message}`), [
+        "21: pattern \"demo-no-connection\" appears in the applications' logs (applicationLogs), so `logs` must be empty, not demo-server-common-error",
+      ]);
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it('reports duplicate ids with both places, across files and products', async () => {
     const other = minimalProduct.replace(/demo/g, 'other').replace('id: other-no-connection', 'id: demo-no-connection');
     const t = tempTree({ 'demo/catalog.yaml': minimalProduct, 'other/catalog.yaml': other });

@@ -18,4 +18,10 @@ describe('catalog text', () => {
     const value = { name: { zh: '端口', en: 'Port' }, port: { port: 9529, zh: 'x' }, list: [{ zh: '甲', en: 'A' }] };
     assert.deepStrictEqual(flattenLanguage(value, 'en'), { name: 'Port', port: { port: 9529, zh: 'x' }, list: ['A'] });
   });
+
+  it('flattens a marked zh text too (zhSource), and a note like any other pair', () => {
+    const value = { passWhen: { zh: '端口可访问', zhSource: 'paraphrase', en: 'Reachable' }, note: { zh: '说明', en: 'Why' } };
+    assert.deepStrictEqual(flattenLanguage(value, 'en'), { passWhen: 'Reachable', note: 'Why' });
+    assert.deepStrictEqual(flattenLanguage(value, 'zh'), { passWhen: '端口可访问', note: '说明' });
+  });
 });

@@ -41,4 +41,12 @@ describe('guide sections', () => {
     const items = itemsOfSection(catalog, '10.4.2', 'en');
     assert.ok(items.some((i) => i.label === 'Domain Not Found' && /time/i.test(i.detail)), JSON.stringify(items));
   });
+
+  it("beside the guide's text, marks what is not its words and what the catalog corrected", async () => {
+    const { catalog } = await loadCatalog(bundledCatalog);
+    const log = itemsOfSection(catalog, '5.3.1.1', 'zh').find((i) => i.id === 'dtxserver-common-default')!;
+    assert.match(log.detail, /^默认日志 — 说明: 指南该行的路径列重复了/);
+    const check = itemsOfSection(catalog, '10.5.1.1', 'zh').find((i) => i.id === 'acvip-basic-port-2022')!;
+    assert.match(check.detail, /端口 2022 可以访问（告警阈值：不通）（转述，非指南原文） — 说明: 指南该表格单元格写作“2022 3 不通”/);
+  });
 });

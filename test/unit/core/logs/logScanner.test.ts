@@ -138,9 +138,11 @@ describe('log matcher and scanner', () => {
       ['/home/admin/logs/antscheduler/job-rpc.log', '2024-05-06 10:11:12,345 WARN no targets was found for job demo-job', ['microservice-antscheduler-no-targets-found']],
       ['/home/admin/logs/antscheduler/job-msg.log', 'demo-job,TP_DEMO,EC_DEMO,msg-001, failed', ['microservice-antscheduler-msg-send-failed']],
       ['/home/admin/logs/antscheduler/job-msg.log', 'demo-job,TP_DEMO,EC_DEMO,msg-001, succeeded', []],
-      ['/home/admin/logs/antscheduler/common-error.log', '2024-05-06 10:11:12,345 ERROR no available connection to 100.81.77.20:9529', ['microservice-antscheduler-mq-no-available-connection']],
+      // §2.2.2.1 puts it in /home/admin/logs/common-error.log; the antscheduler folder's error log is another file.
+      ['/home/admin/logs/common-error.log', '2024-05-06 10:11:12,345 ERROR no available connection to 100.81.77.20:9529', ['microservice-antscheduler-mq-no-available-connection']],
       ['/home/admin/logs/zdalproxy/startup.log', '2018-07-02 19:10:00,001 INFO CobarServer is started and listening on 8066', ['dbp-cobar-server-started']],
-      ['/home/admin/logs/acvip/common-default.log', '2024-05-06 10:11:12,345 WARN Domain Not Found', ['acvip-domain-not-found']],
+      // §10.4.2: in the application-side logs, whichever file the application writes.
+      ['/home/admin/logs/tradeapp/common-error.log', '2024-05-06 10:11:12,345 WARN Domain Not Found', ['acvip-domain-not-found']],
     ];
     for (const [path, line, expected] of cases) {
       const { findings } = scanText(matcherFor(path), line);
