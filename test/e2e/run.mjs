@@ -191,6 +191,8 @@ step('demo-log', "open a demo container's log from its host in the tree: the edi
   assert(fromFile.filter((l) => / \[[\w-]+\] c\.a\.s\.r\.s\.m\.[\w.]+ - /.test(l)).length >= 5, `few MetaServer lines on screen: ${fromFile.slice(-3).join(' | ')}`);
   // At the top of the file view, the CodeLens row names the host and the file (under the host's
   // logRoot: the demo without user namespaces keeps each container's /home in its own folder).
+  // Focus the log's editor first: a busy workbench may still have focus in the tree or the quick pick.
+  await view.click();
   await page.keyboard.press('Control+Home');
   await page.locator('.part.editor .codelens-decoration', { hasText: new RegExp(`${escapeRe(host)}:\\S*${escapeRe(logPath)}`) }).first().waitFor();
 });

@@ -8,7 +8,7 @@ import { api, waitFor } from './harness';
 import { type SshSite, startSshSite } from './sshSite';
 
 interface SshApi {
-  ssh: { exec(host: string, command: string): Promise<{ outcome: string; stdout: string }>; isConnected(host: string): boolean };
+  ssh: { exec(host: string, command: string): Promise<{ outcome: string; stdout: string; message?: string }>; isConnected(host: string): boolean };
   openShell(host: string): { terminal: vscode.Terminal; pty: { onDidWrite: vscode.Event<string>; setDimensions(d: vscode.TerminalDimensions): void } };
 }
 
@@ -24,7 +24,7 @@ describe('SSH in the editor', function () {
   let site: SshSite;
 
   before(async () => {
-    site = await startSshSite({ 'registry-meta': ['127.0.4.1', '127.0.4.2'] });
+    site = await startSshSite({ 'registry-meta': ['127.0.4.1', '127.0.4.2', '127.0.4.3'] }, { downgraded: ['127.0.4.3'] });
   });
 
   after(async () => {
@@ -45,7 +45,7 @@ describe('SSH in the editor', function () {
       const found = await hostNodes();
       return found.length ? found : undefined;
     });
-    assert.deepEqual(hosts.map((h) => h.label), ['registry-meta-1', 'registry-meta-2']);
+    assert.deepEqual(hosts.map((h) => h.label), ['registry-meta-1', 'registry-meta-2', 'registry-meta-3']);
     const { productsTree } = await api();
     const item = await productsTree.getTreeItem(hosts[0]);
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'vm-outline', 'not connected yet');
@@ -72,5 +72,20 @@ describe('SSH in the editor', function () {
     await waitFor('the PTY to report the new size', () => /33 101/.test(output) || undefined);
     terminal.sendText('exit');
     await waitFor('the terminal to close when the shell exits', () => terminal.exitStatus !== undefined || undefined);
+  });
+
+  it('refuses a host whose pinned key type the server no longer offers (downgrade), without asking to trust it', async () => {
+    const knownHosts = vscode.Uri.joinPath(site.folder, 'known_hosts');
+    const before = new TextDecoder().decode(await vscode.workspace.fs.readFile(knownHosts));
+    const { ssh } = (await api()) as unknown as SshApi;
+    // A trust prompt would be a modal nobody answers here: the call would hang and time the test out.
+    const r = await ssh.exec('registry-meta-3', 'echo should-not-run');
+    assert.equal(r.outcome, 'host-key-refused', r.message);
+    assert.equal(r.stdout, '');
+    assert.match(String(r.message), /downgrade/);
+    assert.equal((String(r.message).match(/SHA256:[A-Za-z0-9+/]{43}/g) ?? []).length >= 2, true, `both fingerprints: ${r.message}`);
+    assert.match(String(r.message), /known_hosts:\d+/, 'names the line to fix');
+    assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(knownHosts)), before, 'nothing recorded');
+    assert.equal(ssh.isConnected('registry-meta-3'), false);
   });
 });
