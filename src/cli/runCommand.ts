@@ -27,6 +27,8 @@ Runs a *.runbook.md headless with the editor's semantics: stops at the first fai
   --inventory FILE        SOFA Ops YAML or Ansible inventory
   --param NAME=VALUE      a runbook parameter (repeatable); secrets also from env SOFA_OPS_PARAM_<NAME>
   --yes                   confirm every \`confirm\` step (manual steps still need a person)
+  --manual ask|done       manual steps: ask on the terminal (default), or tick every one done
+                          without asking (drills, CI); the audit records who ticked it
   --dry-run               print each cell's rendered command per host; connect nowhere
   --report md|junit|json  write a run report (to --out, or stdout)
   --out FILE              where the report goes
@@ -47,6 +49,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       inventory: { type: 'string' },
       param: { type: 'string', multiple: true, default: [] },
       yes: { type: 'boolean', default: false },
+      manual: { type: 'string', default: 'ask' },
       'dry-run': { type: 'boolean', default: false },
       report: { type: 'string' },
       out: { type: 'string' },
@@ -70,6 +73,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  if (values.manual !== 'ask' && values.manual !== 'done') throw new UsageError(`--manual must be ask or done, not "${values.manual}"`);
   if (positionals.length !== 1) throw new UsageError('expected exactly one RUNBOOK file');
   if (!values.inventory) throw new UsageError('--inventory FILE is required');
   if (values.report && !['md', 'junit', 'json'].includes(values.report)) throw new UsageError(`--report must be md, junit or json, not "${values.report}"`);
@@ -153,7 +157,12 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     resolveTargets,
     execute: sshCellExecutor(pool, inventoryTargets(inventory)),
     confirm: async (_cell, question) => (values.yes ? true : askYesNo(question)),
-    manual: async (cell: CodeCell, instructions) => askYesNo(`Manual step "${cell.options.name ?? `line ${cell.line}`}":\n${instructions}\nDone?`),
+    manual: async (cell: CodeCell, instructions) => {
+      const name = cell.options.name ?? `line ${cell.line}`;
+      if (values.manual === 'ask') return askYesNo(`Manual step "${name}":\n${instructions}\nDone?`);
+      io.err(`☑ manual step "${name}" ticked done by --manual done (nobody was asked)\n`);
+      return { done: true, note: 'ticked done by --manual done: no person confirmed it' };
+    },
     onCellStart: (index, cell, hosts) => io.err(`▶ ${cellName(cell, index)}${hosts.length ? ` on ${hosts.join(', ')}` : ''}\n`),
     onCellEnd: (r) => {
       if (r.skip && !r.message) return io.err(`⏭ ${r.name}: ${r.status}: ${r.skip.reason}\n`);

@@ -72,8 +72,11 @@ export interface RunHooks {
   execute(request: { cell: CodeCell; command: string; /** Shell variables the command references (values; may be secrets). */ env?: Record<string, string>; hosts: string[]; timeoutMs?: number; parallel?: number; signal: AbortSignal; onOutput(host: string, stream: 'stdout' | 'stderr', text: string): void }): Promise<HostOutcome[]>;
   /** A destructive step: true to go on. */
   confirm(cell: CodeCell, question: string, hosts: string[]): Promise<boolean>;
-  /** A step done in another console: true when the operator says it is done. */
-  manual(cell: CodeCell, instructions: string): Promise<boolean>;
+  /**
+   * A step done in another console: true when the operator says it is done. `{ done, note }` when
+   * something other than a person answered (a non-interactive option): the note goes to the audit.
+   */
+  manual(cell: CodeCell, instructions: string): Promise<boolean | { done: boolean; note: string }>;
   onCellStart?(index: number, cell: CodeCell, hosts: string[]): void;
   /** Output as it arrives, secrets already redacted. */
   onOutput?(index: number, host: string, stream: 'stdout' | 'stderr', text: string): void;
@@ -301,8 +304,10 @@ async function runCell(
   if (cell.options.manual) {
     hooks.onCellStart?.(index, cell, []);
     // The operator reads the instructions with the run's values filled in (secrets as ***).
-    const done = await hooks.manual(cell, rendered.redacted);
-    return finish({ ...base, command, status: done ? 'done' : 'not-done', message: done ? undefined : 'the operator did not mark this step done' });
+    const answer = await hooks.manual(cell, rendered.redacted);
+    const done = typeof answer === 'boolean' ? answer : answer.done;
+    const note = typeof answer === 'boolean' ? undefined : answer.note;
+    return finish({ ...base, command, status: done ? 'done' : 'not-done', message: note ?? (done ? undefined : 'the operator did not mark this step done') });
   }
 
   if (!cell.options.target) return finish({ ...base, command, status: 'error', message: 'this cell has no target: add {target=SELECTOR} to its fence' });
