@@ -112,9 +112,12 @@ function ruleContext(options: RunOptions, host: string | undefined): RuleContext
 async function inspectHost(catalog: Catalog, host: InventoryHost, all: PlannedCheck[], transport: InspectionTransport, options: RunOptions): Promise<CheckResult[]> {
   // A check written for other versions than this host runs is N/A: not run, never a PASS.
   const na = new Map<string, CheckResult>();
+  // Run although written for some versions only: the inventory does not say which this host runs.
+  const unsure = new Map<string, string>();
   for (const c of all) {
     const fit = applicability(c.check.appliesTo, host.versions);
     if (!fit.applies) na.set(c.check.id, base(c, host.name, 'na', `does not apply: ${fit.detail}`, 0));
+    else if (fit.detail) unsure.set(c.check.id, fit.detail);
   }
   const checks = all.filter((c) => !na.has(c.check.id));
   const scripted = checks.filter((c) => ['resource', 'process', 'command', 'log'].includes(c.check.kind));
@@ -122,8 +125,8 @@ async function inspectHost(catalog: Catalog, host: InventoryHost, all: PlannedCh
   const [scriptResults, probeResults] = await Promise.all([runScripted(catalog, host, scripted, transport, options), runProbes(host, probed, transport)]);
   // Keep the catalog's order within the host.
   const byCheck = new Map([...scriptResults, ...probeResults].map((r) => [r.checkId, r]));
-  const ran = staleLogs(checks, checks.map((c) => byCheck.get(c.check.id)!));
-  const byId = new Map(ran.map((r) => [r.checkId, r]));
+  const ran = staleLogs(checks, checks.map((c) => byCheck.get(c.check.id)!), unsure);
+  const byId = new Map(ran.map((r) => [r.checkId, unsure.has(r.checkId) ? { ...r, message: `${r.message} (${unsure.get(r.checkId)})` } : r]));
   return all.map((c) => na.get(c.check.id) ?? byId.get(c.check.id)!);
 }
 
@@ -132,9 +135,10 @@ async function inspectHost(catalog: Catalog, host: InventoryHost, all: PlannedCh
  * process, an HTTP port that gave no HTTP answer, or a command check the catalog marks
  * `liveness` (the guide's "is it listening / running" commands).
  */
-function livenessFailure(checks: readonly PlannedCheck[], results: readonly CheckResult[]): CheckResult | undefined {
+function livenessFailure(checks: readonly PlannedCheck[], results: readonly CheckResult[], unsure: ReadonlyMap<string, string>): CheckResult | undefined {
   return results.find((r, i) => {
-    if (r.status !== 'fail') return false;
+    // A process of another version's layout (ACVIP < 0.7.0's antvip) missing says nothing about this service.
+    if (r.status !== 'fail' || unsure.has(r.checkId)) return false;
     if (r.kind === 'port' || r.kind === 'process') return true;
     if (r.kind === 'http') return !/^HTTP \d/.test(r.value ?? '');
     return r.kind === 'command' && checks[i].check.liveness === true;
@@ -145,8 +149,8 @@ function livenessFailure(checks: readonly PlannedCheck[], results: readonly Chec
  * A log check counts lines the service wrote; with the service down the log stops where it
  * stopped, so a clean count says nothing about now: ERROR (fail closed), naming the failed check.
  */
-function staleLogs(checks: readonly PlannedCheck[], results: CheckResult[]): CheckResult[] {
-  const down = livenessFailure(checks, results);
+function staleLogs(checks: readonly PlannedCheck[], results: CheckResult[], unsure: ReadonlyMap<string, string>): CheckResult[] {
+  const down = livenessFailure(checks, results, unsure);
   if (!down) return results;
   return results.map((r) =>
     r.kind === 'log' && (r.status === 'pass' || r.status === 'warn')
