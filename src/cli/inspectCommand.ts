@@ -30,12 +30,14 @@ the composite rules (more than half of the registry nodes alive). Manual checks 
   --target SELECTOR   only these hosts: all | GROUP | GROUP[0] | HOST | tag=dc-a, comma-separated
   --report FORMAT     md | html | junit | json (default: a short summary)
   --out FILE          write the report there instead of stdout (the summary still goes to stderr)
-  --history DIR       keep this run in DIR (<timestamp>.json) and show the last runs as a trend
+  --history DIR       keep this run in DIR (<timestamp>.json), show the last runs as a trend, and
+                      judge baselines (same time yesterday / last week) and consecutive periods on it
   --lang zh|en        language of titles and actions in md/html (default en; actions show both)
   --parallel N        hosts at once (default 32)
   --known-hosts FILE  extra known_hosts file (repeatable), e.g. a site's pinned keys
   --accept-new        accept and record keys of hosts never seen before (changed keys are still refused)
-Exit code: 0 every check passed (WARN and MANUAL included); 1 any FAIL, or a host could not be
+Checks the inventory's \`versions\` say do not apply to the site are N/A.
+Exit code: 0 every check passed (WARN, MANUAL and N/A included); 1 any FAIL, or a host could not be
 checked (ERROR) while others could; 2 usage, inventory or selector error, or nothing could be
 checked at all (every host unreachable, refused or timed out).
 `;

@@ -64,10 +64,12 @@ export async function runInspection(catalog: Catalog, plan: InspectionPlan, tran
       emit(await inspectHost(catalog, hp.host, hp.checks, transport, options));
     }
   };
+  // Rules that ask the hosts themselves (one Leader, OSP addresses) run alongside the host checks;
+  // majority-alive is judged from the host results, so after them.
+  const ctx = ruleContext(options, undefined);
+  const asking = plan.composites.map((g) => (g.check.rule === 'majority-alive' ? undefined : judgeComposite(g, [], transport, ctx)));
   await Promise.all(Array.from({ length: Math.min(Math.max(1, options.parallel ?? 32), plan.hosts.length) }, worker));
-  const composites: CheckResult[] = [];
-  for (const group of plan.composites) composites.push(await judgeComposite(group, results, transport, ruleContext(options, undefined)));
-  emit(composites);
+  emit(await Promise.all(plan.composites.map((g, i) => asking[i] ?? judgeComposite(g, results, transport, ctx))));
   emit(plan.manual.map((m) => manualResult(m)));
   const hosts = new Set(plan.hosts.map((h) => h.host.name));
   for (const g of plan.composites) for (const h of g.hosts) hosts.add(h.name);
