@@ -23,7 +23,8 @@ export const inspectUsage = `Usage: sofa-ops inspect --inventory FILE [options]
 Runs the guide's inspection checks (服务巡检) of the catalog on the inventory's hosts: resources
 (cpu, memory, disk, load5 against each product's thresholds), ports (from inside the container),
 health URLs, processes, the guide's commands and their expected output, log error counts, and
-the composite rules (more than half of the registry nodes alive). Manual checks are listed.
+the rules over several hosts (more than half of the registry nodes alive, exactly one meta
+Leader), lines per time window and baselines. Manual checks are listed, with why.
   --inventory FILE    SOFA Ops YAML or Ansible (INI/YAML) inventory
   --product ID        only this product's checks (e.g. registry)
   --component ID      only this component's checks (e.g. registry-meta)
@@ -151,6 +152,6 @@ function summaryText(inspection: Inspection): string {
     if (r.action && r.status === 'fail') lines.push(`      action: ${r.action.en}`);
   }
   const c = countStatuses(inspection.results);
-  lines.push(`${STATUS_LABEL[overall(inspection)]}: ${c.pass} pass, ${c.warn} warn, ${c.fail} fail, ${c.error} error, ${c.manual} manual, ${c.na} n/a on ${inspection.hosts.length} hosts in ${(inspection.durationMs / 1000).toFixed(2)} s`);
+  lines.push(`${STATUS_LABEL[overall(inspection)]}: ${c.pass} pass, ${c.warn} warn, ${c.fail} fail, ${c.error} error, ${c.manual} manual${c.na ? `, ${c.na} n/a` : ''} on ${inspection.hosts.length} hosts in ${(inspection.durationMs / 1000).toFixed(2)} s`);
   return lines.join('\n') + '\n';
 }
