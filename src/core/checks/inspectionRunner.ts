@@ -210,7 +210,7 @@ function judgeScripted(catalog: Catalog, planned: PlannedCheck, index: number, h
       const threshold = describeThreshold(check.threshold);
       if (!check.threshold || check.threshold.value === undefined) return verdict('pass', measured.text, undefined, `${measured.text} (no threshold in the guide)`);
       const v = judgeThreshold(check.threshold, measured.value);
-      return verdict(v, measured.text, threshold, `${check.resource} ${measured.text}${v === 'fail' ? ` ${check.threshold.op} ${check.threshold.value}${check.threshold.unit ?? ''}` : v === 'warn' ? ' close to the threshold' : ''}`);
+      return verdict(v, measured.text, threshold, `${check.resource} ${measured.text}${v === 'fail' ? ` ${check.threshold.op} ${check.threshold.value}${check.threshold.unit ?? ''}` : v === 'warn' ? ' close to the threshold' : ''}`, { measured: { value: measured.value } });
     }
     case 'process': {
       const ps = out.sections.get('ps');
