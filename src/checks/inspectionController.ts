@@ -9,10 +9,10 @@ import * as vscode from 'vscode';
 import type { CatalogStore } from '../catalog/catalogStore';
 import type { CatalogNode } from '../core/catalog/catalogTree';
 import { componentEquivalence } from '../core/checks/checkPlan';
-import { HISTORY_DIR, loadHistory, saveInspection } from '../core/checks/history';
+import { HISTORY_DIR, loadHistory, loadRuleHistory, saveInspection } from '../core/checks/history';
 import { inspect } from '../core/checks/inspect';
 import { htmlReport } from '../core/checks/reports';
-import { countStatuses, rollUp, type CheckResult, type CheckStatus, type Inspection, type InspectionScope, type StatusCounts } from '../core/checks/types';
+import { countStatuses, notRun, rollUp, type CheckResult, type CheckStatus, type Inspection, type InspectionScope, type StatusCounts } from '../core/checks/types';
 import { Disposable } from '../core/dispose';
 import type { SshService } from '../ssh/sshService';
 import { CommandIds, SettingKeys, ViewIds } from '../vscode/ids';
@@ -72,8 +72,12 @@ export class InspectionController extends Disposable {
     this.statusBar.show();
     const partial: CheckResult[] = [];
     let inspection: Inspection;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    // Baselines (same time yesterday / last week) and consecutive periods come from the history.
+    const history = folder ? await loadRuleHistory(path.join(folder, HISTORY_DIR), new Date()) : [];
     try {
       inspection = await inspect(catalog, inventory, pool, scope, {
+        history,
         onResults: (batch) => {
           partial.push(...batch);
           this.merge({ startedAt: new Date().toISOString(), durationMs: 0, scope, hosts: [], results: [...partial] }, scope, true);
@@ -83,7 +87,6 @@ export class InspectionController extends Disposable {
       this.updateStatusBar();
     }
     this.merge(inspection, scope, false);
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     if (folder) {
       try {
         await saveInspection(path.join(folder, HISTORY_DIR), inspection);
@@ -135,7 +138,7 @@ export class InspectionController extends Disposable {
       const component = /\/component:([^/]+)$/.exec(node.id)?.[1];
       mine = results.filter((r) => r.product === product && r.component === component);
     } else if (node.kind === 'host') mine = results.filter((r) => r.host === node.host);
-    const status = rollUp(mine.filter((r) => r.status !== 'manual'));
+    const status = rollUp(mine.filter((r) => !notRun(r.status)));
     return status ? { status, counts: countStatuses(mine) } : undefined;
   }
 

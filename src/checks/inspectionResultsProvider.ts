@@ -8,7 +8,7 @@ import type { CatalogStore } from '../catalog/catalogStore';
 import { pick } from '../core/catalog/text';
 import { byProduct, STATUS_LABEL } from '../core/checks/reports';
 import { runbooksFor, withSections, type RunbookLink } from '../core/checks/runbookLinks';
-import { countStatuses, rollUp, type CheckResult, type CheckStatus } from '../core/checks/types';
+import { countStatuses, notRun, rollUp, type CheckResult, type CheckStatus } from '../core/checks/types';
 import { Disposable } from '../core/dispose';
 import { CommandIds } from '../vscode/ids';
 import { catalogLanguage } from '../vscode/settings';
@@ -26,6 +26,7 @@ export const STATUS_ICONS: Record<CheckStatus, [string, string]> = {
   fail: ['error', 'testing.iconFailed'],
   error: ['circle-slash', 'problemsErrorIcon.foreground'],
   manual: ['person', 'descriptionForeground'],
+  na: ['circle-large-outline', 'disabledForeground'],
 };
 
 export function statusIcon(status: CheckStatus): vscode.ThemeIcon {
@@ -59,7 +60,7 @@ export class InspectionResultsProvider extends Disposable implements vscode.Tree
       return [...byProduct(latest.results)].map(([product, results]) => ({ kind: 'product', product, results }));
     }
     if (element.kind === 'product') {
-      const order: CheckStatus[] = ['fail', 'error', 'warn', 'pass', 'manual'];
+      const order: CheckStatus[] = ['fail', 'error', 'warn', 'pass', 'manual', 'na'];
       return [...element.results].sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status)).map((result) => ({ kind: 'result', result, parent: element }));
     }
     if (element.kind === 'result') return this.linksFor(element);
@@ -79,7 +80,7 @@ export class InspectionResultsProvider extends Disposable implements vscode.Tree
         return item;
       }
       case 'product': {
-        const status = rollUp(node.results.filter((r) => r.status !== 'manual')) ?? 'manual';
+        const status = rollUp(node.results.filter((r) => !notRun(r.status))) ?? 'manual';
         const item = new vscode.TreeItem(node.product, status === 'pass' ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
         item.id = `inspection:${node.product}`;
         item.iconPath = statusIcon(status);

@@ -7,10 +7,10 @@ import { loadCatalog } from '../core/catalog/catalogLoader';
 import { formatProblem } from '../core/catalog/problems';
 import type { Lang } from '../core/catalog/types';
 import { componentEquivalence } from '../core/checks/checkPlan';
-import { loadHistory, saveInspection } from '../core/checks/history';
+import { loadHistory, loadRuleHistory, saveInspection } from '../core/checks/history';
 import { inspect } from '../core/checks/inspect';
 import { overall, renderReport, STATUS_LABEL, type ReportFormat } from '../core/checks/reports';
-import { countStatuses, type CheckResult, type Inspection } from '../core/checks/types';
+import { countStatuses, notRun, type CheckResult, type Inspection } from '../core/checks/types';
 import { loadInventory } from '../core/inventory/inventory';
 import { SelectorError } from '../core/inventory/selectors';
 import { SshPool } from '../core/ssh/sshPool';
@@ -23,19 +23,22 @@ export const inspectUsage = `Usage: sofa-ops inspect --inventory FILE [options]
 Runs the guide's inspection checks (服务巡检) of the catalog on the inventory's hosts: resources
 (cpu, memory, disk, load5 against each product's thresholds), ports (from inside the container),
 health URLs, processes, the guide's commands and their expected output, log error counts, and
-the composite rules (more than half of the registry nodes alive). Manual checks are listed.
+the rules over several hosts (more than half of the registry nodes alive, exactly one meta
+Leader), lines per time window and baselines. Manual checks are listed, with why.
   --inventory FILE    SOFA Ops YAML or Ansible (INI/YAML) inventory
   --product ID        only this product's checks (e.g. registry)
   --component ID      only this component's checks (e.g. registry-meta)
   --target SELECTOR   only these hosts: all | GROUP | GROUP[0] | HOST | tag=dc-a, comma-separated
   --report FORMAT     md | html | junit | json (default: a short summary)
   --out FILE          write the report there instead of stdout (the summary still goes to stderr)
-  --history DIR       keep this run in DIR (<timestamp>.json) and show the last runs as a trend
+  --history DIR       keep this run in DIR (<timestamp>.json), show the last runs as a trend, and
+                      judge baselines (same time yesterday / last week) and consecutive periods on it
   --lang zh|en        language of titles and actions in md/html (default en; actions show both)
   --parallel N        hosts at once (default 32)
   --known-hosts FILE  extra known_hosts file (repeatable), e.g. a site's pinned keys
   --accept-new        accept and record keys of hosts never seen before (changed keys are still refused)
-Exit code: 0 every check passed (WARN and MANUAL included); 1 any FAIL, or a host could not be
+Checks the inventory's \`versions\` say do not apply to the site are N/A.
+Exit code: 0 every check passed (WARN, MANUAL and N/A included); 1 any FAIL, or a host could not be
 checked (ERROR) while others could; 2 usage, inventory or selector error, or nothing could be
 checked at all (every host unreachable, refused or timed out).
 `;
@@ -96,8 +99,10 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   let inspection: Inspection;
+  // Baselines (same time yesterday / last week) and consecutive periods come from the history.
+  const ruleHistory = values.history ? await loadRuleHistory(path.resolve(values.history), new Date()) : [];
   try {
-    inspection = await inspect(catalog, inventory, pool, { product: values.product, component: values.component, target: values.target }, { parallel, signal: abort.signal });
+    inspection = await inspect(catalog, inventory, pool, { product: values.product, component: values.component, target: values.target }, { parallel, signal: abort.signal, history: ruleHistory });
   } catch (err) {
     if (err instanceof SelectorError) {
       io.err(`sofa-ops: ${err.message}\n`);
@@ -134,7 +139,7 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
 
 /** 0 all pass; 1 any FAIL or ERROR; 2 nothing could be checked (see the usage text). */
 export function exitCode(results: readonly CheckResult[]): number {
-  const ran = results.filter((r) => r.status !== 'manual');
+  const ran = results.filter((r) => !notRun(r.status));
   if (ran.length && ran.every((r) => r.status === 'error')) return 2;
   return ran.some((r) => r.status === 'fail' || r.status === 'error') ? 1 : 0;
 }
@@ -142,11 +147,11 @@ export function exitCode(results: readonly CheckResult[]): number {
 function summaryText(inspection: Inspection): string {
   const lines: string[] = [];
   for (const r of inspection.results) {
-    if (r.status === 'pass' || r.status === 'manual') continue;
+    if (r.status === 'pass' || notRun(r.status)) continue;
     lines.push(`${STATUS_LABEL[r.status].padEnd(5)} ${r.product}/${r.checkId} @ ${r.host ?? r.component}: ${r.value ?? r.message}${r.threshold ? ` (expected ${r.threshold})` : ''} [§${r.section}]`);
     if (r.action && r.status === 'fail') lines.push(`      action: ${r.action.en}`);
   }
   const c = countStatuses(inspection.results);
-  lines.push(`${STATUS_LABEL[overall(inspection)]}: ${c.pass} pass, ${c.warn} warn, ${c.fail} fail, ${c.error} error, ${c.manual} manual on ${inspection.hosts.length} hosts in ${(inspection.durationMs / 1000).toFixed(2)} s`);
+  lines.push(`${STATUS_LABEL[overall(inspection)]}: ${c.pass} pass, ${c.warn} warn, ${c.fail} fail, ${c.error} error, ${c.manual} manual${c.na ? `, ${c.na} n/a` : ''} on ${inspection.hosts.length} hosts in ${(inspection.durationMs / 1000).toFixed(2)} s`);
   return lines.join('\n') + '\n';
 }

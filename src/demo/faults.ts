@@ -27,6 +27,19 @@ export const FAULTS = {
     first: true,
     summary: 'the registry meta leader loses leadership: its /health/check answers 500 (raftStatus Candidate), another meta node becomes Leader',
   },
+  'meta-split-brain': {
+    component: 'registry-meta',
+    summary: 'split brain: two registry meta nodes both report raftStatus Leader (each /health/check still answers success:true); only the one-leader rule sees it',
+  },
+  'scheduler-send-drop': {
+    component: 'antscheduler',
+    summary: 'antscheduler sends a tenth of its trigger messages (job-msg.log: 1 line every 10 s instead of every second): the 5-minute send volume drops on the previous 5 minutes and on yesterday',
+  },
+  'broker-heartbeat-slow': {
+    component: 'msgbroker',
+    first: true,
+    summary: 'the first msgbroker writes a heartbeat every 20 s instead of every 5 s (3 a minute, the guide alarms below 6) while its port and process stay up',
+  },
   'acvip-clock-skew': {
     component: 'acvip',
     summary: 'the ACVIP clock runs ahead (date and log times +317 s) and the applications using it (OSP) log "Domain Not Found" (§10.4.2)',

@@ -13,6 +13,8 @@ export interface LineContext {
   site: SiteState;
   /** The container's clock (skewed by acvip-clock-skew). */
   now: Date;
+  /** The whole second the pump writes for (before the sub-second jitter of `now`). */
+  tick: number;
   random: () => number;
 }
 
@@ -31,6 +33,11 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 /** `2026-11-02 10:04:05,123`, the guide's Java log time. */
 export function logTime(d: Date): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())},${pad(d.getMilliseconds(), 3)}`;
+}
+
+/** Whether this second is a multiple of `seconds` on the container's clock (a steady rate, no jitter). */
+function onTick(ctx: LineContext, seconds: number): boolean {
+  return ctx.tick % seconds === 0;
 }
 
 function int(ctx: LineContext, lo: number, hi: number): number {
@@ -205,9 +212,11 @@ export const LOG_SPECS: Record<string, LogSpec> = {
     line: (ctx) => info(ctx, 'JobRpc', 'c.a.a.job.RpcJobExecutor', `job ${pick(ctx, ['settleJob', 'reconcileJob', 'cleanJob'])} of ${pick(ctx, APPS)} dispatched to ${int(ctx, 1, 4)} targets`),
     rare: { perSecond: 1 / 900, line: (ctx) => info(ctx, 'JobRpc', 'c.a.a.job.RpcJobExecutor', `job reportJob of ${pick(ctx, APPS)}: no targets was found`, 'ERROR') },
   },
+  // One trigger message a second (the 5-minute send volume the guide watches is ~300); one every 10 s with scheduler-send-drop.
   'antscheduler-job-msg': {
-    every: 6,
+    every: 1,
     line: (ctx) => {
+      if (hasFault(ctx.site.faults, 'scheduler-send-drop', ctx.c.name) && !onTick(ctx, 10)) return undefined;
       const down = ctx.site.downPorts().size > 0;
       return `${logTime(ctx.now)},${pick(ctx, ['settleJob', 'reconcileJob'])},${hex(ctx, 16)},TP_ANTSCHEDULER_TRIGGER, ${down ? 'failed' : 'success'}`;
     },
@@ -224,9 +233,13 @@ export const LOG_SPECS: Record<string, LogSpec> = {
     line: () => undefined,
     rare: { perSecond: 1 / 3600, line: (ctx) => `${logTime(ctx.now)} ERROR [DispatcherThread-3] dispatcher - deliver message ${hex(ctx, 32).toUpperCase()} to group S_${pick(ctx, APPS).toUpperCase()} timeout, will redeliver` },
   },
+  // Every 5 s on the clock (the guide: 12 a minute, alarm below 6); every 20 s with broker-heartbeat-slow.
   'msgbroker-msgbroker-ha-heartbeat': {
-    every: 5,
-    line: (ctx) => `${logTime(ctx.now)} - ServerHAHeartbeat result [OK] meta [ServerHAHeartbeatMeta[hostname=${ctx.c.name},ip=${ctx.c.address}]]`,
+    every: 1,
+    line: (ctx) =>
+      onTick(ctx, hasFault(ctx.site.faults, 'broker-heartbeat-slow', ctx.c.name) ? 20 : 5)
+        ? `${logTime(ctx.now)} - ServerHAHeartbeat result [OK] meta [ServerHAHeartbeatMeta[hostname=${ctx.c.name},ip=${ctx.c.address}]]`
+        : undefined,
   },
   'msgbroker-msgbroker-datasource-healthy': {
     every: 10,
@@ -329,7 +342,8 @@ export function faultLines(logId: string, ctx: LineContext): string | undefined 
   }
   // Bursts, once a second while the fault is on.
   if (logId === 'dbp-proxy-zdal-monitor' && hasFault(ctx.site.faults, 'dbp-slow-sql', ctx.c.name) && ctx.random() < 0.6) {
-    return Array.from({ length: int(ctx, 1, 5) }, () => slowSql(ctx, int(ctx, 600, 4800))).join('\n');
+    // 3–7 lines in 60% of the seconds: ~180 a minute, well over the guide's 100 a minute.
+    return Array.from({ length: int(ctx, 3, 7) }, () => slowSql(ctx, int(ctx, 600, 4800))).join('\n');
   }
   if (logId === 'drmdata-drmdata-push' && hasFault(ctx.site.faults, 'drmdata-push-failure', ctx.c.name) && ctx.random() < 0.6) {
     return pushLine(ctx, true);

@@ -92,7 +92,7 @@ export class LogPump implements IDisposable {
   }
 
   private context(c: ContainerSpec, t: number): LineContext {
-    return { c, site: this.site, now: new Date(t + this.site.clockOffsetMs(c) + Math.floor(this.random() * 1000)), random: this.random };
+    return { c, site: this.site, now: new Date(t + this.site.clockOffsetMs(c) + Math.floor(this.random() * 1000)), tick: Math.floor(t / 1000), random: this.random };
   }
 
   private linesAt(c: ContainerSpec, id: string, spec: LogSpec, t: number): string[] {

@@ -36,10 +36,15 @@ export class SiteState {
     return this.containers.filter((c) => c.component === component);
   }
 
-  /** The first healthy meta peer leads; a node hit by meta-leader-lost is a Candidate. */
+  /**
+   * The first healthy meta peer leads; a node hit by meta-leader-lost is a Candidate. Split brain
+   * (meta-split-brain): the second healthy peer also believes it leads.
+   */
   raftStatus(c: ContainerSpec): RaftStatus {
     if (!this.metaPeers.includes(c.address) || hasFault(this.faults, 'meta-leader-lost', c.name)) return 'Candidate';
-    return this.leader() === c ? 'Leader' : 'Follower';
+    if (this.leader() === c) return 'Leader';
+    const healthy = this.of('registry-meta').filter((m) => this.metaPeers.includes(m.address) && !hasFault(this.faults, 'meta-leader-lost', m.name));
+    return (this.faults.get('meta-split-brain')?.size ?? 0) > 0 && healthy[1] === c ? 'Leader' : 'Follower';
   }
 
   leader(): ContainerSpec | undefined {

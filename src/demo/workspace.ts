@@ -89,6 +89,9 @@ export function knownHostsText(entries: { c: ContainerSpec; key: KeyPair }[]): s
   return lines.join('\n') + '\n';
 }
 
+/** The platform and product versions the demo site plays (the inventory says so, for `appliesTo`). */
+export const DEMO_VERSIONS: Readonly<Record<string, string>> = { antstack: '1.2', registry: '1.5.3', acvip: '0.7.2' };
+
 export function inventoryText(containers: ContainerSpec[], paths: DemoPaths, plainLogRoots: boolean): string {
   const q = (v: string) => JSON.stringify(v);
   const lines = [
@@ -98,6 +101,8 @@ export function inventoryText(containers: ContainerSpec[], paths: DemoPaths, pla
     `  port: ${DEMO_SSH_PORT}`,
     `  user: ${DEMO_USER}`,
     `  identityFile: ${q(paths.clientKey)}`,
+    // What the demo plays: checks written for other versions (ACVIP < 0.7.0's antvip/cloudinc) are N/A.
+    `  versions: { ${Object.entries(DEMO_VERSIONS).map(([k, v]) => `${k}: ${q(v)}`).join(', ')} }`,
     'products:',
   ];
   let product = '';

@@ -21,6 +21,7 @@ function labels(): TreeLabels {
     ports: t('Ports'), logs: t('Logs'), checks: t('Checks'), alerts: t('Alerts'), runbooks: t('Runbooks'),
     emergencyPlans: t('Emergency plans'), scenarios: t('Scenarios'), procedures: t('Procedures'), general: t('General'), hosts: t('Hosts'),
     anyLog: t('Any log'), section: t('Guide §'), action: t('Action'), threshold: t('Threshold'),
+    rule: t('Rule'), manual: t('MANUAL (not inspected)'), appliesTo: t('Applies to'), inspectedBy: t('Inspected by'),
   };
 }
 

@@ -10,6 +10,7 @@ import { Document, LineCounter, parseDocument } from 'yaml';
 import { validate as catalogValidator } from '../generated/catalogValidator';
 import { documentData, yamlErrorText } from '../yamlData';
 import { dedupeErrors, describeSchemaError, lineOfPath } from '../yamlSource';
+import { needsMonitoring } from '../checks/ruleModel';
 import { regexProblem } from './regexSafety';
 import type { Catalog, Check, ProductCatalog, Product } from './types';
 import type { SourceProblem } from './problems';
@@ -203,6 +204,7 @@ function crossCheck(products: ProductCatalog[]): SourceProblem[] {
   }
   const componentIds = new Set(products.flatMap((p) => p.components.map((c) => c.id)));
   const logIds = new Set(products.flatMap((p) => p.logs.map((l) => l.id)));
+  const checkIds = new Set(products.flatMap((p) => p.checks.map((c) => c.id)));
   const needComponents = (item: object, ids: string[] | undefined, what: string) => {
     for (const id of ids ?? []) if (!componentIds.has(id)) report(item, `${what} refers to unknown component "${id}"`);
   };
@@ -244,6 +246,12 @@ function crossCheck(products: ProductCatalog[]): SourceProblem[] {
       const missing = missingForKind(check);
       if (missing) report(check, `check "${check.id}" of kind ${check.kind} needs \`${missing}\``);
       if (check.log && !logIds.has(check.log.logId)) report(check, `check "${check.id}" refers to unknown log "${check.log.logId}"`);
+      const rule = ruleProblem(check);
+      if (rule) report(check, `check "${check.id}": ${rule}`);
+    }
+    for (const metric of p.metrics) {
+      if (metric.manual && metric.inspectedBy) report(metric, `metric "${metric.id}" is both manual and inspectedBy checks; say one`);
+      for (const id of metric.inspectedBy ?? []) if (!checkIds.has(id)) report(metric, `metric "${metric.id}" inspectedBy unknown check "${id}"`);
     }
     for (const plan of p.plans) {
       for (const step of [...(plan.checks ?? []), ...plan.steps, ...(plan.verification ?? []), ...(plan.rollback ?? [])]) {
@@ -252,6 +260,15 @@ function crossCheck(products: ProductCatalog[]): SourceProblem[] {
     }
   }
   return problems;
+}
+
+/** What the rule model cannot judge as written (a JSON schema cannot say it). */
+function ruleProblem(check: Check): string | undefined {
+  if (check.kind === 'log' && check.log && check.log.maxCount === undefined && !check.condition) return 'a log check needs log.maxCount or a condition';
+  if (check.rule === 'count-hosts' && (!check.http || !JSON.stringify(check.condition ?? {}).includes('"hosts"'))) return 'rule count-hosts needs http and a hosts condition';
+  if (check.kind !== 'manual' && (needsMonitoring(check.condition) || needsMonitoring(check.minor))) return 'a condition on a monitoring metric cannot be inspected over SSH: make the check kind manual with a manualReason';
+  if (check.kind !== 'log' && check.kind !== 'manual' && /"window"/.test(JSON.stringify([check.condition, check.minor]))) return 'a condition with a window counts log lines: only a log check has them';
+  return undefined;
 }
 
 function missingForKind(check: Check): string | undefined {

@@ -4,7 +4,8 @@
  */
 import { guideText, noteText, patternRemarks } from './provenance';
 import { pick } from './text';
-import type { Bilingual, Catalog, Check, Component, Lang, LogFile, LogPattern, Metric, Note, Plan, ProductCatalog } from './types';
+import { describeCondition } from '../checks/ruleModel';
+import type { Applicability, Bilingual, Catalog, Check, Component, Condition, Lang, LogFile, LogPattern, ManualReason, Metric, Note, Plan, ProductCatalog, Sampling } from './types';
 
 export type CatalogNodeKind =
   | 'product' | 'component' | 'group' | 'port' | 'log' | 'pattern' | 'check' | 'metric' | 'plan' | 'runbook' | 'host' | 'message';
@@ -63,12 +64,19 @@ export interface TreeLabels {
   section: string;
   action: string;
   threshold: string;
+  /** The structured rule (conditions, levels, sampling). */
+  rule: string;
+  /** A rule SSH inspection does not judge. */
+  manual: string;
+  appliesTo: string;
+  inspectedBy: string;
 }
 
 export const englishTreeLabels: TreeLabels = {
   ports: 'Ports', logs: 'Logs', checks: 'Checks', alerts: 'Alerts', runbooks: 'Runbooks',
   emergencyPlans: 'Emergency plans', scenarios: 'Scenarios', procedures: 'Procedures', general: 'General', hosts: 'Hosts',
   anyLog: 'Any log', section: 'Guide §', action: 'Action', threshold: 'Threshold',
+  rule: 'Rule', manual: 'MANUAL', appliesTo: 'Applies to', inspectedBy: 'Inspected by',
 };
 
 export interface TreeInputs {
@@ -246,8 +254,21 @@ function checkNode(parent: CatalogNode, c: Check, t: Translate, labels: TreeLabe
     description: c.kind,
     icon: c.kind,
     section: c.section,
-    tooltip: `**${t.g(c.title)}**${detail}\n\n✔ ${t.g(c.passWhen)}${c.action ? `\n\n**${labels.action}:** ${t.g(c.action)}` : ''}${t.note(c.note)}\n\n${labels.section}${c.section}`,
+    tooltip: `**${t.g(c.title)}**${detail}\n\n✔ ${t.g(c.passWhen)}${ruleLines(c, t, labels)}${c.action ? `\n\n**${labels.action}:** ${t.g(c.action)}` : ''}${t.note(c.note)}\n\n${labels.section}${c.section}`,
   });
+}
+
+/** The structured rule under an item's hover: condition (and minor level), sampling, versions, why MANUAL. */
+function ruleLines(x: { condition?: Condition; minor?: Condition; severity?: string; sampling?: Sampling; appliesTo?: Applicability[]; manual?: ManualReason; manualReason?: ManualReason; inspectedBy?: string[] }, t: Translate, labels: TreeLabels): string {
+  const out: string[] = [];
+  if (x.condition) out.push(`**${labels.rule}:** \`${describeCondition(x.condition)}\`${x.severity ? ` (${x.severity === 'major' ? '重大 major' : '次要 minor'})` : ''}${x.minor ? `; 次要 minor: \`${describeCondition(x.minor)}\`` : ''}`);
+  const s = x.sampling;
+  if (s) out.push([s.interval && `interval ${s.interval}`, s.window && `window ${s.window}`, s.consecutive && `${s.consecutive} consecutive periods`, s.repeat && `repeat ${s.repeat}`].filter(Boolean).join(', '));
+  if (x.appliesTo?.length) out.push(`**${labels.appliesTo}:** ${x.appliesTo.map((a) => `${a.of} ${a.range}`).join(', ')}`);
+  if (x.inspectedBy?.length) out.push(`**${labels.inspectedBy}:** ${x.inspectedBy.join(', ')}`);
+  const reason = x.manual ?? x.manualReason;
+  if (reason) out.push(`**${labels.manual}:** ${t(reason)}`);
+  return out.length ? `\n\n${out.join('\n\n')}` : '';
 }
 
 function metricNode(parent: CatalogNode, m: Metric, t: Translate, labels: TreeLabels): void {
@@ -255,9 +276,9 @@ function metricNode(parent: CatalogNode, m: Metric, t: Translate, labels: TreeLa
     id: `${parent.id}/${m.id}`,
     kind: 'metric',
     label: t(m.name),
-    description: [m.threshold ? t(m.threshold.text) : '', m.level ?? ''].filter(Boolean).join(' · '),
+    description: [m.threshold ? t(m.threshold.text) : '', m.level ?? '', m.manual ? labels.manual : ''].filter(Boolean).join(' · '),
     section: m.section,
-    tooltip: `**${t.g(m.name)}**\n\n${t.g(m.meaning)}${m.threshold ? `\n\n**${labels.threshold}:** ${t.g(m.threshold.text)}` : ''}${m.action ? `\n\n**${labels.action}:** ${t.g(m.action)}` : ''}${t.note(m.note)}\n\n${labels.section}${m.section}`,
+    tooltip: `**${t.g(m.name)}**\n\n${t.g(m.meaning)}${m.threshold ? `\n\n**${labels.threshold}:** ${t.g(m.threshold.text)}` : ''}${ruleLines(m, t, labels)}${m.action ? `\n\n**${labels.action}:** ${t.g(m.action)}` : ''}${t.note(m.note)}\n\n${labels.section}${m.section}`,
   });
 }
 
@@ -267,9 +288,9 @@ function planNode(parent: CatalogNode, plan: Plan, t: Translate, labels: TreeLab
     id: `${parent.id}/${plan.id}`,
     kind: 'plan',
     label: t(plan.title),
-    description: `§${plan.section}`,
+    description: [`§${plan.section}`, ...(plan.appliesTo ?? []).map((a) => `${a.of} ${a.range}`)].join(' · '),
     section: plan.section,
-    tooltip: `**${t.g(plan.title)}**${plan.problem ? `\n\n${t.g(plan.problem)}` : ''}\n\n${steps}${t.note(plan.note)}\n\n${labels.section}${plan.section}`,
+    tooltip: `**${t.g(plan.title)}**${plan.problem ? `\n\n${t.g(plan.problem)}` : ''}${ruleLines(plan, t, labels)}\n\n${steps}${t.note(plan.note)}\n\n${labels.section}${plan.section}`,
   });
 }
 

@@ -88,6 +88,76 @@ export interface Threshold {
   text: Bilingual;
 }
 
+/** A comparison operator of a structured condition. */
+export type CompareOp = '>' | '>=' | '<' | '<=' | '==' | '!=';
+
+/** What a drop or rise is measured against (2.2.1.2 同比昨日, 8.2.1 周环比, 环比上一窗口). */
+export type Baseline = 'yesterday' | 'lastWeek' | 'previousWindow';
+
+/**
+ * The guide's alarm rules as data (see src/core/checks/ruleModel.ts for how inspection judges
+ * them). A leaf compares the check's own measurement (a resource, or the lines of its log that
+ * match its pattern within `window`), a named monitoring `metric`, or a count over a component's
+ * hosts, with a number or with a baseline; `all`/`any` combine leaves.
+ */
+export type Condition = AllCondition | AnyCondition | CompareCondition | ChangeCondition | HostsCondition | UnreachableCondition;
+
+export interface AllCondition { all: Condition[] }
+export interface AnyCondition { any: Condition[] }
+
+interface Measured {
+  /** Lines within this window of the log's own timestamps (`1m`, `5m`): a rate. Absent: the check's own value. */
+  window?: string;
+  /** A monitoring metric the guide names (e.g. "SQL 数"): only monitoring history has it. */
+  metric?: string;
+  unit?: string;
+}
+
+export interface CompareCondition extends Measured {
+  op: CompareOp;
+  value: number;
+}
+
+/** `drop`/`rise` percent against a baseline; `strict` for the guide's "超过" (more than). */
+export interface ChangeCondition extends Measured {
+  drop?: number;
+  rise?: number;
+  baseline: Baseline;
+  strict?: boolean;
+}
+
+/** Count of the component's hosts whose `field` (read from the check's HTTP answer) equals `equals`. */
+export interface HostsCondition {
+  hosts: { field: string; equals: string };
+  /** The alarm: `!=` 1 for "exactly one Leader". */
+  op: CompareOp;
+  value: number;
+}
+
+/** The listed ports cannot be reached. */
+export interface UnreachableCondition { unreachable: number[] }
+
+/** How the guide samples a rule: every `interval`, summed over `window`, alarming after `consecutive` periods, repeated every `repeat`. */
+export interface Sampling {
+  interval?: string;
+  window?: string;
+  consecutive?: number;
+  repeat?: string;
+}
+
+/** A version range a check or plan applies to: `>=0.7.0`, `<0.7.0`, `1.0 - 1.3`, `1.5.x`. */
+export interface Applicability {
+  /** A product id (registry, acvip) or platform (antstack). */
+  of: string;
+  range: string;
+}
+
+/** Why a rule is left to a person, and what the guide's threshold is meanwhile. */
+export interface ManualReason {
+  zh: string;
+  en: string;
+}
+
 export interface Metric {
   id: string;
   section: Section;
@@ -104,6 +174,17 @@ export interface Metric {
   action?: Bilingual;
   /** What was corrected in the guide's text, and why (see Note). */
   note?: Note;
+  /** The full rule, structured (the threshold keeps the guide's text). */
+  condition?: Condition;
+  /** 重大 (major) or 次要 (minor) where the guide gives two levels. */
+  severity?: 'major' | 'minor';
+  sampling?: Sampling;
+  /** Ports the rule watches (connections on 9529, 9001). */
+  ports?: number[];
+  /** Inspection checks that evaluate this rule over SSH. */
+  inspectedBy?: string[];
+  /** Not evaluable by SSH inspection (needs monitoring history): why. */
+  manual?: ManualReason;
 }
 
 export interface LogField {
@@ -176,8 +257,17 @@ export interface Check {
   process?: string;
   /** A command check that says whether the service itself runs (listening, process): when it fails, the host's log checks are not current. */
   liveness?: boolean;
-  log?: { logId: string; pattern: string; maxCount: number; lastLines?: number };
-  rule?: 'majority-alive' | 'at-least-two-per-service';
+  log?: { logId: string; pattern: string; maxCount?: number; lastLines?: number };
+  rule?: 'majority-alive' | 'at-least-two-per-service' | 'count-hosts';
+  /** The guide's alarm condition (FAIL; 重大 where there are two levels). */
+  condition?: Condition;
+  /** The guide's 次要 (minor) condition: WARN. */
+  minor?: Condition;
+  sampling?: Sampling;
+  /** Versions the check applies to; on a site with another version it is N/A. */
+  appliesTo?: Applicability[];
+  /** Why the rule is left to a person (kind manual, or a condition SSH cannot measure). */
+  manualReason?: ManualReason;
   passWhen: Bilingual;
   action?: Bilingual;
   /** What was corrected in the guide's text, and why (see Note). */
@@ -213,6 +303,8 @@ export interface Plan {
   notes?: Bilingual;
   /** What was corrected in the guide's text, and why (see Note). */
   note?: Note;
+  /** 适用范围: the platform and product versions the plan is written for. */
+  appliesTo?: Applicability[];
 }
 
 /** One product's catalog, merged from all of its files. */

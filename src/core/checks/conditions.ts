@@ -4,6 +4,7 @@
  * `expect` on a command's output.
  */
 import type { Check, Threshold } from '../catalog/types';
+import { compare } from './ruleModel';
 
 export type Verdict = 'pass' | 'warn' | 'fail';
 
@@ -14,15 +15,8 @@ export const WARN_RATIO = 0.9;
 export function breaches(threshold: Threshold, value: number): boolean {
   const limit = threshold.value;
   if (limit === undefined) return false;
-  switch (threshold.op) {
-    case '>': return value > limit;
-    case '>=': return value >= limit;
-    case '<': return value < limit;
-    case '<=': return value <= limit;
-    case '==': return value === limit;
-    case '!=': return value !== limit;
-    default: return false;
-  }
+  const op = threshold.op;
+  return op === '>' || op === '>=' || op === '<' || op === '<=' || op === '==' || op === '!=' ? compare(op, value, limit) : false;
 }
 
 /** FAIL past the alarm threshold, WARN within 10% of it (for `>`/`>=` thresholds), else PASS. */

@@ -23,6 +23,8 @@ export interface ScriptRequest {
   cpu?: boolean;
   /** Needs the process list. */
   processes: boolean;
+  /** Needs the host's clock (epoch seconds and UTC offset), for rules over log time windows. */
+  clock?: boolean;
   /** Where the host keeps its logs (df of the data filesystem). */
   logRoot: string;
   commands: Array<{ id: string; command: string }>;
@@ -52,6 +54,7 @@ export function buildHostScript(request: ScriptRequest, token: string): string {
     );
   }
   if (request.processes) lines.push('sec ps; ps -eo args= 2>&1');
+  if (request.clock) lines.push(`sec clock; date '+%s %z'`);
   for (const c of request.commands) {
     lines.push(`sec cmd ${c.id}; timeout ${COMMAND_TIMEOUT_SECONDS} bash -c ${shellQuote(c.command)} 2>&1 </dev/null; sec rc ${c.id} $?`);
   }

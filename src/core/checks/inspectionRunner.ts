@@ -13,6 +13,9 @@ import { bodyCondition, describeThreshold, judgeCommand, judgeThreshold, missing
 import { addressesFromJson, atLeastTwoPerService, majorityAlive } from './compositeRules';
 import { buildHostScript, COMMAND_TIMEOUT_SECONDS, CPU_SAMPLE_SECONDS, DEFAULT_LOG_LINES, parseHostScript, remoteLogPath, type ScriptOutput, type ScriptRequest } from './hostScript';
 import { countLines, lineCounter } from './logCount';
+import { hostsLeaf, judgeHostCount, judgeRule, historyInputs, readHostFields, ruleThreshold, type RuleContext } from './ruleChecks';
+import { LogWindows, parseHostClock } from './ruleInputs';
+import { applicability, lookbackMs, usesRule } from './ruleModel';
 import { cpuPercent, parseDf, parseLoadavg, parseMeminfo, parseProcStat } from './procParsers';
 import { probeHttp, probePort, type Forwarder } from './probes';
 import type { CheckResult, CheckStatus, Inspection, InspectionScope } from './types';
@@ -32,7 +35,12 @@ export interface RunOptions {
   /** Called as each host (and finally the composite rules) finish, for progress display. */
   onResults?: (results: CheckResult[]) => void;
   now?: () => Date;
+  /** Earlier inspections, for baselines (same time yesterday / last week) and consecutive periods. */
+  history?: readonly Inspection[];
 }
+
+/** Lines read from the end of a log for a rule over time windows (as many as the script allows). */
+const RULE_LOG_LINES = 5000;
 
 /** The sshd itself forbids direct-tcpip (AllowTcpForwarding no): the port was not checked. */
 const FORWARDING_REFUSED = /prohibited/i;
@@ -56,11 +64,13 @@ export async function runInspection(catalog: Catalog, plan: InspectionPlan, tran
       emit(await inspectHost(catalog, hp.host, hp.checks, transport, options));
     }
   };
+  // Rules that ask the hosts themselves (one Leader, OSP addresses) run alongside the host checks;
+  // majority-alive is judged from the host results, so after them.
+  const ctx = ruleContext(options, undefined);
+  const asking = plan.composites.map((g) => (g.check.rule === 'majority-alive' ? undefined : judgeComposite(g, [], transport, ctx)));
   await Promise.all(Array.from({ length: Math.min(Math.max(1, options.parallel ?? 32), plan.hosts.length) }, worker));
-  const composites: CheckResult[] = [];
-  for (const group of plan.composites) composites.push(await judgeComposite(group, results, transport));
-  emit(composites);
-  emit(plan.manual.map((m) => base(m, undefined, 'manual', 'a person checks this in another console (listed, not run)', 0)));
+  emit(await Promise.all(plan.composites.map((g, i) => asking[i] ?? judgeComposite(g, results, transport, ctx))));
+  emit(plan.manual.map((m) => manualResult(m)));
   const hosts = new Set(plan.hosts.map((h) => h.host.name));
   for (const g of plan.composites) for (const h of g.hosts) hosts.add(h.name);
   return { startedAt: startedAt.toISOString(), durationMs: Date.now() - started, scope, hosts: [...hosts], results };
@@ -85,17 +95,41 @@ function base(planned: PlannedCheck, host: string | undefined, status: CheckStat
   };
 }
 
+/** A check left to a person: why (when the catalog says) and the guide's rule meanwhile. */
+function manualResult(m: PlannedCheck): CheckResult {
+  const reason = m.check.manualReason;
+  const rule = ruleThreshold(m.check);
+  const message = reason ? `${reason.en} (${reason.zh})` : 'a person checks this in another console (listed, not run)';
+  return base(m, undefined, 'manual', rule ? `${message}; the guide's rule: ${rule}` : message, 0, rule ? { threshold: rule } : {});
+}
+
 function fromVerdict(verdict: Verdict): CheckStatus {
   return verdict;
 }
 
-async function inspectHost(catalog: Catalog, host: InventoryHost, checks: PlannedCheck[], transport: InspectionTransport, options: RunOptions): Promise<CheckResult[]> {
+function ruleContext(options: RunOptions, host: string | undefined): RuleContext {
+  return { host, history: options.history ?? [], now: (options.now ?? (() => new Date()))() };
+}
+
+async function inspectHost(catalog: Catalog, host: InventoryHost, all: PlannedCheck[], transport: InspectionTransport, options: RunOptions): Promise<CheckResult[]> {
+  // A check written for other versions than this host runs is N/A: not run, never a PASS.
+  const na = new Map<string, CheckResult>();
+  // Run although written for some versions only: the inventory does not say which this host runs.
+  const unsure = new Map<string, string>();
+  for (const c of all) {
+    const fit = applicability(c.check.appliesTo, host.versions);
+    if (!fit.applies) na.set(c.check.id, base(c, host.name, 'na', `does not apply: ${fit.detail}`, 0));
+    else if (fit.detail) unsure.set(c.check.id, fit.detail);
+  }
+  const checks = all.filter((c) => !na.has(c.check.id));
   const scripted = checks.filter((c) => ['resource', 'process', 'command', 'log'].includes(c.check.kind));
   const probed = checks.filter((c) => c.check.kind === 'port' || c.check.kind === 'http');
   const [scriptResults, probeResults] = await Promise.all([runScripted(catalog, host, scripted, transport, options), runProbes(host, probed, transport)]);
   // Keep the catalog's order within the host.
   const byCheck = new Map([...scriptResults, ...probeResults].map((r) => [r.checkId, r]));
-  return staleLogs(checks, checks.map((c) => byCheck.get(c.check.id)!));
+  const ran = staleLogs(checks, checks.map((c) => byCheck.get(c.check.id)!), unsure);
+  const byId = new Map(ran.map((r) => [r.checkId, unsure.has(r.checkId) ? { ...r, message: `${r.message} (${unsure.get(r.checkId)})` } : r]));
+  return all.map((c) => na.get(c.check.id) ?? byId.get(c.check.id)!);
 }
 
 /**
@@ -103,9 +137,10 @@ async function inspectHost(catalog: Catalog, host: InventoryHost, checks: Planne
  * process, an HTTP port that gave no HTTP answer, or a command check the catalog marks
  * `liveness` (the guide's "is it listening / running" commands).
  */
-function livenessFailure(checks: readonly PlannedCheck[], results: readonly CheckResult[]): CheckResult | undefined {
+function livenessFailure(checks: readonly PlannedCheck[], results: readonly CheckResult[], unsure: ReadonlyMap<string, string>): CheckResult | undefined {
   return results.find((r, i) => {
-    if (r.status !== 'fail') return false;
+    // A process of another version's layout (ACVIP < 0.7.0's antvip) missing says nothing about this service.
+    if (r.status !== 'fail' || unsure.has(r.checkId)) return false;
     if (r.kind === 'port' || r.kind === 'process') return true;
     if (r.kind === 'http') return !/^HTTP \d/.test(r.value ?? '');
     return r.kind === 'command' && checks[i].check.liveness === true;
@@ -116,8 +151,8 @@ function livenessFailure(checks: readonly PlannedCheck[], results: readonly Chec
  * A log check counts lines the service wrote; with the service down the log stops where it
  * stopped, so a clean count says nothing about now: ERROR (fail closed), naming the failed check.
  */
-function staleLogs(checks: readonly PlannedCheck[], results: CheckResult[]): CheckResult[] {
-  const down = livenessFailure(checks, results);
+function staleLogs(checks: readonly PlannedCheck[], results: CheckResult[], unsure: ReadonlyMap<string, string>): CheckResult[] {
+  const down = livenessFailure(checks, results, unsure);
   if (!down) return results;
   return results.map((r) =>
     r.kind === 'log' && (r.status === 'pass' || r.status === 'warn')
@@ -139,7 +174,10 @@ async function runScripted(catalog: Catalog, host: InventoryHost, checks: Planne
     if (check.kind === 'log' && check.log) {
       const file = catalog.products.flatMap((p) => p.logs).find((l) => l.id === check.log!.logId);
       if (file) {
-        const entry = { path: remoteLogPath(file.path, host.logRoot), lines: check.log.lastLines ?? DEFAULT_LOG_LINES };
+        // A rule over time windows reads the log's own timestamps against the host's clock.
+        const windowed = lookbackMs(check.condition) > 0 || lookbackMs(check.minor) > 0;
+        if (windowed) request.clock = true;
+        const entry = { path: remoteLogPath(file.path, host.logRoot), lines: check.log.lastLines ?? (windowed ? RULE_LOG_LINES : DEFAULT_LOG_LINES) };
         logs.set(check.id, entry);
         request.logs.push({ id: `l${i}`, ...entry });
       }
@@ -153,10 +191,10 @@ async function runScripted(catalog: Catalog, host: InventoryHost, checks: Planne
     return checks.map((c) => base(c, host.name, 'error', `${exec.outcome}: ${exec.message ?? 'the host could not be checked'}`, duration));
   }
   const out = parseHostScript(exec.stdout, token);
-  return checks.map((c, i) => judgeScripted(catalog, c, i, host, out, exec, duration));
+  return checks.map((c, i) => judgeScripted(catalog, c, i, host, out, exec, duration, ruleContext(options, host.name)));
 }
 
-function judgeScripted(catalog: Catalog, planned: PlannedCheck, index: number, host: InventoryHost, out: ScriptOutput, exec: ExecResult, duration: number): CheckResult {
+function judgeScripted(catalog: Catalog, planned: PlannedCheck, index: number, host: InventoryHost, out: ScriptOutput, exec: ExecResult, duration: number, ctx: RuleContext): CheckResult {
   const { check } = planned;
   const error = (message: string) => base(planned, host.name, 'error', message, duration);
   const verdict = (v: Verdict, value: string, threshold: string | undefined, message: string, extra: Partial<CheckResult> = {}) =>
@@ -165,10 +203,14 @@ function judgeScripted(catalog: Catalog, planned: PlannedCheck, index: number, h
     case 'resource': {
       const measured = measureResource(check, out);
       if (typeof measured === 'string') return error(measured);
+      if (usesRule(check)) {
+        const judged = judgeRule(check, { value: measured.value, history: historyInputs(check, ctx) }, ctx);
+        return base(planned, host.name, judged.status, `${check.resource} ${measured.text}: ${judged.message}`, duration, { value: measured.text, threshold: judged.threshold, measured: judged.measured });
+      }
       const threshold = describeThreshold(check.threshold);
       if (!check.threshold || check.threshold.value === undefined) return verdict('pass', measured.text, undefined, `${measured.text} (no threshold in the guide)`);
       const v = judgeThreshold(check.threshold, measured.value);
-      return verdict(v, measured.text, threshold, `${check.resource} ${measured.text}${v === 'fail' ? ` ${check.threshold.op} ${check.threshold.value}${check.threshold.unit ?? ''}` : v === 'warn' ? ' close to the threshold' : ''}`);
+      return verdict(v, measured.text, threshold, `${check.resource} ${measured.text}${v === 'fail' ? ` ${check.threshold.op} ${check.threshold.value}${check.threshold.unit ?? ''}` : v === 'warn' ? ' close to the threshold' : ''}`, { measured: { value: measured.value } });
     }
     case 'process': {
       const ps = out.sections.get('ps');
@@ -201,6 +243,15 @@ function judgeScripted(catalog: Catalog, planned: PlannedCheck, index: number, h
       }
       if (rc !== 0) return error(firstLine(text));
       const counter = lineCounter(catalog, entry);
+      if (usesRule(check)) {
+        const clock = parseHostClock(out.sections.get('clock'));
+        if (!clock) return error(`could not read the host's clock (date '+%s %z'): ${firstLine(out.sections.get('clock') ?? '') || 'no output'}`);
+        const windows = new LogWindows(text, (line) => counter.matches(line), clock, logLinesAsked(check));
+        const judged = judgeRule(check, { lines: (ms, offset) => windows.count(ms, offset), history: historyInputs(check, ctx) }, ctx);
+        const action = judged.status === 'fail' || judged.status === 'warn' ? check.action ?? counter.pattern?.action : undefined;
+        return base(planned, host.name, judged.status, `${counter.describe}: ${judged.message}`, duration, { value: judged.value, threshold: judged.threshold, measured: judged.measured, logId: entry.logId, action });
+      }
+      if (entry.maxCount === undefined) return error('the log check has neither maxCount nor a condition');
       const { count, lines, last } = countLines(counter, text);
       const threshold = `<= ${entry.maxCount} in the last ${entry.lastLines ?? DEFAULT_LOG_LINES} lines`;
       const v: Verdict = count > entry.maxCount ? 'fail' : entry.maxCount > 0 && count >= entry.maxCount * WARN_RATIO ? 'warn' : 'pass';
@@ -210,6 +261,10 @@ function judgeScripted(catalog: Catalog, planned: PlannedCheck, index: number, h
     default:
       return error(`kind ${check.kind} is not run in a script`);
   }
+}
+
+function logLinesAsked(check: Check): number {
+  return check.log?.lastLines ?? RULE_LOG_LINES;
 }
 
 function measureResource(check: Check, out: ScriptOutput): { value: number; text: string } | string {
@@ -297,9 +352,19 @@ async function runProbes(host: InventoryHost, checks: PlannedCheck[], transport:
   );
 }
 
-async function judgeComposite(group: GroupPlan, results: readonly CheckResult[], transport: InspectionTransport): Promise<CheckResult> {
+async function judgeComposite(group: GroupPlan, results: readonly CheckResult[], transport: InspectionTransport, ctx: RuleContext): Promise<CheckResult> {
   const planned: PlannedCheck = { check: group.check, product: group.product, component: group.component };
   const started = Date.now();
+  const fit = applicability(group.check.appliesTo, group.hosts[0]?.versions);
+  if (!fit.applies) return base(planned, undefined, 'na', `does not apply: ${fit.detail}`, 0);
+  if (group.check.rule === 'count-hosts') {
+    const leaf = hostsLeaf(group.check.condition);
+    if (!leaf || !group.check.http) return base(planned, undefined, 'error', 'a count-hosts rule needs http and a hosts condition', 0);
+    const answers = await readHostFields(group.check, group.hosts, (h) => transport.forwarder(h), leaf.field);
+    if (answers.every((a) => a.values === undefined)) return base(planned, undefined, 'error', `none of ${group.hosts.map((h) => h.name).join(', ')} answered ${group.check.http.path}: ${answers[0]?.error ?? 'no hosts'}`, Date.now() - started);
+    const judged = judgeHostCount(group.check, answers, ctx);
+    return base(planned, undefined, judged.status, judged.message, Date.now() - started, { value: judged.value, threshold: judged.threshold, measured: judged.measured });
+  }
   if (group.check.rule === 'majority-alive') {
     let alive = 0;
     const down: string[] = [];

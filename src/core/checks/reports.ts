@@ -5,13 +5,13 @@
 import { guideText } from '../catalog/provenance';
 import { pick } from '../catalog/text';
 import type { Bilingual, Lang } from '../catalog/types';
-import { countStatuses, rollUp, STATUS_ORDER, type CheckResult, type CheckStatus, type Inspection, type StatusCounts } from './types';
+import { countStatuses, notRun, rollUp, STATUS_ORDER, type CheckResult, type CheckStatus, type Inspection, type StatusCounts } from './types';
 
 export type ReportFormat = 'md' | 'html' | 'junit' | 'json';
 
-export const STATUS_LABEL: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', error: 'ERROR', manual: 'MANUAL' };
-const STATUS_COLOR: Record<CheckStatus, string> = { pass: '#2e7d32', warn: '#f9a825', fail: '#c62828', error: '#6a1b9a', manual: '#90a4ae' };
-const SHOWN: CheckStatus[] = ['fail', 'error', 'warn', 'pass', 'manual'];
+export const STATUS_LABEL: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', error: 'ERROR', manual: 'MANUAL', na: 'N/A' };
+const STATUS_COLOR: Record<CheckStatus, string> = { pass: '#2e7d32', warn: '#f9a825', fail: '#c62828', error: '#6a1b9a', manual: '#90a4ae', na: '#cfd8dc' };
+const SHOWN: CheckStatus[] = ['fail', 'error', 'warn', 'pass', 'manual', 'na'];
 
 export interface ReportOptions {
   lang?: Lang;
@@ -64,13 +64,13 @@ export function markdownReport(inspection: Inspection, options: ReportOptions = 
     '',
     `**${STATUS_LABEL[overall(inspection)]}** — ${countsText(total)}. ${inspection.hosts.length} hosts, ${(inspection.durationMs / 1000).toFixed(1)} s.`,
     '',
-    '| Product | Status | PASS | WARN | FAIL | ERROR | MANUAL |',
-    '|---|---|---:|---:|---:|---:|---:|',
+    '| Product | Status | PASS | WARN | FAIL | ERROR | MANUAL | N/A |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
   ];
   const products = byProduct(inspection.results);
   for (const [product, results] of products) {
     const c = countStatuses(results);
-    out.push(`| ${product} | ${STATUS_LABEL[rollUp(results) ?? 'manual']} | ${c.pass} | ${c.warn} | ${c.fail} | ${c.error} | ${c.manual} |`);
+    out.push(`| ${product} | ${STATUS_LABEL[rollUp(results) ?? 'manual']} | ${c.pass} | ${c.warn} | ${c.fail} | ${c.error} | ${c.manual} | ${c.na} |`);
   }
   const problems = inspection.results.filter((r) => r.status === 'fail' || r.status === 'error' || r.status === 'warn');
   if (problems.length) {
@@ -97,7 +97,7 @@ export function markdownReport(inspection: Inspection, options: ReportOptions = 
 }
 
 export function overall(inspection: Inspection): CheckStatus {
-  return rollUp(inspection.results.filter((r) => r.status !== 'manual')) ?? 'manual';
+  return rollUp(inspection.results.filter((r) => !notRun(r.status))) ?? 'manual';
 }
 
 function sortByStatus(results: CheckResult[]): CheckResult[] {
@@ -112,7 +112,7 @@ export function escapeHtml(text: string | undefined): string {
 
 /** One horizontal stacked bar per product: how many checks passed, warned, failed… */
 export function productChartSvg(inspection: Inspection): string {
-  const products = [...byProduct(inspection.results.filter((r) => r.status !== 'manual'))];
+  const products = [...byProduct(inspection.results.filter((r) => !notRun(r.status)))];
   const rowH = 26;
   const labelW = 130;
   const barW = 420;
@@ -146,7 +146,7 @@ export function trendSvg(runs: Inspection[]): string {
   const h = 90;
   const width = Math.max(1, ordered.length) * colW + 40;
   const cols = ordered.map((run, i) => {
-    const c = countStatuses(run.results.filter((r) => r.status !== 'manual'));
+    const c = countStatuses(run.results.filter((r) => !notRun(r.status)));
     const total = Math.max(1, c.pass + c.warn + c.fail + c.error);
     const x = 30 + i * colW;
     let y = h;
@@ -210,12 +210,13 @@ export function junitReport(inspection: Inspection): string {
         r.status === 'fail' ? `<failure message="${escapeXml(r.value ?? r.message)}" type="FAIL">${escapeXml(detail)}</failure>`
         : r.status === 'error' ? `<error message="${escapeXml(r.message)}" type="ERROR">${escapeXml(detail)}</error>`
         : r.status === 'manual' ? `<skipped message="manual check: ${escapeXml(r.passWhen.en)}"/>`
+        : r.status === 'na' ? `<skipped message="not applicable: ${escapeXml(r.message)}"/>`
         : r.status === 'warn' ? `<system-out>${escapeXml(`WARN ${detail}`)}</system-out>`
         : '';
       return `    <testcase classname="${escapeXml(`${product}.${r.component}`)}" name="${escapeXml(name)}" time="${(r.durationMs / 1000).toFixed(3)}">${body}</testcase>`;
     });
-    return `  <testsuite name="${escapeXml(product)}" tests="${results.length}" failures="${c.fail}" errors="${c.error}" skipped="${c.manual}" time="${time}" timestamp="${escapeXml(inspection.startedAt.replace(/Z$/, ''))}">\n${cases.join('\n')}\n  </testsuite>`;
+    return `  <testsuite name="${escapeXml(product)}" tests="${results.length}" failures="${c.fail}" errors="${c.error}" skipped="${c.manual + c.na}" time="${time}" timestamp="${escapeXml(inspection.startedAt.replace(/Z$/, ''))}">\n${cases.join('\n')}\n  </testsuite>`;
   });
   const c = countStatuses(inspection.results);
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="SOFA Ops inspection" tests="${inspection.results.length}" failures="${c.fail}" errors="${c.error}" skipped="${c.manual}" time="${(inspection.durationMs / 1000).toFixed(3)}">\n${suites.join('\n')}\n</testsuites>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="SOFA Ops inspection" tests="${inspection.results.length}" failures="${c.fail}" errors="${c.error}" skipped="${c.manual + c.na}" time="${(inspection.durationMs / 1000).toFixed(3)}">\n${suites.join('\n')}\n</testsuites>\n`;
 }

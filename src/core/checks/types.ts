@@ -4,11 +4,18 @@ import type { Bilingual, CheckKind } from '../catalog/types';
 /**
  * PASS / WARN / FAIL as the guide judges a measured value; ERROR when the check could not run
  * (unreachable host, refused host key, timeout, a command the container lacks); MANUAL for the
- * guide's checks a person does in another console (listed, never run).
+ * guide's checks a person does in another console (listed, never run); NA for a check written for
+ * other versions than the site runs (AntStack 1.0–1.3, ACVIP < 0.7.0, registry 1.5.x…): not run,
+ * and never counted as a PASS.
  */
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error' | 'manual';
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error' | 'manual' | 'na';
 
-export const STATUS_ORDER: readonly CheckStatus[] = ['fail', 'error', 'warn', 'pass', 'manual'];
+export const STATUS_ORDER: readonly CheckStatus[] = ['fail', 'error', 'warn', 'pass', 'manual', 'na'];
+
+/** Listed but not run: a person's check, or one that does not apply to this site's versions. */
+export function notRun(status: CheckStatus): boolean {
+  return status === 'manual' || status === 'na';
+}
 
 /** The worse of two statuses, for roll-ups (manual never outweighs a result). */
 export function worse(a: CheckStatus | undefined, b: CheckStatus): CheckStatus {
@@ -39,6 +46,8 @@ export interface CheckResult {
   action?: Bilingual;
   /** Catalog log id, for a check about a log (the editor links it). */
   logId?: string;
+  /** Numbers the check measured, by measure key (`value`, `lines/5m`): later inspections' baselines. */
+  measured?: Record<string, number>;
   /** Milliseconds this check itself took (the host's shared round trip for batched checks). */
   durationMs: number;
 }
@@ -63,7 +72,7 @@ export interface Inspection {
 export type StatusCounts = Record<CheckStatus, number>;
 
 export function emptyCounts(): StatusCounts {
-  return { pass: 0, warn: 0, fail: 0, error: 0, manual: 0 };
+  return { pass: 0, warn: 0, fail: 0, error: 0, manual: 0, na: 0 };
 }
 
 export function countStatuses(results: readonly CheckResult[]): StatusCounts {

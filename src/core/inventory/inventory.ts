@@ -37,6 +37,8 @@ export interface InventoryHost {
   groups: string[];
   /** Free-form labels such as "dc-a" or "zone=gz00b". */
   tags: string[];
+  /** Platform and product versions (antstack, registry, acvip…), for the checks' `appliesTo`. */
+  versions?: Record<string, string>;
   source: { file: string; line: number };
   /** Set when the inventory says this host is not reached over SSH (e.g. ansible_connection=local): why, with file:line. Never connected to. */
   notSsh?: string;

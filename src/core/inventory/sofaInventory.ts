@@ -10,6 +10,7 @@
  *                                 # reached the way that host is; `none` turns it off
  *     logRoot: /home/admin/logs   # default /home/admin/logs
  *     tags: [prod]                # tags add up: defaults' tags plus the host's own
+ *     versions: { antstack: "1.2" }   # merged key by key; a check for other versions is N/A
  *   hosts:                        # hosts that are not containers of a component, e.g. bastions
  *     - { name: bastion, host: 10.0.0.1, port: 22, groups: [bastions] }
  *   products:
@@ -41,6 +42,7 @@ interface Settings {
   proxyJump?: string;
   logRoot?: string;
   tags?: string[];
+  versions?: Record<string, string>;
 }
 
 interface HostEntry extends Settings {
@@ -147,9 +149,12 @@ export function parseSofaInventory(file: string, text: string, knownComponents?:
 function buildHost(entry: HostEntry, layers: Layer[], source: { file: string; line: number }, product?: string, component?: string): ParsedHost {
   const merged: Settings = {};
   const tags: string[] = [];
+  // Versions merge key by key: the file says antstack, a product's defaults its own version.
+  const versions: Record<string, string> = {};
   for (const s of [...layers.map((l) => l.settings), entry]) {
     Object.assign(merged, withoutUndefined(s));
     for (const t of s.tags ?? []) if (!tags.includes(t)) tags.push(t);
+    if (isObject(s.versions)) Object.assign(versions, s.versions);
   }
   const identity = merged.identityFile;
   const groups = [product, component, ...(entry.groups ?? [])].filter((g, i, all): g is string => !!g && all.indexOf(g) === i);
@@ -165,6 +170,7 @@ function buildHost(entry: HostEntry, layers: Layer[], source: { file: string; li
     component,
     groups,
     tags,
+    ...(Object.keys(versions).length ? { versions } : {}),
     source,
   };
 }
@@ -177,7 +183,7 @@ function proxyJumpOrigin(entry: HostEntry, pointer: string, layers: Layer[], lin
 
 function withoutUndefined(s: Settings): Settings {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(s)) if (v !== undefined && v !== null && k !== 'tags') out[k] = v;
+  for (const [k, v] of Object.entries(s)) if (v !== undefined && v !== null && k !== 'tags' && k !== 'versions') out[k] = v;
   return out as Settings;
 }
 

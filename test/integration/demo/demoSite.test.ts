@@ -58,7 +58,8 @@ describe('sofa-ops demo (built CLI, real OpenSSH)', function () {
     assert.deepStrictEqual(demo.ready.hosts.map((h) => h.name), CONTAINERS);
     assert.strictEqual(demo.ready.isolation, 'namespaces');
     const inventory = parse(fs.readFileSync(path.join(dir, 'sofa-ops.inventory.yaml'), 'utf8')) as { defaults: Record<string, unknown>; products: Record<string, Record<string, { name: string; host: string }[]>> };
-    assert.deepStrictEqual(inventory.defaults, { port: 2022, user: 'admin', identityFile: path.join(dir, 'id_ed25519') });
+    // The versions it plays decide which checks apply (ACVIP < 0.7.0's are N/A).
+    assert.deepStrictEqual(inventory.defaults, { port: 2022, user: 'admin', identityFile: path.join(dir, 'id_ed25519'), versions: { antstack: '1.2', registry: '1.5.3', acvip: '0.7.2' } });
     assert.deepStrictEqual(inventory.products.registry['registry-meta'].map((h) => [h.name, h.host]), [['registry-meta-1', `${TEST_SUBNET}.1`], ['registry-meta-2', `${TEST_SUBNET}.2`], ['registry-meta-3', `${TEST_SUBNET}.3`]]);
     assert.strictEqual(fs.statSync(path.join(dir, 'id_ed25519')).mode & 0o777, 0o600);
     const known = fs.readFileSync(path.join(dir, 'known_hosts'), 'utf8');

@@ -88,7 +88,10 @@ describe('sofa-ops inspect on the demo site (faults injected)', function () {
     const expectedKeys = new Set(Object.values(EXPECTED).flat());
     const unexpected = results.filter((x) => x.status === 'fail' && !expectedKeys.has(key(x)));
     assert.deepStrictEqual(unexpected.map((x) => `${key(x)}: ${x.message}`), [], 'nothing healthy fails');
-    const errors = results.filter((x) => x.status === 'error');
+    // A broker whose 9529 is down is not trusted to be writing its logs: its heartbeat rate is ERROR, not PASS.
+    const staleOnBrokers = (x: CheckResult) => x.checkId === 'mq-broker-heartbeat-rate' && /the service is down here \(mq-msgbroker-ports/.test(x.message);
+    assert.deepStrictEqual(results.filter(staleOnBrokers).map(key).sort(), ['mq-broker-heartbeat-rate@msgbroker-1', 'mq-broker-heartbeat-rate@msgbroker-2']);
+    const errors = results.filter((x) => x.status === 'error' && !staleOnBrokers(x));
     assert.ok(errors.length > 5);
     assert.deepStrictEqual([...new Set(errors.map((x) => x.host))], [UNREACHABLE], 'only the dead host could not be checked');
     assert.ok(results.filter((x) => x.host === UNREACHABLE).every((x) => x.status === 'error' && /unreachable/.test(x.message)));

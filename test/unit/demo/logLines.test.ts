@@ -16,7 +16,7 @@ describe('demo log lines land in the files the guide names', () => {
   /** Every line the container's logs get in one second, by path, with every random draw hitting. */
   const linesBy = (name: string, faults: string) => {
     const c = container(name);
-    const ctx: LineContext = { c, site: new SiteState(site, parseFaults(faults, site)), now: new Date(0), random: () => 0 };
+    const ctx: LineContext = { c, site: new SiteState(site, parseFaults(faults, site)), now: new Date(0), random: () => 0, tick: 0 };
     const out = new Map<string, string>();
     for (const log of c.logs) {
       const spec = LOG_SPECS[log.id];

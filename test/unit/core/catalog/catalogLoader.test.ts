@@ -188,6 +188,70 @@ ${note}    steps:
     }
   });
 
+  it('reports rules the model cannot judge as written, and alerts inspected by unknown checks', async () => {
+    const text = minimalProduct + `metrics:
+  - id: demo-alert
+    section: "2.2"
+    components: [demo-server]
+    name: {zh: 告警, en: Alert}
+    meaning: {zh: 告警, en: Alert}
+    inspectedBy: [no-such-check]
+checks:
+  - id: demo-log-rule
+    section: "2.5"
+    kind: log
+    components: [demo-server]
+    title: {zh: 日志, en: Log}
+    log: {logId: demo-server-common-error, pattern: demo-no-connection}
+    passWhen: {zh: 无, en: None}
+  - id: demo-leaders
+    section: "2.5"
+    kind: composite
+    rule: count-hosts
+    components: [demo-server]
+    title: {zh: 主, en: Leader}
+    condition: {hosts: {field: raftStatus, equals: Leader}, op: "!=", value: 1}
+    passWhen: {zh: 一个, en: One}
+  - id: demo-monitor-only
+    section: "2.5"
+    kind: resource
+    resource: cpu
+    threshold: {op: ">", value: 80, text: {zh: ">80%", en: "> 80%"}}
+    condition: {metric: 单机 QPS, op: ">", value: 4000}
+    components: [demo-server]
+    title: {zh: 监控, en: Monitoring}
+    passWhen: {zh: 无, en: None}
+`;
+    const t = tempTree({ 'demo/catalog.yaml': text });
+    try {
+      const messages = (await loadCatalog(t.dir)).problems.map((p) => p.message);
+      assert.deepStrictEqual(messages, [
+        'check "demo-log-rule": a log check needs log.maxCount or a condition',
+        'check "demo-leaders": rule count-hosts needs http and a hosts condition',
+        'check "demo-monitor-only": a condition on a monitoring metric cannot be inspected over SSH: make the check kind manual with a manualReason',
+        'metric "demo-alert" inspectedBy unknown check "no-such-check"',
+      ]);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('refuses a version range or a duration it cannot read, at its line', () => {
+    const text = minimalProduct + `checks:
+  - id: demo-port
+    section: "2.5"
+    kind: port
+    ports: [2022]
+    components: [demo-server]
+    title: {zh: 端口, en: Ports}
+    appliesTo: [{of: acvip, range: "about 0.7"}]
+    sampling: {interval: 1 分钟}
+    passWhen: {zh: 通, en: Open}
+`;
+    const messages = parseCatalogFile('catalog.yaml', text).problems.map((p) => `${p.line}: ${p.message.split(' does not match')[0]}`).sort();
+    assert.deepStrictEqual(messages, ['35: checks.0.appliesTo.0.range: "about 0.7"', '36: checks.0.sampling.interval: "1 分钟"']);
+  });
+
   it('lets a later root replace a bundled product of the same name', async () => {
     const bundled = tempTree({ 'demo/catalog.yaml': minimalProduct });
     const site = tempTree({ 'demo/catalog.yaml': minimalProduct.replace('name: {zh: 演示, en: Demo}', 'name: {zh: 本站, en: Our site}') });

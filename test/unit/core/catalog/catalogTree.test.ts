@@ -93,4 +93,17 @@ describe('products tree model', () => {
       }
     }
   });
+
+  it('shows a rule\'s structure in its hover: the AND of §2.2.1.2, a MANUAL alert with its reason, a plan\'s versions', async () => {
+    const { catalog } = await loadCatalog(bundledCatalog);
+    const nodes = [...walkNodes(buildCatalogTree(catalog, 'zh'))];
+    const find = (suffix: string) => nodes.find((n) => n.id.endsWith(`/${suffix}`))!;
+    const drop = find('microservice-scheduler-msg-sent-cluster');
+    assert.match(drop.tooltip!, /lines\/5m down >= 20% vs yesterday AND lines\/5m down > 20% vs previous window AND lines\/5m > 10/);
+    assert.match(drop.tooltip!, /Inspected by:\*\* microservice-scheduler-msg-sent-drop/);
+    const backlog = find('dtx-tx-backlog-major');
+    assert.match(backlog.description!, /MANUAL/);
+    assert.match(backlog.tooltip!, /MANUAL:\*\* DTX 的自定义监控项/);
+    assert.match(find('mq-service-emergency').description!, /antstack 1\.0 - 1\.3/);
+  });
 });

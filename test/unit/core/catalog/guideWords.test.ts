@@ -49,14 +49,17 @@ interface ZhText {
   text: Bilingual;
 }
 
-/** Every {zh, en} of the loaded catalog, with a readable path; notes left out. */
+/** The catalog's own words (see the header): not quotes. */
+const OWN_WORDS = new Set(['note', 'manual', 'manualReason']);
+
+/** Every {zh, en} of the loaded catalog, with a readable path; notes and MANUAL reasons left out. */
 function zhTexts(value: unknown, where: string, out: ZhText[] = []): ZhText[] {
   if (Array.isArray(value)) value.forEach((v, i) => zhTexts(v, `${where}[${i}]`, out));
   else if (value && typeof value === 'object') {
     const record = value as Record<string, unknown>;
     if (typeof record.zh === 'string' && typeof record.en === 'string') out.push({ where, text: record as unknown as Bilingual });
     for (const [key, v] of Object.entries(record)) {
-      if (key !== 'note') zhTexts(v, `${where}.${key}`, out);
+      if (!OWN_WORDS.has(key)) zhTexts(v, `${where}.${key}`, out);
     }
   }
   return out;

@@ -172,6 +172,96 @@ describe('inspection runner (local bash, local listeners)', function () {
   });
 });
 
+describe('inspection runner: the rule model', function () {
+  this.timeout(20_000);
+  let dir: string;
+  let server: http.Server;
+  let httpPort: number;
+  let leaders = 1;
+  let answered = 0;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sofa-ops-rules-'));
+    fs.mkdirSync(path.join(dir, 'app'));
+    // Each host asking is one node: the first `leaders` to ask say Leader.
+    server = http.createServer((_req, res) => res.end(`{"success":true,"message":"raftStatus:${answered++ < leaders ? 'Leader' : 'Follower'}"}`));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    httpPort = (server.address() as net.AddressInfo).port;
+  });
+  after(() => {
+    server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const transport: InspectionTransport = {
+    exec: (_h, command, options) => localExec(command, String(options.stdin)),
+    forwarder: async () => (address, port) =>
+      new Promise((resolve, reject) => {
+        const socket = net.connect(port, address);
+        socket.once('connect', () => resolve(socket));
+        socket.once('error', reject);
+      }),
+  };
+
+  /** Heartbeat lines `every` seconds over the last five minutes, in this machine's local time (the host's clock here). */
+  function writeBeats(every: number): void {
+    const now = Date.now();
+    const lines: string[] = [];
+    for (let t = now - 300_000; t <= now - 1000; t += every * 1000) {
+      const d = new Date(t);
+      const p2 = (n: number) => String(n).padStart(2, '0');
+      lines.push(`${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())},000 - heartbeat OK`);
+    }
+    fs.writeFileSync(path.join(dir, 'app', 'beat.log'), lines.join('\n') + '\n');
+  }
+
+  function rules(): Catalog {
+    const catalog = catalogWith([
+      check('beats', { kind: 'log', log: { logId: 'beat-log', pattern: 'heartbeat OK' }, condition: { window: '1m', op: '<', value: 6 } }),
+      check('old-layout', { kind: 'process', process: 'no-such-legacy-app', appliesTo: [{ of: 'p', range: '<1.0' }] }),
+      check('one-leader', { kind: 'composite', rule: 'count-hosts', http: { port: httpPort, path: '/health/check' }, condition: { hosts: { field: 'raftStatus', equals: 'Leader' }, op: '!=', value: 1 } }),
+    ]);
+    catalog.products[0].logs.push({ id: 'beat-log', section: '1.3', components: ['app'], name: 'beat.log', path: '/home/admin/logs/app/beat.log', records: bi('beats') });
+    return catalog;
+  }
+
+  it('counts log lines per minute on the host\'s clock: 12 a minute pass, 3 a minute FAIL', async () => {
+    const catalog = rules();
+    for (const [every, want] of [[5, 'pass'], [20, 'fail']] as const) {
+      writeBeats(every);
+      const inspection = await runInspection(catalog, planInspection(catalog, [host('app-1', dir)]), transport);
+      const r = inspection.results.find((x) => x.checkId === 'beats')!;
+      assert.strictEqual(r.status, want, r.message);
+      assert.match(r.value!, /^lines\/1m \d+$/);
+      assert.ok(r.measured!['lines/1m'] >= (every === 5 ? 11 : 2) && r.measured!['lines/1m'] <= (every === 5 ? 12 : 3), JSON.stringify(r.measured));
+    }
+  });
+
+  it('is N/A for a version the check is not written for; without versions it runs and says so', async () => {
+    writeBeats(5);
+    const catalog = rules();
+    const modern = { ...host('app-1', dir), versions: { p: '2.0' } };
+    const na = (await runInspection(catalog, planInspection(catalog, [modern]), transport)).results.find((x) => x.checkId === 'old-layout')!;
+    assert.deepStrictEqual([na.status, na.message], ['na', 'does not apply: for p <1.0; this site runs p 2.0']);
+    const unknown = (await runInspection(catalog, planInspection(catalog, [host('app-1', dir)]), transport)).results;
+    const ran = unknown.find((x) => x.checkId === 'old-layout')!;
+    assert.deepStrictEqual([ran.status, /applies to p <1\.0; the inventory gives no version, so it ran/.test(ran.message)], ['fail', true]);
+    // Its missing process does not make the host's logs "not current".
+    assert.strictEqual(unknown.find((x) => x.checkId === 'beats')!.status, 'pass');
+  });
+
+  it('counts the hosts of a component: one Leader passes, two FAIL and are named', async () => {
+    const catalog = rules();
+    const hosts = [host('app-1', dir), host('app-2', dir), host('app-3', dir)];
+    for (const [n, want] of [[1, 'pass'], [2, 'fail']] as const) {
+      leaders = n;
+      answered = 0;
+      const r = (await runInspection(catalog, planInspection(catalog, hosts), transport)).results.find((x) => x.checkId === 'one-leader')!;
+      assert.deepStrictEqual([r.status, r.value, r.host], [want, `${n} of 3 hosts raftStatus=Leader`, undefined], r.message);
+    }
+  });
+});
+
 describe('host script', () => {
   it('keeps sections apart even when a command prints no newline or a fake marker', () => {
     const out = parseHostScript('\n@@t@@ cmd c0\nno newline\n@@t@@ rc c0 0\n\n@@t@@ cmd c1\n@@x@@ rc c1 9\n\n@@t@@ rc c1 1\n\n@@t@@ end\n', 't');

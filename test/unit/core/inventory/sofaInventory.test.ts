@@ -80,6 +80,29 @@ products:
     assert.deepStrictEqual(inventory.hosts.map((h) => [h.name, h.user, h.port]), [['broker-1', 'mq', 2300], ['console-1', 'mq', 2200]]);
   });
 
+  it('merges versions key by key: the file says the platform, a product its own version, a host overrides', () => {
+    const { inventory, problems } = parseInventory('inv.yaml', `defaults: { versions: { antstack: "1.2", acvip: "0.6.9" } }
+products:
+  acvip:
+    defaults: { versions: { acvip: "0.7.2" } }
+    acvip:
+      - { name: acvip-1, host: 10.1.0.1 }
+      - { name: acvip-old, host: 10.1.0.2, versions: { acvip: "0.6.1" } }
+  mq:
+    msgbroker:
+      - { name: broker-1, host: 10.1.0.3 }
+`);
+    assert.deepStrictEqual(problems, []);
+    assert.deepStrictEqual(inventory.hosts.map((h) => [h.name, h.versions]), [
+      ['acvip-1', { antstack: '1.2', acvip: '0.7.2' }],
+      ['acvip-old', { antstack: '1.2', acvip: '0.6.1' }],
+      ['broker-1', { antstack: '1.2', acvip: '0.6.9' }],
+    ]);
+    const bad = parseInventory('inv.yaml', 'products:\n  mq:\n    msgbroker:\n      - { name: b, host: h, versions: { mq: "latest" } }\n');
+    assert.deepStrictEqual(bad.inventory.hosts, [], 'a host with an unreadable version is left out, not guessed');
+    assert.match(bad.problems.map(formatProblem).join('\n'), /inv\.yaml:4: products\.mq\.msgbroker\.0\.versions\.mq: "latest"/);
+  });
+
   it('adds defaults\' tags to a host\'s own, and puts hosts in product, component and extra groups', async () => {
     const { inventory } = await loadInventory(path.join(fixtures, 'site.sofa.yaml'));
     assert.deepStrictEqual(byName(inventory.hosts, 'registry-data-3').tags, ['dc-a', 'zone=gz00b']);

@@ -137,7 +137,7 @@ describe('log matcher and scanner', () => {
       ['/home/admin/logs/antscheduler/rpc-server.log', '2024-05-06 10:11:12,345 ERROR client register failed, appName: demo', ['microservice-antscheduler-client-register-failed']],
       ['/home/admin/logs/antscheduler/job-rpc.log', '2024-05-06 10:11:12,345 WARN no targets was found for job demo-job', ['microservice-antscheduler-no-targets-found']],
       ['/home/admin/logs/antscheduler/job-msg.log', 'demo-job,TP_DEMO,EC_DEMO,msg-001, failed', ['microservice-antscheduler-msg-send-failed']],
-      ['/home/admin/logs/antscheduler/job-msg.log', 'demo-job,TP_DEMO,EC_DEMO,msg-001, succeeded', []],
+      ['/home/admin/logs/antscheduler/job-msg.log', 'demo-job,TP_DEMO,EC_DEMO,msg-001, succeeded', ['microservice-antscheduler-msg-sent']], // a sent message (ok): what the 2.2.1.2 send volume counts
       // §2.2.2.1 puts it in /home/admin/logs/common-error.log; the antscheduler folder's error log is another file.
       ['/home/admin/logs/common-error.log', '2024-05-06 10:11:12,345 ERROR no available connection to 100.81.77.20:9529', ['microservice-antscheduler-mq-no-available-connection']],
       ['/home/admin/logs/zdalproxy/startup.log', '2018-07-02 19:10:00,001 INFO CobarServer is started and listening on 8066', ['dbp-cobar-server-started']],
