@@ -67,6 +67,7 @@ export function hostLogs(catalog: LogCatalog, host: InventoryHost): { path: stri
 }
 
 const BASE = 'SOFA-OPS-BASE';
+const LOGS_PER_HOST = 4;
 const MISSING = 'SOFA-OPS-MISSING';
 
 /** The window of one log scanned on its host: a header `SOFA-OPS-BASE lines-before`, then grep's `N:text` lines or the window's bytes. */
@@ -134,24 +135,32 @@ export async function collectTimeline(exec: HostExec, catalog: LogCatalog, hosts
         problems.push({ host: host.name, message: host.notSsh });
         continue;
       }
-      for (const { path, logs } of hostLogs(catalog, host)) {
-        if (options.signal?.aborted) return;
-        const matcher = compileLogMatcher(catalog, logs);
-        try {
-          const findings = await scanWindowOnHost(exec, targets[index], path, matcher, options);
-          // A line without its own time (a trace line grep found alone) happened with the entry before it.
-          let previous = options.window.since ?? '';
-          for (const f of findings) {
-            const event = eventOf(host.name, path, f, logs, options, previous);
-            previous = event.time;
-            perHost[index].push(event);
+      const tasks = hostLogs(catalog, host);
+      let unreachable = false;
+      // A few logs at once on one connection (sshd allows 10 sessions per connection by default).
+      const logWorker = async () => {
+        for (let task = tasks.shift(); task && !unreachable && !options.signal?.aborted; task = tasks.shift()) {
+          const { path, logs } = task;
+          const matcher = compileLogMatcher(catalog, logs);
+          try {
+            const findings = await scanWindowOnHost(exec, targets[index], path, matcher, options);
+            // A line without its own time (a trace line grep found alone) happened with the entry before it.
+            let previous = options.window.since ?? '';
+            for (const f of findings) {
+              const event = eventOf(host.name, path, f, logs, options, previous);
+              previous = event.time;
+              perHost[index].push(event);
+            }
+          } catch (err) {
+            // An unreachable host fails every log the same way: say it once.
+            if ((err as { unreachable?: boolean }).unreachable) {
+              if (!unreachable) problems.push({ host: host.name, message: (err as Error).message });
+              unreachable = true;
+            } else problems.push({ host: host.name, file: path, message: (err as Error).message });
           }
-        } catch (err) {
-          problems.push({ host: host.name, file: path, message: (err as Error).message });
-          // An unreachable host fails every log the same way: say it once.
-          if ((err as { unreachable?: boolean }).unreachable) break;
         }
-      }
+      };
+      await Promise.all(Array.from({ length: LOGS_PER_HOST }, logWorker));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.parallel ?? 32, hosts.length)) }, worker));

@@ -83,12 +83,16 @@ const AWK_KEY = [
 /**
  * Probe for the bisection: reads from byte `o` - 1 (`o` > 0; the partial line there is skipped) and
  * prints `POS lt|ge` for the first line starting at or after `o` that has a timestamp, compared
- * with `t`. Prints nothing when no such line follows.
+ * with `t`. With `g=1` it reads on past earlier lines to the first one at or after `t`. Prints
+ * nothing when no such line follows.
  */
 const AWK_PROBE = `${AWK_KEY}
 BEGIN { p = o > 0 ? o - 1 : 0 }
 NR == 1 && o > 0 { p += length($0) + 1; next }
-{ k = key($0); if (k != "") { print p, (k < t ? "lt" : "ge"); exit } p += length($0) + 1 }`;
+{ k = key($0); if (k != "" && (!g || k >= t)) { print p, (k < t ? "lt" : "ge"); exit } p += length($0) + 1 }`;
+
+/** Below this many bytes between the bounds, a linear read beats more probes (each costs a few processes). */
+const LINEAR_BYTES = 256 * 1024;
 
 /**
  * The stream filter for files that cannot be bisected: lines outside the window become a lone
@@ -122,20 +126,22 @@ export function windowFunctions(window: TimeWindow): string {
   const since = checkedKey(window.since);
   const until = checkedKey(window.until);
   return [
-    `sofa_probe() { tail -c +$(( $2 > 0 ? $2 : 1 )) -- "$1" | awk -v o="$2" -v t="$3" ${sq(AWK_PROBE)}; }`,
-    // The first line starting at or after 0 with time >= $2, by bisection (`$s`: size); prints its offset or the size.
+    `sofa_probe() { tail -c +$(( $2 > 0 ? $2 : 1 )) -- "$1" | awk -v o="$2" -v t="$3" -v g="$4" ${sq(AWK_PROBE)}; }`,
+    // The first line with time >= $2 (its offset, or the size `$s`): bisection while the range is
+    // large, then one read forward from `lo` (no such line starts before `lo`).
     `sofa_lb() {`,
-    `  lo=0; hi=$s; best=$s`,
-    `  while [ "$lo" -lt "$hi" ]; do`,
+    `  lo=0; hi=$s`,
+    `  while [ $(( hi - lo )) -gt ${LINEAR_BYTES} ]; do`,
     `    mid=$(( (lo + hi) / 2 ))`,
-    `    r=$(sofa_probe "$1" "$mid" "$2")`,
+    `    r=$(sofa_probe "$1" "$mid" "$2" 0)`,
     `    case "$r" in`,
-    `      *' ge') best=\${r% ge}; hi=$mid ;;`,
+    `      *' ge') hi=$mid ;;`,
     `      *' lt') lo=$(( \${r% lt} + 1 )) ;;`,
     `      *) hi=$mid ;;`,
     `    esac`,
     `  done`,
-    `  echo "$best"`,
+    `  r=$(sofa_probe "$1" "$lo" "$2" 1)`,
+    `  case "$r" in *' ge') echo "\${r% ge}" ;; *) echo "$s" ;; esac`,
     `}`,
     `sofa_cut() {`,
     `  s=$(stat -L -c %s -- "$1") || return 2`,
