@@ -44,6 +44,12 @@ export function parseTimeBound(text: string, what = 'time'): TimeKey {
   return `${y}-${mo}-${d} ${h}:${mi}:${s}.${ms.padEnd(3, '0')}`;
 }
 
+/** `2026-11-02 03:10:05` in this machine's local time (a default for a window bound the user edits). */
+export function localTimeText(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
 export function parseWindow(since: string | undefined, until: string | undefined): TimeWindow {
   const window: TimeWindow = {};
   if (since !== undefined) window.since = parseTimeBound(since, '--since');
