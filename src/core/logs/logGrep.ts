@@ -8,6 +8,7 @@
  * never mistaken for a line.
  */
 import { shellQuote } from '../shellQuote';
+import { StreamedLines } from './remoteScan';
 import { hasWindow, OUT_OF_WINDOW, type TimeWindow, windowFunctions } from './timeWindow';
 
 export interface GrepQuery {
@@ -93,33 +94,23 @@ export interface GrepOutput {
 }
 
 /** Reads the command's stdout as it streams in; lines may be split anywhere. */
-export class GrepOutputParser {
-  private carry: Buffer = Buffer.alloc(0);
+export class GrepOutputParser extends StreamedLines {
   private readonly output: GrepOutput = { files: [], skipped: [] };
   private current?: GrepFile;
   private base = 0;
   /** Matches seen so far (all files). */
   matches = 0;
 
-  constructor(private readonly onLine?: (file: GrepFile, line: GrepLine) => void) {}
-
-  push(chunk: Buffer): void {
-    const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
-    let start = 0;
-    for (let nl = buf.indexOf(0x0a); nl !== -1; nl = buf.indexOf(0x0a, start)) {
-      this.line(buf, start, nl);
-      start = nl + 1;
-    }
-    this.carry = Buffer.from(buf.subarray(start));
+  constructor(private readonly onLine?: (file: GrepFile, line: GrepLine) => void) {
+    super();
   }
 
   end(): GrepOutput {
-    if (this.carry.length) this.line(this.carry, 0, this.carry.length);
-    this.carry = Buffer.alloc(0);
+    this.flush();
     return this.output;
   }
 
-  private line(buf: Buffer, start: number, end: number): void {
+  protected line(buf: Buffer, start: number, end: number): void {
     const first = buf[start];
     if (first === 0x53 /* S */) {
       const text = buf.toString('utf8', start, end);
