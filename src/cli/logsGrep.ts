@@ -4,6 +4,7 @@
  * merged by time). Both run on the hosts (see core/logs/hostGrep and logTimeline); loaded only
  * for these subcommands, so `logs scan` of a local file does not load SSH.
  */
+import { setMaxListeners } from 'events';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { formatProblem } from '../core/catalog/problems';
@@ -37,15 +38,16 @@ Exit code: 0 some line matched (and every host was searched), 1 nothing matched 
 not be searched, 2 usage or inventory error.
 `;
 
-export const timelineUsage = `Usage: sofa-ops logs timeline --host SELECTOR --inventory FILE --since T [--until T] [--json|--md]
+export const timelineUsage = `Usage: sofa-ops logs timeline --host SELECTOR --inventory FILE --since T [--until T] [--json|--md] [--all]
 
 Collects the known problems (the guide's error messages and bad field values) of a time window
 from every log of every selected host's component, merged into one list by time; a burst of the
-same message on one host is one row with a count. Each log is cut to the window on its host.
+same message in one log of one host is one row with a count. Each log is cut to the window on its host.
   --since T / --until T  the window (2026-11-02 03:10[:05[,250]], the logs' own time; until excluded)
   --md                   Markdown for an incident ticket
   --json                 one JSON object per row
   --lang zh|en           language of the explanations
+  --all                  also the catalog's ok/info lines (healthy heartbeats, "started" lines)
   --known-hosts FILE / --accept-new  as for logs grep
 Exit code: 0 the timeline is complete, 1 some host or log could not be read, 2 usage or inventory error.
 `;
@@ -98,6 +100,8 @@ function integer(value: string | undefined, what: string): number | undefined {
 /** Aborts on Ctrl-C while `run` runs (the remote greps are stopped, not left behind). */
 async function withSigint<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const abort = new AbortController();
+  // Every remote command listens on it: one per host and log.
+  setMaxListeners(0, abort.signal);
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   try {
@@ -215,7 +219,7 @@ function grepJson(r: HostGrepResult): string {
 async function timeline(args: string[], io: CliIO, defaultCatalogDir: string, env: NodeJS.ProcessEnv, cacheDir: string | undefined): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { ...sshOptions(), since: { type: 'string' }, until: { type: 'string' }, md: { type: 'boolean', default: false }, lang: { type: 'string' } },
+    options: { ...sshOptions(), since: { type: 'string' }, until: { type: 'string' }, md: { type: 'boolean', default: false }, lang: { type: 'string' }, all: { type: 'boolean', default: false } },
     allowPositionals: true,
     strict: true,
   });
@@ -237,7 +241,7 @@ async function timeline(args: string[], io: CliIO, defaultCatalogDir: string, en
   const pool = await openCliPool(io, ssh);
   let result: Timeline;
   try {
-    result = await withSigint((signal) => collectTimeline((t, c, o) => pool.exec(t, c, o), catalog, selected.hosts, selected.targets, { window: w, lang, signal }));
+    result = await withSigint((signal) => collectTimeline((t, c, o) => pool.exec(t, c, o), catalog, selected.hosts, selected.targets, { window: w, lang, signal, minSeverity: values.all ? 'ok' : 'warning' }));
   } finally {
     pool.dispose();
   }

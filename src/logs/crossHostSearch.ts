@@ -4,6 +4,7 @@
  * that line) and "Incident Timeline…" (the known problems of a window as Markdown in an untitled
  * editor). The work is core's (hostGrep, logTimeline); this file only asks and shows.
  */
+import { setMaxListeners } from 'events';
 import * as vscode from 'vscode';
 import type { CatalogStore } from '../catalog/catalogStore';
 import type { CatalogNode } from '../core/catalog/catalogTree';
@@ -91,6 +92,7 @@ export class CrossHostSearch extends Disposable {
     const targets = await Promise.all(hosts.map((h) => this.ssh.target(h.name)));
     const results = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Searching {0} on {1} host(s)…', log.name, hosts.length), cancellable: true }, (_p, token) => {
       const abort = new AbortController();
+      setMaxListeners(0, abort.signal); // one listener per remote command
       token.onCancellationRequested(() => abort.abort());
       return grepOnHosts(this.exec(), catalog, hosts, targets, { log: log.id, query: { ...query, maxCount: 1000 }, signal: abort.signal });
     });
@@ -135,6 +137,7 @@ export class CrossHostSearch extends Disposable {
     const targets = await Promise.all(hosts.map((h) => this.ssh.target(h.name)));
     const timeline = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: t('Collecting the timeline from {0} host(s)…', hosts.length), cancellable: true }, (_p, token) => {
       const abort = new AbortController();
+      setMaxListeners(0, abort.signal); // one listener per remote command
       token.onCancellationRequested(() => abort.abort());
       return collectTimeline(this.exec(), catalog, hosts, targets, { window, lang, signal: abort.signal });
     });

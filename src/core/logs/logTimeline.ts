@@ -118,6 +118,8 @@ class HeaderFirst {
 export interface TimelineOptions {
   window: TimeWindow;
   lang: Lang;
+  /** Leave out lines less severe than this (default warning: the catalog's ok/info lines, such as healthy heartbeats, are not problems). */
+  minSeverity?: Severity;
   parallel?: number;
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -146,10 +148,11 @@ export async function collectTimeline(exec: HostExec, catalog: LogCatalog, hosts
             const findings = await scanWindowOnHost(exec, targets[index], path, matcher, options);
             // A line without its own time (a trace line grep found alone) happened with the entry before it.
             let previous = options.window.since ?? '';
+            const floor = severityRank(options.minSeverity ?? 'warning');
             for (const f of findings) {
               const event = eventOf(host.name, path, f, logs, options, previous);
               previous = event.time;
-              perHost[index].push(event);
+              if (severityRank(event.severity) >= floor) perHost[index].push(event);
             }
           } catch (err) {
             // An unreachable host fails every log the same way: say it once.
@@ -223,19 +226,26 @@ function eventOf(host: string, file: string, f: LogFinding, logs: LogFile[], opt
   };
 }
 
-/** One host's events in time order; a run of the same pattern (whatever file it is in) becomes one row. */
+/**
+ * One host's events: a run of the same pattern, one after another in the same log, becomes one
+ * row (lines of the host's other logs in between do not break it). Rows come in time order.
+ */
 export function collapseBursts(events: TimelineEvent[]): TimelineRow[] {
   const sorted = [...events].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.file.localeCompare(b.file) || a.line - b.line));
   const rows: TimelineRow[] = [];
+  const open = new Map<string, TimelineRow>();
   for (const e of sorted) {
-    const last = rows[rows.length - 1];
-    if (last && last.host === e.host && last.pattern === e.pattern) {
+    const key = `${e.host}\n${e.file}`;
+    const last = open.get(key);
+    if (last && last.pattern === e.pattern) {
       last.count++;
       last.lastTime = e.time;
       last.lastLine = e.line;
       continue;
     }
-    rows.push({ ...e, count: 1, lastTime: e.time, lastLine: e.line });
+    const row = { ...e, count: 1, lastTime: e.time, lastLine: e.line };
+    open.set(key, row);
+    rows.push(row);
   }
   return rows;
 }

@@ -107,6 +107,14 @@ describe('timeline rows', () => {
     ]);
   });
 
+  it('does not let lines of the host\'s other logs break a burst, nor merge two hosts', () => {
+    const other = { ...event('2026-11-02 03:10:01.000', 'h1', 'r', 5), file: '/l/b.log' };
+    const rows = collapseBursts([event('2026-11-02 03:10:00.000', 'h1', 'p', 10), other, event('2026-11-02 03:10:02.000', 'h1', 'p', 11)]);
+    assert.deepStrictEqual(rows.map((r) => [r.file, r.pattern, r.count]), [['/l/a.log', 'p', 2], ['/l/b.log', 'r', 1]]);
+    const two = [...collapseBursts([event('2026-11-02 03:10:00.000', 'h1', 'p', 10)]), ...collapseBursts([event('2026-11-02 03:10:00.500', 'h2', 'p', 10)])];
+    assert.deepStrictEqual(two.map((r) => [r.host, r.count]), [['h1', 1], ['h2', 1]]);
+  });
+
   it('writes a Markdown table whose cells keep their pipes as text', () => {
     const rows = collapseBursts([event('2026-11-02 03:10:00.000', 'h1', 'p', 10), event('2026-11-02 03:10:01.000', 'h1', 'p', 11)]);
     const timeline: Timeline = { window: parseWindow('2026-11-02 03:10', '2026-11-02 03:15'), hosts: ['h1', 'h2'], rows, events: 2, problems: [{ host: 'h2', message: 'connection refused' }] };
