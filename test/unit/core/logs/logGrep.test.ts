@@ -79,6 +79,13 @@ describe('logs grep on the host side (local sh)', () => {
     assert.strictEqual(tail[tail.length - 1][0], text.split('\n').length - 1);
   });
 
+  it('takes a pattern that looks like an option as text, and stops at --max-count per file', async () => {
+    const odd = path.join(dir, 'odd.log');
+    writeFileSync(odd, 'a\n-e x --C 2\nb\n-e x --C 2 again\n-e x --C 2 third\n');
+    assert.deepStrictEqual(await grep(odd, { pattern: '-e x --C 2' }), [[2, '-e x --C 2'], [4, '-e x --C 2 again'], [5, '-e x --C 2 third']]);
+    assert.deepStrictEqual(await grep(odd, { pattern: '-e x --C 2', maxCount: 2 }), [[2, '-e x --C 2'], [4, '-e x --C 2 again']]);
+  });
+
   it('reads time bounds the way operators type them and refuses the rest', () => {
     assert.strictEqual(parseTimeBound('2026-11-02 03:10'), '2026-11-02 03:10:00.000');
     assert.strictEqual(parseTimeBound('2026-11-02T03:10:05,25'), '2026-11-02 03:10:05.250');
