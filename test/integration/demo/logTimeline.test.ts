@@ -88,7 +88,7 @@ describe('logs timeline and logs grep on the demo site (built CLI, injected faul
     assert.match(md.stdout, /\| Time \| Host \| File:line \|/);
     assert.match(md.stdout, /\| drmdata-1 \| `\/[^`]*drmdata-push\.log:\d+` \|/);
     const human = sofaLogs(demo, ['timeline', '--host', 'drmdata', '--since', since, '--until', until]);
-    assert.match(human.stdout, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}  drmdata-1  \/\S*drmdata-push\.log:\d+  \[\w+\] \S+ ×\d+ \(to \d\d:\d\d:\d\d\.\d{3}, line \d+\) → \S/m, human.stdout);
+    assert.match(human.stdout, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} {2}drmdata-1 {2}\/\S*drmdata-push\.log:\d+ {2}\[\w+\] \S+ ×\d+ \(to \d\d:\d\d:\d\d\.\d{3}, line \d+\) → \S/m, human.stdout);
   });
 
   it('greps one log on several containers with the line numbers grep -n prints on each', () => {
