@@ -32,7 +32,8 @@ file (what grep -n prints there). Output is grouped by host, in inventory order.
   --until T           only entries before T
   --rotated           also the rotated files (NAME.1, NAME.2026-11-02, NAME.*.gz)
   --max-count N       at most N matches per file
-  --json              one JSON object per line: {host, file, line, text, context}; {host, error}
+  --json              one JSON object per line: {host, file, line, text, context}, then per host
+                      {host, matches, files[, skipped]}, or {host, error} when it was not searched
   --known-hosts FILE  extra known_hosts file (repeatable); --accept-new accepts unknown host keys
 Exit code: 0 some line matched (and every host was searched), 1 nothing matched or a host could
 not be searched, 2 usage or inventory error.
@@ -213,7 +214,9 @@ function grepHuman(r: HostGrepResult): string {
 function grepJson(r: HostGrepResult): string {
   if (r.error) return JSON.stringify({ host: r.host, ...(r.path ? { file: r.path } : {}), error: r.error }) + '\n';
   const lines = r.files.flatMap((f) => f.lines.map((l) => JSON.stringify({ host: r.host, file: f.path, line: l.line, text: l.text, context: l.context })));
-  return lines.length ? lines.join('\n') + '\n' : '';
+  // Then the host's summary (no `line`), so "searched, nothing found" is told from "not searched".
+  lines.push(JSON.stringify({ host: r.host, matches: r.matches, files: r.files.map((f) => f.path), ...(r.skipped.length ? { skipped: r.skipped } : {}) }));
+  return lines.join('\n') + '\n';
 }
 
 async function timeline(args: string[], io: CliIO, defaultCatalogDir: string, env: NodeJS.ProcessEnv, cacheDir: string | undefined): Promise<number> {

@@ -94,7 +94,9 @@ describe('logs timeline and logs grep on the demo site (built CLI, injected faul
   it('greps one log on several containers with the line numbers grep -n prints on each', () => {
     const r = sofaLogs(demo, ['grep', 'INFO', '--host', 'registry-session', '--log', 'registry-session.log', '--until', until, '--json']);
     assert.strictEqual(r.status, 0, r.stderr);
-    const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { host: string; file: string; line: number; text: string });
+    const all = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { host: string; file: string; line?: number; text: string; matches?: number });
+    const lines = all.filter((l): l is typeof l & { line: number } => l.line !== undefined);
+    assert.deepStrictEqual(all.filter((l) => l.matches !== undefined).map((l) => [l.host, l.matches]), ['registry-session-1', 'registry-session-2'].map((h) => [h, lines.filter((l) => l.host === h).length]));
     const hosts = [...new Set(lines.map((l) => l.host))];
     assert.deepStrictEqual(hosts, ['registry-session-1', 'registry-session-2']);
     for (const host of hosts) {

@@ -33,6 +33,10 @@ interface Json {
   text: string;
   context: boolean;
   error?: string;
+  /** The host's summary line. */
+  matches?: number;
+  files?: string[];
+  skipped?: string[];
 }
 
 /**
@@ -137,7 +141,7 @@ ${hostLines}
     return { code, lines, stdout: io.stdout, stderr: io.stderr };
   }
 
-  const of = (lines: Json[], host: string, file: string) => lines.filter((l) => l.host === host && l.file === file).map((l) => [l.line, l.text, l.context]);
+  const of = (lines: Json[], host: string, file: string) => lines.filter((l) => l.host === host && l.file === file && l.line !== undefined).map((l) => [l.line, l.text, l.context]);
 
   it('finds a literal full of shell syntax on every host, with the line numbers grep -n prints there', async () => {
     const { code, lines, stderr } = await grep([NASTY, '--host', 'registry-session', '--log', './app.log', '--json']);
@@ -152,7 +156,9 @@ ${hostLines}
     // Host 3's one match is its last line: grep -n's number, not a count of matches.
     assert.deepStrictEqual(of(lines, 'session-3', path.join(roots[2], 'app.log')).map((l) => l[0]), [lineCount(path.join(roots[2], 'app.log'))]);
     // Only the current files without --rotated.
-    assert.ok(lines.every((l) => l.file.endsWith('/app.log')));
+    assert.ok(lines.every((l) => l.line === undefined || l.file.endsWith('/app.log')));
+    // Each host ends with its summary, also a host with no match.
+    assert.deepStrictEqual(lines.filter((l) => l.matches !== undefined).map((l) => [l.host, l.matches]), roots.map((root, i) => [`session-${i + 1}`, grepN(['-n', '-F', '-e', NASTY], path.join(root, 'app.log')).length]));
   });
 
   it('prints the hits grouped by host in inventory order, as host:path:line:text', async () => {
@@ -218,13 +224,15 @@ ${hostLines}
   it('--rotated adds .1 and .gz files with their own real line numbers; formats it cannot read are named', async () => {
     const { code, lines, stdout } = await grep([NASTY, '--host', 'session-1', '--log', './app.log', '--json', '--rotated']);
     assert.strictEqual(code, 0);
-    const files = [...new Set(lines.map((l) => l.file))];
+    const files = [...new Set(lines.filter((l) => l.line !== undefined).map((l) => l.file))];
     assert.deepStrictEqual(files, ['app.log', 'app.log.1', 'app.log.2026-11-01.gz'].map((f) => path.join(roots[0], f)));
     assert.deepStrictEqual(of(lines, 'session-1', files[1]), grepN(['-n', '-F', '-e', NASTY], files[1]));
     const gz = grepN(['-n', '-F', '-e', NASTY], files[2], true);
     assert.ok(gz.length > 400);
     assert.deepStrictEqual(of(lines, 'session-1', files[2]), gz);
-    assert.ok(!stdout.includes('bz2'), 'JSON lines only');
+    const summary = lines.find((l) => l.host === 'session-1' && l.matches !== undefined);
+    assert.deepStrictEqual(summary, { host: 'session-1', matches: lines.filter((l) => l.line !== undefined && !l.context).length, files, skipped: [path.join(roots[0], 'app.log.3.bz2')] });
+    assert.ok(!stdout.includes('not read'), 'JSON lines only');
     const human = await grep([NASTY, '--host', 'session-1', '--log', './app.log', '--rotated', '--since', '2026-11-02 03:01', '--until', '2026-11-02 03:02']);
     assert.match(human.stdout, /not read, compressed .*app\.log\.3\.bz2/);
     // The window applies to the gzipped file as well (awk on the host, real numbers kept).
@@ -243,7 +251,7 @@ ${hostLines}
     assert.match(none.stdout, /== session-2: 0 matches/);
     const mixed = await grep(['only one', '--host', 'session-3,gone-1', '--log', './app.log', '--json']);
     assert.strictEqual(mixed.code, 1);
-    assert.strictEqual(mixed.lines.filter((l) => l.host === 'session-3').length, 1);
+    assert.deepStrictEqual(mixed.lines.filter((l) => l.host === 'session-3').map((l) => l.matches ?? 'line'), ['line', 1]);
     const gone = mixed.lines.find((l) => l.host === 'gone-1');
     assert.ok(gone?.error, mixed.stdout);
     assert.match(mixed.stderr, /gone-1: .*(refused|ECONNREFUSED|connect)/i);
