@@ -49,6 +49,8 @@ same message in one log of one host is one row with a count. Each log is cut to 
   --json                 one JSON object per row
   --lang zh|en           language of the explanations
   --all                  also the catalog's ok/info lines (healthy heartbeats, "started" lines)
+  --rotated              also the rotated files (NAME.1, NAME.2026-11-02, NAME.*.gz) not last
+                         written before the window (a window across midnight's rotation)
   --known-hosts FILE / --accept-new  as for logs grep
 Exit code: 0 the timeline is complete, 1 some host or log could not be read, 2 usage or inventory error.
 `;
@@ -222,7 +224,7 @@ function grepJson(r: HostGrepResult): string {
 async function timeline(args: string[], io: CliIO, defaultCatalogDir: string, env: NodeJS.ProcessEnv, cacheDir: string | undefined): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { ...sshOptions(), since: { type: 'string' }, until: { type: 'string' }, md: { type: 'boolean', default: false }, lang: { type: 'string' }, all: { type: 'boolean', default: false } },
+    options: { ...sshOptions(), since: { type: 'string' }, until: { type: 'string' }, md: { type: 'boolean', default: false }, lang: { type: 'string' }, all: { type: 'boolean', default: false }, rotated: { type: 'boolean', default: false } },
     allowPositionals: true,
     strict: true,
   });
@@ -244,7 +246,7 @@ async function timeline(args: string[], io: CliIO, defaultCatalogDir: string, en
   const pool = await openCliPool(io, ssh);
   let result: Timeline;
   try {
-    result = await withSigint((signal) => collectTimeline((t, c, o) => pool.exec(t, c, o), catalog, selected.hosts, selected.targets, { window: w, lang, signal, minSeverity: values.all ? 'ok' : 'warning' }));
+    result = await withSigint((signal) => collectTimeline((t, c, o) => pool.exec(t, c, o), catalog, selected.hosts, selected.targets, { window: w, lang, signal, minSeverity: values.all ? 'ok' : 'warning', rotated: values.rotated }));
   } finally {
     pool.dispose();
   }

@@ -16,7 +16,7 @@ import { compileLogMatcher, type LogMatcher } from './logMatcher';
 import { BAD_FIELD_SEVERITY, badFieldId, findingSeverity, type LogFinding, LogScanner, scanText, severityRank } from './logScanner';
 import { toExtendedRegex } from './remoteLogCommands';
 import { GrepLines, planRemoteScan } from './remoteScan';
-import { lineTimeKey, type TimeKey, type TimeWindow, windowFunctions } from './timeWindow';
+import { lineTimeKey, OUT_OF_WINDOW, type TimeKey, type TimeWindow, windowFunctions } from './timeWindow';
 import { shellQuote } from '../shellQuote';
 
 export interface TimelineEvent {
@@ -70,9 +70,15 @@ const BASE = 'SOFA-OPS-BASE';
 const LOGS_PER_HOST = 4;
 const MISSING = 'SOFA-OPS-MISSING';
 
-/** The window of one log scanned on its host: a header `SOFA-OPS-BASE lines-before`, then grep's `N:text` lines or the window's bytes. */
+/**
+ * The window of one log scanned on its host: a header `SOFA-OPS-BASE lines-before`, then grep's
+ * `N:text` lines or the window's bytes. A gzipped rotation is decompressed and filtered by awk
+ * (lines outside the window become OUT_OF_WINDOW, so the numbering stays the file's).
+ */
 export function windowScanCommand(file: string, matcher: LogMatcher, window: TimeWindow): { command: string; stdin?: string; mode: 'grep' | 'stream' } {
   const plan = planRemoteScan(matcher, file);
+  const gz = file.endsWith('.gz');
+  const source = gz ? 'gzip -dc -- "$f" | sofa_filter' : 'sofa_slice "$f"';
   const lines = [
     'export LC_ALL=C',
     plan.stdin !== undefined ? 'p=$(cat)' : '',
@@ -80,20 +86,40 @@ export function windowScanCommand(file: string, matcher: LogMatcher, window: Tim
     `[ -e "$f" ] || { echo ${MISSING}; exit 0; }`,
     `[ -r "$f" ] || { printf 'cannot read %s\\n' "$f" >&2; exit 2; }`,
     windowFunctions(window),
-    'sofa_cut "$f" || exit 2',
-    `printf '${BASE} %s\\n' "$B"`,
-    '[ "$E" -gt "$S" ] || exit 0',
+    gz ? `echo '${BASE} 0'` : `sofa_cut "$f" || exit 2; printf '${BASE} %s\\n' "$B"; [ "$E" -gt "$S" ] || exit 0`,
   ];
-  if (plan.mode === 'stream') lines.push('sofa_slice "$f"');
+  if (plan.mode === 'stream') lines.push(source);
   else {
     lines.push('r=0');
-    if (plan.stdin !== undefined) lines.push('sofa_slice "$f" | grep -a -n -F -e "$p" || r=$?', '[ "$r" -le 1 ] || exit "$r"');
+    if (plan.stdin !== undefined) lines.push(`${source} | grep -a -n -F -e "$p" || r=$?`, '[ "$r" -le 1 ] || exit "$r"');
     // The same regexes the whole-file plan greps for (planRemoteScan chose grep, so each has an ERE form).
     const regexes = matcher.linePatterns.map((i) => toExtendedRegex(matcher.patterns[i].pattern.match)!);
-    if (regexes.length) lines.push(`sofa_slice "$f" | grep -a -n -E ${regexes.map((re) => `-e ${shellQuote(re)}`).join(' ')} || r=$?`, '[ "$r" -le 1 ] || exit "$r"');
+    if (regexes.length) lines.push(`${source} | grep -a -n -E ${regexes.map((re) => `-e ${shellQuote(re)}`).join(' ')} || r=$?`, '[ "$r" -le 1 ] || exit "$r"');
     lines.push('exit 0');
   }
   return { command: lines.filter(Boolean).join('\n'), ...(plan.stdin !== undefined ? { stdin: plan.stdin } : {}), mode: plan.mode };
+}
+
+/** Seconds of slack when a rotated file is skipped by its modification time (log clocks drift, see acvip-clock-skew). */
+const MTIME_SLACK_S = 3600;
+
+/**
+ * The rotated files next to `file` that can hold the window: plain or gzipped, not last written
+ * (mtime, with an hour's slack) before the window starts. One name per line.
+ */
+export function rotatedFilesCommand(file: string, window: TimeWindow): string {
+  const since = window.since?.slice(0, 19);
+  if (since !== undefined && !/^[\d: -]+$/.test(since)) throw new Error(`bad time key "${since}"`);
+  return [
+    `f=${shellQuote(file)}`,
+    since ? `se=$(date -d '${since}' +%s 2>/dev/null) || se=` : 'se=',
+    'for g in "$f".*; do',
+    '  [ -f "$g" ] || continue',
+    '  case "$g" in *.bz2|*.xz|*.zst|*.zip|*.lz4|*.7z) continue ;; esac',
+    `  if [ -n "$se" ] && m=$(stat -L -c %Y -- "$g" 2>/dev/null) && [ "$m" -lt $(( se - ${MTIME_SLACK_S} )) ]; then continue; fi`,
+    `  printf '%s\\n' "$g"`,
+    'done',
+  ].join('\n');
 }
 
 /** Splits the header line off a stream, then passes the rest on. */
@@ -120,6 +146,8 @@ export interface TimelineOptions {
   lang: Lang;
   /** Leave out lines less severe than this (default warning: the catalog's ok/info lines, such as healthy heartbeats, are not problems). */
   minSeverity?: Severity;
+  /** Also the rotated files next to each log (`.1`, date suffixes, `.gz`) that can hold the window. */
+  rotated?: boolean;
   parallel?: number;
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -137,7 +165,7 @@ export async function collectTimeline(exec: HostExec, catalog: LogCatalog, hosts
         problems.push({ host: host.name, message: host.notSsh });
         continue;
       }
-      const tasks = hostLogs(catalog, host);
+      const tasks: { path: string; logs: LogFile[]; rotation?: boolean }[] = hostLogs(catalog, host);
       let unreachable = false;
       // A few logs at once on one connection (sshd allows 10 sessions per connection by default).
       const logWorker = async () => {
@@ -145,6 +173,11 @@ export async function collectTimeline(exec: HostExec, catalog: LogCatalog, hosts
           const { path, logs } = task;
           const matcher = compileLogMatcher(catalog, logs);
           try {
+            if (options.rotated && !task.rotation) {
+              // Its rotated files join the queue (the scan of the log itself reports a host that is gone).
+              const listed = await exec(targets[index], rotatedFilesCommand(path, options.window), { signal: options.signal, timeoutMs: options.timeoutMs });
+              if (listed.outcome === 'ok') for (const name of listed.stdout.split('\n').filter(Boolean)) tasks.push({ path: name, logs, rotation: true });
+            }
             const findings = await scanWindowOnHost(exec, targets[index], path, matcher, options);
             // A line without its own time (a trace line grep found alone) happened with the entry before it.
             let previous = options.window.since ?? '';
@@ -194,6 +227,7 @@ async function scanWindowOnHost(exec: HostExec, target: SshTarget, file: string,
     }
   }
   for (const f of findings) {
+    if (f.stack) f.stack = f.stack.filter((l) => l !== OUT_OF_WINDOW);
     f.line += base;
     if (f.entry) f.entry = { ...f.entry, line: f.entry.line + base };
   }

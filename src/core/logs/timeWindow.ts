@@ -155,7 +155,8 @@ export function windowFunctions(window: TimeWindow): string {
     since ? `  S=$(sofa_lb "$1" '${since}')` : '',
     until ? `  E=$(sofa_lb "$1" '${until}')` : '',
     `  [ "$E" -ge "$S" ] || E=$S`,
-    `  if [ "$S" -gt 0 ]; then B=$(( $(head -c "$S" -- "$1" | wc -l) )); fi`,
+    // Lines before the window, for the real line numbers; not counted when the window is empty.
+    `  if [ "$S" -gt 0 ] && [ "$E" -gt "$S" ]; then B=$(( $(head -c "$S" -- "$1" | wc -l) )); fi`,
     `}`,
     `sofa_slice() { tail -c +$(( S + 1 )) -- "$1" | head -c $(( E - S )); }`,
     `sofa_filter() { awk -v s='${since}' -v u='${until}' ${sq(AWK_FILTER)}; }`,

@@ -21,7 +21,7 @@ import { ensureTestUser, requireRoot, Sshd, type TestUser } from '../fixtures/ss
 import { poolWith, target } from '../ssh/helpers';
 
 const repoRoot = path.resolve(__dirname, '../../..');
-const HOSTS = ['127.0.7.1', '127.0.7.2', '127.0.7.3'];
+const HOSTS = ['127.0.7.1', '127.0.7.2', '127.0.7.3', '127.0.7.4'];
 const MARKER = path.join(tmpdir(), `sofa-ops-grep-injected-${process.pid}`);
 /** Shell syntax of every kind; it must reach grep as these bytes. */
 const NASTY = `it's "bad" $(touch ${MARKER}) \`touch ${MARKER}\` $HOME; *`;
@@ -96,7 +96,7 @@ describe('logs grep across hosts (real sshd)', function () {
     sshd = await Sshd.start({ hostKeyTypes: ['ed25519'] });
     dir = mkdtempSync(path.join(tmpdir(), 'sofa-ops-grep-'));
     chmodSync(dir, 0o755);
-    HOSTS.forEach((_, i) => {
+    HOSTS.slice(0, 3).forEach((_, i) => {
       const root = path.join(dir, `host ${i + 1}`);
       mkdirSync(root);
       chmodSync(root, 0o755);
@@ -112,7 +112,7 @@ describe('logs grep across hosts (real sshd)', function () {
     chmodSync(path.join(roots[0], 'app.log.2026-11-01.gz'), 0o644);
     writeFileSync(path.join(roots[0], 'app.log.3.bz2'), 'not read\n');
     inventory = path.join(dir, 'inventory.yaml');
-    const hostLines = HOSTS.map((h, i) => `      - { name: session-${i + 1}, host: ${h}, logRoot: ${JSON.stringify(roots[i])} }`).join('\n');
+    const hostLines = HOSTS.slice(0, 3).map((h, i) => `      - { name: session-${i + 1}, host: ${h}, logRoot: ${JSON.stringify(roots[i])} }`).join('\n');
     writeFileSync(
       inventory,
       `defaults: { port: ${sshd.port}, user: ${user.name}, identityFile: ${user.keys.plain} }
@@ -122,6 +122,9 @@ products:
 ${hostLines}
     registry-data:
       - { name: gone-1, host: 127.0.7.9, port: 1 }
+  microservice:
+    drmdata:
+      - { name: drm-1, host: ${HOSTS[3]}, logRoot: ${JSON.stringify(path.join(dir, 'drm'))} }
 `,
     );
     knownHosts = path.join(dir, 'known_hosts');
@@ -133,6 +136,21 @@ ${hostLines}
     if (dir) rmSync(dir, { recursive: true, force: true });
     rmSync(MARKER, { force: true });
   });
+
+  /** drmdata-push.log lines, one a second from `start`, every 10th a failed push (`;1`). */
+  function pushLog(start: Date, seconds: number): { text: string; failed: number[] } {
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const lines: string[] = [];
+    const failed: number[] = [];
+    for (let i = 0; i < seconds; i++) {
+      const d = new Date(start.getTime() + i * 1000);
+      const ts = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())},000`;
+      const fail = i % 10 === 3;
+      lines.push(`${ts} - [push]0A1B2C3D4E5F;Alipay.risk:name=com.alipay.risk.RuleSwitch;10.1.2.${i % 250};${fail ? 1 : 0}`);
+      if (fail) failed.push(i);
+    }
+    return { text: lines.join('\n') + '\n', failed };
+  }
 
   async function grep(args: string[]): Promise<{ code: number; lines: Json[]; stdout: string; stderr: string }> {
     const io = captureIO();
@@ -243,6 +261,42 @@ ${hostLines}
       expected.map((e) => e[0]),
     );
     assert.ok(expected.length > 50);
+  });
+
+  it('logs timeline --rotated reads across midnight\'s rotation: yesterday\'s .gz, then today\'s file, each at its real lines', async () => {
+    const drm = path.join(dir, 'drm', 'drmdata');
+    mkdirSync(drm, { recursive: true });
+    chmodSync(path.join(dir, 'drm'), 0o755);
+    chmodSync(drm, 0o755);
+    // Yesterday 23:50:00–23:59:59 (rotated, gzipped at midnight) and today from 00:00:00 on.
+    const old = pushLog(new Date(Date.UTC(2026, 10, 1, 23, 50)), 600);
+    const today = pushLog(new Date(Date.UTC(2026, 10, 2, 0, 0)), 900);
+    writeFileSync(path.join(drm, 'drmdata-push.log'), today.text);
+    writeFileSync(path.join(drm, 'drmdata-push.log.2026-11-01'), old.text);
+    execFileSync('gzip', [path.join(drm, 'drmdata-push.log.2026-11-01')]);
+    for (const f of ['drmdata-push.log', 'drmdata-push.log.2026-11-01.gz']) chmodSync(path.join(drm, f), 0o644);
+    const since = '2026-11-01 23:58:00';
+    const until = '2026-11-02 00:03:00';
+    const run = async (extra: string[]) => {
+      const io = captureIO();
+      const code = await logsCommand(['timeline', '--host', 'drm-1', '--since', since, '--until', until, '--json', '--inventory', inventory, '--known-hosts', knownHosts, ...extra], io, path.join(repoRoot, 'runbooks'), { cacheDir: null });
+      assert.strictEqual(code, 0, io.stderr);
+      return io.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { file: string; line: number; lastLine: number; count: number; time: string; pattern: string });
+    };
+    // In the window: yesterday's failures from 23:58:00 (second 480 on), today's until 00:02:59.
+    const oldIn = old.failed.filter((i) => i >= 480);
+    const todayIn = today.failed.filter((i) => i < 180);
+    const rows = await run(['--rotated']);
+    assert.deepStrictEqual(
+      rows.map((r) => [path.basename(r.file), r.pattern, r.line, r.lastLine, r.count]),
+      [
+        ['drmdata-push.log.2026-11-01.gz', 'microservice-fmt-drmdata-push.result', oldIn[0] + 1, oldIn[oldIn.length - 1] + 1, oldIn.length],
+        ['drmdata-push.log', 'microservice-fmt-drmdata-push.result', todayIn[0] + 1, todayIn[todayIn.length - 1] + 1, todayIn.length],
+      ],
+    );
+    assert.ok(rows[0].time.startsWith('2026-11-01 23:58:03') && rows[1].time.startsWith('2026-11-02 00:00:03'), JSON.stringify(rows));
+    // Without --rotated only today's file is read.
+    assert.deepStrictEqual((await run([])).map((r) => path.basename(r.file)), ['drmdata-push.log']);
   });
 
   it('exits 1 when nothing matches, names an unreachable host and still prints the others, and 2 on a bad selector', async () => {
