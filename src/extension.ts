@@ -4,6 +4,7 @@ import { CatalogStore } from './catalog/catalogStore';
 import { InspectionController, registerInspectionCommands } from './checks/inspectionController';
 import { InspectionResultsProvider } from './checks/inspectionResultsProvider';
 import { GuidePanel } from './guide/guidePanel';
+import { CrossHostSearch } from './logs/crossHostSearch';
 import { LogViewer, type LogViewerApi } from './logs/logViewer';
 import { RunbookCellStatusBar } from './notebook/cellStatusBar';
 import { editCellOptions, RunbookDiagnostics } from './notebook/runbookCommands';
@@ -44,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
   const guidePanel = new GuidePanel(catalogStore);
   context.subscriptions.push(catalogStore, ssh, productsTree, productsView, guidePanel);
   const logViewer = new LogViewer(catalogStore, ssh, logger.child('logs'));
-  context.subscriptions.push(logViewer);
+  context.subscriptions.push(logViewer, new CrossHostSearch(catalogStore, ssh, logViewer, logger.child('logs')));
   const inspections = new InspectionController(catalogStore, ssh, logger.child('inspect'));
   productsTree.setStatusSource(inspections);
   const inspectionResults = new InspectionResultsProvider(inspections, catalogStore);

@@ -13,6 +13,9 @@ import { type CliIO, processIO, UsageError } from './io';
 
 export const logsUsage = `Usage: sofa-ops logs scan FILE|- [--json] [--lang zh|en] [--count] [--log NAME] [--catalog DIR]
        sofa-ops logs scan --host SELECTOR --inventory FILE --log NAME|PATH [--known-hosts FILE] [--accept-new] [...]
+       sofa-ops logs grep PATTERN --host SELECTOR --inventory FILE --log NAME|PATH [--since T] [--until T] [...]
+       sofa-ops logs timeline --host SELECTOR --inventory FILE --since T [--until T] [--json|--md]
+(sofa-ops logs grep --help, sofa-ops logs timeline --help for theirs)
 
 Scans a log (FILE, or - for stdin) for the lines the operations guide knows: each known error
 message, and each documented field with a bad value (heartbeat N, push result 1, retries > 0…),
@@ -48,7 +51,12 @@ export async function logsCommand(args: string[], io: CliIO, defaultCatalogDir: 
     io.out(logsUsage);
     return sub === undefined ? 2 : 0;
   }
-  if (sub !== 'scan') throw new UsageError(`unknown logs command "${sub}"`);
+  if (sub === 'grep' || sub === 'timeline') {
+    // Loaded here so a local scan does not load SSH.
+    const { logsGrepCommand } = require('./logsGrep') as typeof import('./logsGrep');
+    return logsGrepCommand(sub, rest, io, defaultCatalogDir, deps.env ?? process.env, deps.cacheDir);
+  }
+  if (sub !== 'scan') throw new UsageError(`unknown logs command "${sub}" (scan, grep or timeline)`);
   const { values, positionals } = parseArgs({
     args: rest,
     options: {

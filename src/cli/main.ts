@@ -16,7 +16,7 @@ interface CommandModule {
  */
 const commands: Record<string, { summary: string; load(): Promise<CommandModule> }> = {
   catalog: { summary: 'print the operations guide as data (products, ports, logs, patterns, checks, plans)', load: async () => { const m = require('./catalogCommand') as typeof import('./catalogCommand'); return { run: m.catalogCommand, usage: m.catalogUsage }; } },
-  logs: { summary: 'scan a log for the lines the guide knows, with explanation and action (logs scan FILE)', load: async () => { const m = require('./logsCommand') as typeof import('./logsCommand'); return { run: (a, io, dir) => m.logsCommand(a, io, dir), usage: m.logsUsage }; } },
+  logs: { summary: 'known lines of a log explained (logs scan), search across hosts (logs grep), incident timeline (logs timeline)', load: async () => { const m = require('./logsCommand') as typeof import('./logsCommand'); return { run: (a, io, dir) => m.logsCommand(a, io, dir), usage: m.logsUsage }; } },
   exec: { summary: 'run a command on inventory targets over SSH (strict host keys, per-host results)', load: async () => { const m = require('./execCommand') as typeof import('./execCommand'); return { run: (a, io) => m.execCommand(a, io), usage: m.execUsage }; } },
   run: { summary: 'run a *.runbook.md on inventory targets (guards, finally, expect, audit, reports)', load: async () => { const m = require('./runCommand') as typeof import('./runCommand'); return { run: (a, io) => m.runCommand(a, io), usage: m.runUsage }; } },
   runbook: { summary: 'check runbook files: `sofa-ops runbook fmt --check FILE...`', load: async () => { const m = require('./runbookCommand') as typeof import('./runbookCommand'); return { run: (a, io) => m.runbookCommand(a, io), usage: m.runbookUsage }; } },

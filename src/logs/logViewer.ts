@@ -23,11 +23,16 @@ import { LogDecorations } from './logDecorations';
 import { LogHoverProvider } from './logHoverProvider';
 import { LOG_LANGUAGE, LOG_SCHEME, type RemoteLogDocument, RemoteLogProvider, remoteLogUri } from './remoteLogProvider';
 
+/** Earlier pages (5,000 lines each) loaded at most to reach a line: 100,000 lines. */
+const MAX_PAGES_TO_LINE = 20;
+
 const LOG_SELECTOR: vscode.DocumentSelector = [{ scheme: LOG_SCHEME }, { language: LOG_LANGUAGE }, { language: 'log' }, { pattern: '**/*.log' }];
 
 /** What the in-editor tests (and other extensions) use. */
 export interface LogViewerApi {
   open(hostName: string, path: string): Promise<vscode.TextEditor>;
+  /** Open with this file line (1-based) selected. */
+  openAt(hostName: string, path: string, fileLine: number): Promise<vscode.TextEditor>;
   decorationsFor: LogDecorations['decorationsFor'];
   document(uri: vscode.Uri): RemoteLogDocument | undefined;
   scanWholeFile(uri: vscode.Uri): Promise<RemoteScanResult & { findings: LogFinding[] }>;
@@ -67,6 +72,7 @@ export class LogViewer extends Disposable implements vscode.CodeLensProvider {
   get api(): LogViewerApi {
     return {
       open: (hostName, path) => this.open(hostName, path),
+      openAt: (hostName, path, line) => this.openAt(hostName, path, line),
       decorationsFor: (uri) => this.decorations.decorationsFor(uri),
       document: (uri) => this.provider.find(uri),
       scanWholeFile: (uri) => this.scanWholeFile(uri),
@@ -90,6 +96,42 @@ export class LogViewer extends Disposable implements vscode.CodeLensProvider {
     const last = Math.max(0, doc.lineCount - 1);
     editor.selection = new vscode.Selection(last, 0, last, 0);
     editor.revealRange(new vscode.Range(last, 0, last, 0), vscode.TextEditorRevealType.Default);
+    return editor;
+  }
+
+  /**
+   * Open the log with file line `fileLine` (1-based, as grep -n counts) selected: earlier pages are
+   * loaded until the window holds it (at most `MAX_PAGES_TO_LINE`; beyond that the user is told).
+   */
+  async openAt(hostName: string, path: string, fileLine: number): Promise<vscode.TextEditor> {
+    const editor = await this.open(hostName, path);
+    const remote = this.provider.find(editor.document.uri);
+    const before = await remote?.linesCounted();
+    if (!remote || before === undefined) return editor;
+    let line = fileLine - 1 - before;
+    for (let pages = 0; line < 0 && remote.start > 0 && pages < MAX_PAGES_TO_LINE; pages++) {
+      const changed = new Promise<void>((resolve) => {
+        const sub = vscode.workspace.onDidChangeTextDocument((e) => {
+          if (e.document !== editor.document) return;
+          sub.dispose();
+          resolve();
+        });
+        setTimeout(() => {
+          sub.dispose();
+          resolve();
+        }, 5000);
+      });
+      const added = await remote.loadEarlier();
+      if (!added) break;
+      await changed;
+      line += added;
+    }
+    if (line < 0 || line >= editor.document.lineCount) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Line {0} of {1} is outside the loaded window (lines {2}–{3}).', fileLine, path, (remote.linesBefore ?? 0) + 1, (remote.linesBefore ?? 0) + remote.lineCount));
+      return editor;
+    }
+    editor.selection = new vscode.Selection(line, 0, line, 0);
+    editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenter);
     return editor;
   }
 

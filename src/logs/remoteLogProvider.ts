@@ -103,6 +103,23 @@ export class RemoteLogDocument extends Disposable {
 
   private readonly pagesAdded: number[] = [];
 
+  /** Lines before the window, once counted (undefined when counting failed or took over `timeoutMs`). */
+  async linesCounted(timeoutMs = 30_000): Promise<number | undefined> {
+    await this.loaded;
+    if (this.linesBefore !== undefined || this.error !== undefined) return this.linesBefore;
+    return new Promise((resolve) => {
+      const done = () => {
+        sub.dispose();
+        clearTimeout(timer);
+        resolve(this.linesBefore);
+      };
+      const sub = this.onDidChange(() => {
+        if (this.linesBefore !== undefined) done();
+      });
+      const timer = setTimeout(done, timeoutMs);
+    });
+  }
+
   /** Prepends the page before the window; returns the number of lines added. */
   async loadEarlier(): Promise<number> {
     await this.loaded;

@@ -20,6 +20,8 @@ export const CommandIds = {
   scanRemoteLog: 'sofaOps.scanRemoteLog',
   nextLogProblem: 'sofaOps.nextLogProblem',
   previousLogProblem: 'sofaOps.previousLogProblem',
+  searchLogsAcrossHosts: 'sofaOps.searchLogsAcrossHosts',
+  incidentTimeline: 'sofaOps.incidentTimeline',
 } as const;
 
 export const SettingKeys = {

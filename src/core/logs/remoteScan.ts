@@ -101,10 +101,9 @@ function tally(totals: ScanTotals, finding: LogFinding): void {
   if (!totals.worst || severityRank(severity) > severityRank(totals.worst)) totals.worst = severity;
 }
 
-/** `N:text` lines from one or two greps, merged by line number (a line found by both counts once). */
-export class GrepLines {
+/** A command's output split into lines as it streams in (chunks split anywhere); `line` gets each, without its break. */
+export abstract class StreamedLines {
   private carry: Buffer = Buffer.alloc(0);
-  private readonly byLine = new Map<number, string>();
 
   push(chunk: Buffer): void {
     const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
@@ -116,14 +115,26 @@ export class GrepLines {
     this.carry = Buffer.from(buf.subarray(start));
   }
 
-  /** Lines in file order. */
-  end(): [number, string][] {
+  /** The last line, when the output did not end with a line break. */
+  protected flush(): void {
     if (this.carry.length) this.line(this.carry, 0, this.carry.length);
     this.carry = Buffer.alloc(0);
+  }
+
+  protected abstract line(buf: Buffer, start: number, end: number): void;
+}
+
+/** `N:text` lines from one or two greps, merged by line number (a line found by both counts once). */
+export class GrepLines extends StreamedLines {
+  private readonly byLine = new Map<number, string>();
+
+  /** Lines in file order. */
+  end(): [number, string][] {
+    this.flush();
     return [...this.byLine].sort((a, b) => a[0] - b[0]);
   }
 
-  private line(buf: Buffer, start: number, end: number): void {
+  protected line(buf: Buffer, start: number, end: number): void {
     const colon = buf.indexOf(0x3a, start);
     if (colon === -1 || colon >= end) return;
     const n = Number(buf.toString('latin1', start, colon));
