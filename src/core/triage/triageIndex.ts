@@ -30,6 +30,8 @@ export interface TriageResult {
   /** The entry's first component (what the panel names), and all of them. */
   component?: string;
   components: string[];
+  /** Catalog log ids the entry is about (a pattern's or field's logs, the log itself). */
+  logs: string[];
   title: Bilingual;
   section: string;
   explanation?: Bilingual;
@@ -239,6 +241,7 @@ export class TriageIndex {
       product: entry.product,
       ...(entry.components[0] ? { component: entry.components[0] } : {}),
       components: entry.components,
+      logs: entry.logs,
       title: entry.title,
       section: entry.section,
       ...(entry.explanation ? { explanation: entry.explanation } : {}),
