@@ -20,6 +20,17 @@ export const CommandIds = {
   scanRemoteLog: 'sofaOps.scanRemoteLog',
   nextLogProblem: 'sofaOps.nextLogProblem',
   previousLogProblem: 'sofaOps.previousLogProblem',
+  triage: 'sofaOps.triage',
+  explainSelection: 'sofaOps.explainSelection',
+  explainTerminalSelection: 'sofaOps.explainTerminalSelection',
+  openRunbookForHost: 'sofaOps.openRunbookForHost',
+  filterProducts: 'sofaOps.filterProducts',
+  clearProductsFilter: 'sofaOps.clearProductsFilter',
+} as const;
+
+/** Context keys set with `setContext`, read in package.json `when` clauses. */
+export const ContextKeys = {
+  productsFiltered: 'sofaOps.productsFiltered',
 } as const;
 
 export const SettingKeys = {
