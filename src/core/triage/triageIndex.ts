@@ -213,7 +213,10 @@ export class TriageIndex {
         }
       });
     };
-    if (log) collect(this.matcherFor(built, log), true);
+    const known = log ? this.matcherFor(built, log) : undefined;
+    // A log the catalog knows exactly: its own patterns and field format. Unknown or ambiguous
+    // (common-error.log is several products'): as for pasted text.
+    if (known && known.selection.logs.length === 1) collect(known, true);
     else {
       collect(built.anyLog, true);
       // Text from an unknown log: a line in a log's own documented layout with a bad value is

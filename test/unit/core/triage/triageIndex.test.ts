@@ -77,6 +77,14 @@ describe('triage index', function () {
     assert.ok(top.checks.some((c) => c.id === 'microservice-drmdata-push-failures'));
   });
 
+  it('uses the log the text came from: its layout-only patterns apply only there', () => {
+    const line = '2026-11-02 03:12:00,123,trade_00,select,N,12';
+    assert.ok(!index.query(line).results.some((r) => r.id === 'dbp-sql-stat-result-n'), 'from an unknown log, ",N," says nothing');
+    const top = index.query(line, { log: '/home/admin/logs/zdalproxy/sql-stat.log' }).results[0];
+    assert.strictEqual(top.id, 'dbp-sql-stat-result-n');
+    assert.ok(top.exact);
+  });
+
   for (const [query, expected] of [
     ['推送', 'plan:registry-pre-op-close-push'],
     ['心跳', 'metric:mq-broker-heartbeat-health'],
