@@ -19,6 +19,8 @@ import { compileLogMatcher } from '../src/core/logs/logMatcher';
 import { scanText } from '../src/core/logs/logScanner';
 import { TriageIndex } from '../src/core/triage/triageIndex';
 import { sampleLines } from '../src/demo/logSamples';
+// The seeded PRNG the unit tests use: the same 200 lines on every run.
+import { prng } from '../test/unit/core/logs/prng';
 
 const ROOT = path.join(__dirname, '..');
 const { values: opts } = parseArgs({ options: { lines: { type: 'string', default: '200' }, builds: { type: 'string', default: '5' }, 'no-build': { type: 'boolean', default: false } } });
@@ -31,16 +33,6 @@ function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(s.length * p))];
 }
-function prng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-}
-
 async function main(): Promise<void> {
   const roots = [path.join(ROOT, 'runbooks')];
   const { catalog } = await loadCatalog(roots);
