@@ -104,7 +104,7 @@ function describe(r: TriageResult, n: number, lang: Lang): string {
   const lines = [`${n}. [${r.kind}${r.severity ? ` ${r.severity}` : ''}] ${t(r.title)}${r.exact ? '  (exact match)' : ''}  [§${r.section}]`];
   lines.push(`   ${[r.product, r.components.join(', ')].filter(Boolean).join(' / ')}${r.host ? `  · host ${r.host.name} (${r.host.address})` : ''}`);
   if (r.explanation) lines.push(`   ${t(r.explanation).replace(/\n/g, '\n   ')}`);
-  if (r.action) lines.push(`   Action: ${t(r.action).replace(/\n/g, '\n   ')}`);
+  if (r.action) lines.push(`   Action${r.actionFrom ? ` (check ${r.actionFrom})` : ''}: ${t(r.action).replace(/\n/g, '\n   ')}`);
   if (r.checks.length) lines.push(`   Checks: ${r.checks.map((c) => `${c.id} (§${c.section})`).join(', ')}`);
   if (r.runbooks.length) lines.push(`   Runbooks: ${r.runbooks.map((b) => path.relative(process.cwd(), b.file) || b.file).join(', ')}`);
   return lines.join('\n') + '\n';

@@ -51,8 +51,6 @@ export class TriageCommands {
     const qp = vscode.window.createQuickPick<ResultItem>();
     qp.title = vscode.l10n.t('SOFA Ops Triage');
     qp.placeholder = vscode.l10n.t('Paste an alert or a log line, or type words (推送, 9529, heartbeat…)');
-    qp.matchOnDescription = true;
-    qp.matchOnDetail = true;
     const selected = vscode.window.activeTextEditor?.document.getText(vscode.window.activeTextEditor.selection).trim();
     let answer: TriageAnswer | undefined;
     let asked = 0;

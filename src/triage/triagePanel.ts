@@ -85,7 +85,11 @@ function result(r: TriageResult, main: boolean, lang: Lang): string {
   const parts = [`<div class="result" data-kind="${escapeHtml(r.kind)}" data-id="${escapeHtml(r.id)}">${title}<p class="meta">${escapeHtml(where)}${host} · ${section}</p>`];
   if (r.matched) parts.push(`<p class="meta">${escapeHtml(t('Matched: {0}', r.matched))}</p>`);
   if (r.explanation) parts.push(`${main ? `<h3>${escapeHtml(t('Explanation'))}</h3>` : ''}<p>${text(r.explanation)}</p>`);
-  if (r.action) parts.push(`<h3>${escapeHtml(t('Action'))}</h3><p class="action">${text(r.action).replace(/\n/g, '<br>')}</p>`);
+  if (r.action) {
+    const from = r.actionFrom ? r.checks.find((c) => c.id === r.actionFrom) : undefined;
+    const source = from ? ` <span class="meta">${escapeHtml(t('(from the check “{0}”)', pick(from.title, lang)))}</span>` : '';
+    parts.push(`<h3>${escapeHtml(t('Action'))}${source}</h3><p class="action">${text(r.action).replace(/\n/g, '<br>')}</p>`);
+  }
   if (main && r.checks.length) {
     parts.push(`<h3>${escapeHtml(t('Related checks'))}</h3><ul>${r.checks.map((c) => `<li>${text(c.title)} — <a href="${commandHref(CommandIds.openGuideSection, c.section)}">§${escapeHtml(c.section)}</a></li>`).join('')}</ul>`);
   }

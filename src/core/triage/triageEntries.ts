@@ -57,7 +57,7 @@ export function triageEntries(catalog: Catalog): TriageEntry[] {
         const id = badFieldId(log.format!.id, field.name);
         add({
           kind: 'field', id, product, components: log.components, title: { zh: `${log.name} ${field.name}：${field.meaning.zh}`, en: `${log.name} ${field.name}: ${field.meaning.en}` },
-          section: log.section, explanation: join(field.meaning, field.bad.explanation), severity: 'warning', logs: [log.id],
+          section: log.section, explanation: { zh: `${field.bad.explanation.zh}（${field.meaning.zh}）`, en: `${field.bad.explanation.en} (${field.meaning.en})` }, severity: 'warning', logs: [log.id],
           keywords: [field.name, log.name, ...(field.bad.equals ?? [])],
         });
       }

@@ -21,6 +21,7 @@ export interface RelatedCheck {
   product: string;
   title: Bilingual;
   section: string;
+  action?: Bilingual;
 }
 
 export interface TriageResult {
@@ -35,7 +36,9 @@ export interface TriageResult {
   title: Bilingual;
   section: string;
   explanation?: Bilingual;
+  /** The entry's own action, else that of the check that watches it (`actionFrom` names it). */
   action?: Bilingual;
+  actionFrom?: string;
   severity?: Severity;
   /** True when the text holds the pattern itself (or a bad value of the field), not just similar words. */
   exact: boolean;
@@ -238,6 +241,9 @@ export class TriageIndex {
   }
 
   private result(entry: TriageEntry, score: number, exact: boolean, matched: string | undefined, host: HostMention | undefined): TriageResult {
+    const checks = this.relatedChecks(entry);
+    // A field value or an alert without an action of its own: the check that watches it says what to do.
+    const borrowed = entry.action ? undefined : checks.find((c) => c.action);
     return {
       kind: entry.kind,
       id: entry.id,
@@ -248,12 +254,12 @@ export class TriageIndex {
       title: entry.title,
       section: entry.section,
       ...(entry.explanation ? { explanation: entry.explanation } : {}),
-      ...(entry.action ? { action: entry.action } : {}),
+      ...(entry.action ? { action: entry.action } : borrowed ? { action: borrowed.action, actionFrom: borrowed.id } : {}),
       ...(entry.severity ? { severity: entry.severity } : {}),
       exact,
       ...(matched !== undefined ? { matched } : {}),
       score,
-      checks: this.relatedChecks(entry),
+      checks,
       runbooks: this.relatedRunbooks(entry),
       ...(host ? { host } : {}),
     };
@@ -273,7 +279,7 @@ export class TriageIndex {
         if (entry.kind === 'port' && c.ports?.includes(Number(entry.id.split(':').pop()))) score += 3;
         if (score === 0) continue;
         if (entry.components.length && !c.components.some((x) => entry.components.some((y) => same(x, y)))) continue;
-        scored.push({ check: { id: c.id, product: pc.product.id, title: c.title, section: c.section }, score });
+        scored.push({ check: { id: c.id, product: pc.product.id, title: c.title, section: c.section, ...(c.action ? { action: c.action } : {}) }, score });
       }
     }
     return scored.sort((a, b) => b.score - a.score).slice(0, 5).map((s) => s.check);

@@ -75,6 +75,8 @@ describe('triage index', function () {
     assert.strictEqual(`${top.kind}:${top.id}`, 'field:microservice-fmt-drmdata-push.result');
     assert.ok(top.exact);
     assert.ok(top.checks.some((c) => c.id === 'microservice-drmdata-push-failures'));
+    assert.strictEqual(top.actionFrom, 'microservice-drmdata-push-failures', 'the field has no action of its own: the check that watches it has');
+    assert.match(top.action!.en, /drmdata/);
   });
 
   it('uses the log the text came from: its layout-only patterns apply only there', () => {
