@@ -47,7 +47,7 @@ export interface TriageResult {
   score: number;
   checks: RelatedCheck[];
   runbooks: RunbookLink[];
-  /** The host the text names (the first one), when an inventory was given. */
+  /** The host to run the fix on: the text's log's host, else the first host the text names, that serves the entry's component. */
   host?: HostMention;
 }
 
@@ -62,7 +62,7 @@ export interface TriageAnswer {
 export interface TriageOptions {
   limit?: number;
   inventory?: { hosts: readonly InventoryHost[] };
-  /** The host the text comes from (a log document's host) when the text itself names none. */
+  /** The host the text comes from (a log document's host): preferred to hosts the text names. */
   host?: string;
   /** The catalog log id or file path the text was taken from: enables that log's field format. */
   log?: string;
@@ -136,7 +136,9 @@ export class TriageIndex {
     const skip = new Set(options.kinds ?? []);
     const hosts = options.inventory ? hostsInText(text, options.inventory.hosts) : [];
     const hinted = options.host && options.inventory ? options.inventory.hosts.find((h) => h.name === options.host) : undefined;
-    const host: HostMention | undefined = hosts[0] ?? (hinted ? { name: hinted.name, address: `${hinted.host}:${hinted.port}`, ...(hinted.component ? { component: hinted.component } : {}), matched: '' } : undefined);
+    // The document's host first (the text came from its log), then the hosts the text names.
+    const candidates: HostMention[] = [...(hinted ? [{ name: hinted.name, address: `${hinted.host}:${hinted.port}`, ...(hinted.component ? { component: hinted.component } : {}), matched: '' }] : []), ...hosts];
+    const host = candidates[0];
     const ranked = new Map<string, { entry: TriageEntry; score: number; exact: boolean; matched?: string }>();
 
     for (const hit of this.exactHits(built, text, options.log)) {
@@ -174,7 +176,7 @@ export class TriageIndex {
     const results = [...ranked.values()]
       .sort((a, b) => b.score - a.score)
       .slice(0, limit)
-      .map(({ entry, score, exact, matched }) => this.result(entry, score, exact, matched, host));
+      .map(({ entry, score, exact, matched }) => this.result(entry, score, exact, matched, this.hostFor(entry, candidates)));
     return { results, hosts, ...(fresh ? { builtInMs: this.buildMs } : {}) };
   }
 
@@ -238,6 +240,16 @@ export class TriageIndex {
       this.matchers.set(log, matcher);
     }
     return matcher;
+  }
+
+  /**
+   * The host to run this entry's runbooks on: the first candidate that serves one of its
+   * components (a scheduler error naming a broker's address is not the broker's to fix), or one
+   * whose component the inventory does not say.
+   */
+  private hostFor(entry: TriageEntry, candidates: readonly HostMention[]): HostMention | undefined {
+    const same = this.inputs.sameComponent ?? ((a: string, b: string) => a === b);
+    return candidates.find((h) => !h.component || !entry.components.length || entry.components.some((c) => same(c, h.component!)));
   }
 
   private result(entry: TriageEntry, score: number, exact: boolean, matched: string | undefined, host: HostMention | undefined): TriageResult {

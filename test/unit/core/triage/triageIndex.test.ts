@@ -118,6 +118,13 @@ describe('triage index', function () {
     assert.strictEqual(answer.results[0].component, 'antscheduler');
   });
 
+  it('offers to run a fix only on a host that serves the component', () => {
+    const answer = index.query('client register failed, peer 127.0.1.1', { inventory });
+    assert.deepStrictEqual(answer.hosts.map((h) => h.name), ['registry-meta-1']);
+    assert.strictEqual(answer.results[0].component, 'antscheduler');
+    assert.strictEqual(answer.results[0].host, undefined, 'a registry node is not where a scheduler error is fixed');
+  });
+
   it('takes the host of the document the text came from when the text names none', () => {
     const answer = index.query('client register failed', { inventory, host: 'antscheduler-1' });
     assert.deepStrictEqual(answer.hosts, []);
