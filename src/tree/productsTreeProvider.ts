@@ -42,7 +42,8 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
   readonly onDidChangeTreeData = this.changed.event;
   private roots: Promise<CatalogNode[]> | undefined;
   private statusSource: { statusOf(node: CatalogNode): NodeStatus | undefined } | undefined;
-  private filter: { text: string; keys: Set<string>; matched: Set<CatalogNode>; roots?: Promise<CatalogNode[]> } | undefined;
+  /** The filter on: its hits' keys, the nodes that matched, the nodes on the way to them (shown open). */
+  private filter: { text: string; keys: Set<string>; matched: Set<CatalogNode>; open: Set<CatalogNode>; roots?: Promise<CatalogNode[]> } | undefined;
 
   constructor(
     private readonly store: CatalogStore,
@@ -73,7 +74,7 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
 
   /** Show only the nodes of `hits` (a triage search over the whole catalog) and the paths to them. */
   setFilter(text: string | undefined, hits: readonly TreeHit[] = []): void {
-    this.filter = text === undefined ? undefined : { text, keys: hitKeys(hits), matched: new Set() };
+    this.filter = text === undefined ? undefined : { text, keys: hitKeys(hits), matched: new Set(), open: new Set() };
     this.changed.fire(undefined);
   }
 
@@ -90,7 +91,9 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
 
   private filteredRoots(roots: CatalogNode[], filter: NonNullable<ProductsTreeProvider['filter']>): CatalogNode[] {
     filter.matched.clear();
+    filter.open.clear();
     const kept = filterCatalogTree(roots.filter((r) => r.kind !== 'message'), filter.keys, filter.matched);
+    for (const hit of filter.matched) for (let up = hit.parent; up && !filter.open.has(up); up = up.parent) filter.open.add(up);
     const header: MessageNode = {
       id: 'message:filter',
       kind: 'message',
@@ -108,7 +111,7 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
   getTreeItem(node: CatalogNode): vscode.TreeItem {
     // Filtered: the path down to each hit is open, and the ids differ so the view does not
     // apply the expansion state it remembers for the unfiltered tree.
-    const onPath = this.filter && node.children.length && !this.filter.matched.has(node);
+    const onPath = this.filter?.open.has(node);
     const item = new vscode.TreeItem(node.label, !node.children.length ? vscode.TreeItemCollapsibleState.None : onPath ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.filter ? `filter:${node.id}` : node.id;
     item.description = node.description;
