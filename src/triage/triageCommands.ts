@@ -17,6 +17,13 @@ const KIND_ICONS: Record<TriageResult['kind'], string> = {
   pattern: 'symbol-string', field: 'symbol-field', metric: 'graph', check: 'checklist', port: 'plug', log: 'file', component: 'server-process', plan: 'book', product: 'package',
 };
 
+/** A remote log tab knows its host and which log it is; a local *.log file its log by name. */
+function documentContext(doc: vscode.TextDocument): { host?: string; log?: string } {
+  const remote = doc.uri.scheme === LOG_SCHEME;
+  const log = remote || /\.log(\.\S+)?$/.test(doc.uri.path) ? doc.uri.path : undefined;
+  return { ...(remote ? { host: doc.uri.authority } : {}), ...(log ? { log } : {}) };
+}
+
 type Guard = <A extends unknown[]>(what: string, handler: (...args: A) => unknown) => (...args: A) => Promise<void>;
 
 interface ResultItem extends vscode.QuickPickItem {
@@ -51,7 +58,10 @@ export class TriageCommands {
     const qp = vscode.window.createQuickPick<ResultItem>();
     qp.title = vscode.l10n.t('SOFA Ops Triage');
     qp.placeholder = vscode.l10n.t('Paste an alert or a log line, or type words (推送, 9529, heartbeat…)');
-    const selected = vscode.window.activeTextEditor?.document.getText(vscode.window.activeTextEditor.selection).trim();
+    const editor = vscode.window.activeTextEditor;
+    const selected = editor?.document.getText(editor.selection).trim();
+    // Text taken from a log tab keeps that log's host and format; typed text is on its own.
+    const context = selected && editor ? documentContext(editor.document) : {};
     let answer: TriageAnswer | undefined;
     let asked = 0;
     const update = async (value: string) => {
@@ -61,7 +71,7 @@ export class TriageCommands {
         return;
       }
       qp.busy = true;
-      const got = await this.service.query(value, { limit: 15 });
+      const got = await this.service.query(value, { limit: 15, ...(value === selected ? context : {}) });
       if (mine !== asked) return;
       answer = got;
       qp.busy = false;
@@ -101,10 +111,7 @@ export class TriageCommands {
     const doc = editor.document;
     const text = editor.selections.map((s) => doc.getText(s.isEmpty ? doc.lineAt(s.active.line).range : s)).join('\n').trim();
     if (!text) return;
-    // A remote log tab knows its host and which log it is; a local *.log file its log by name.
-    const remote = doc.uri.scheme === LOG_SCHEME;
-    const log = remote || /\.log(\.\S+)?$/.test(doc.uri.path) ? doc.uri.path : undefined;
-    await this.explain(text, { ...(remote ? { host: doc.uri.authority } : {}), ...(log ? { log } : {}) });
+    await this.explain(text, documentContext(doc));
   }
 
   /**
