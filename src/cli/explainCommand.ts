@@ -12,7 +12,7 @@ import { loadInventory } from '../core/inventory/inventory';
 import { TriageIndex, type TriageResult } from '../core/triage/triageIndex';
 import { type CliIO, UsageError } from './io';
 
-export const explainUsage = `Usage: sofa-ops explain "TEXT" [--json] [--lang zh|en] [--inventory FILE] [--catalog DIR]
+export const explainUsage = `Usage: sofa-ops explain "TEXT"|- [--json] [--lang zh|en] [--inventory FILE] [--limit N] [--catalog DIR]
 
 Explains an alert, a pasted log line or a few words with the operations guide: the catalog
 entries that match, best first (a log line the guide knows comes first, marked "exact"), each
