@@ -93,6 +93,7 @@ interface IndexedDoc {
 }
 
 const DEFAULT_LIMIT = 10;
+const KIND_BOOST: Partial<Record<TriageKind, number>> = { product: 0.4, component: 0.6, log: 0.8 };
 /** A pasted line yields dozens of words (timestamps, thread names); more add time, not answers. */
 const MAX_QUERY_TERMS = 48;
 const EXACT_BASE = 1_000_000;
@@ -156,6 +157,9 @@ export class TriageIndex {
         { queries: terms, combineWith: 'OR' },
         {
           boost: { title: 3, keywords: 2, text: 1 },
+          // Products and components are described in broad words that match almost any query;
+          // what an operator acts on (a pattern, check, alert, plan) should win a tie.
+          boostDocument: (key: string) => KIND_BOOST[key.slice(0, key.indexOf(':')) as TriageKind] ?? 1,
           // Typos and word stems matter for a few typed words, not for a pasted line.
           prefix: (term) => (isCjkToken(term) ? term.length === 1 : few && term.length >= 3),
           fuzzy: (term) => (few && !isCjkToken(term) && term.length >= 5 ? 0.2 : false),
