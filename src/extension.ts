@@ -8,11 +8,15 @@ import { CrossHostSearch } from './logs/crossHostSearch';
 import { LogViewer, type LogViewerApi } from './logs/logViewer';
 import { RunbookCellStatusBar } from './notebook/cellStatusBar';
 import { editCellOptions, RunbookDiagnostics } from './notebook/runbookCommands';
+import { openRunbookForHost } from './notebook/openForHost';
 import { RunbookController } from './notebook/runbookController';
 import { RUNBOOK_NOTEBOOK_TYPE, RunbookSerializer } from './notebook/runbookSerializer';
 import { openShellTerminal } from './ssh/shellTerminal';
 import { SshService } from './ssh/sshService';
 import { ProductsTreeProvider } from './tree/productsTreeProvider';
+import { TriageCommands } from './triage/triageCommands';
+import { TriagePanel } from './triage/triagePanel';
+import { TriageService } from './triage/triageService';
 import { guarded } from './vscode/errors';
 import { CommandIds, ViewIds } from './vscode/ids';
 import { Logger } from './vscode/logger';
@@ -29,6 +33,8 @@ export interface SofaOpsApi {
   readonly ssh: SshService;
   readonly inspections: InspectionController;
   readonly inspectionResults: InspectionResultsProvider;
+  readonly runbooks: RunbookController;
+  readonly triage: { service: TriageService; panel: TriagePanel; commands: TriageCommands };
   openShell(hostName: string): ReturnType<typeof openShellTerminal>;
 }
 
@@ -52,9 +58,10 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
   context.subscriptions.push(inspections, inspectionResults, vscode.window.createTreeView(ViewIds.inspection, { treeDataProvider: inspectionResults }));
   context.subscriptions.push(...registerInspectionCommands(inspections, (what, handler) => guarded(logger, what, handler)));
   const cellStatusBar = new RunbookCellStatusBar(ssh);
+  const runbooks = new RunbookController(ssh, logger.child('runbook'));
   context.subscriptions.push(
     vscode.workspace.registerNotebookSerializer(RUNBOOK_NOTEBOOK_TYPE, new RunbookSerializer(), { transientOutputs: true }),
-    new RunbookController(ssh, logger.child('runbook')),
+    runbooks,
     cellStatusBar,
     vscode.notebooks.registerNotebookCellStatusBarItemProvider(RUNBOOK_NOTEBOOK_TYPE, cellStatusBar),
     new RunbookDiagnostics(),
@@ -74,9 +81,19 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
     vscode.commands.registerCommand(CommandIds.openGuideSection, guarded(logger, vscode.l10n.t('Open guide section'), (target?: unknown) => guidePanel.open(target as string | undefined))),
   );
 
+  // Triage builds its index on the first search, not here.
+  const triage = { service: new TriageService(catalogStore, ssh, logger.child('triage')), panel: new TriagePanel() };
+  const triageCommands = new TriageCommands(triage.service, triage.panel, productsTree);
+  context.subscriptions.push(
+    triage.service,
+    triage.panel,
+    ...triageCommands.register((what, handler) => guarded(logger, what, handler)),
+    vscode.commands.registerCommand(CommandIds.openRunbookForHost, guarded(logger, vscode.l10n.t('Open runbook'), (file: string, host?: string) => openRunbookForHost(runbooks, ssh, file, host))),
+  );
+
   const activatedInMs = Date.now() - started;
   logger.info(`activated in ${activatedInMs} ms`);
-  return { activatedInMs, catalog: () => catalogStore.snapshot, catalogStore, productsTree, productsView: productsView as vscode.TreeView<unknown>, guidePanel, logs: logViewer.api, ssh, inspections, inspectionResults, openShell: (hostName) => openShellTerminal(ssh, hostName) };
+  return { activatedInMs, catalog: () => catalogStore.snapshot, catalogStore, productsTree, productsView: productsView as vscode.TreeView<unknown>, guidePanel, logs: logViewer.api, ssh, inspections, inspectionResults, runbooks, triage: { ...triage, commands: triageCommands }, openShell: (hostName) => openShellTerminal(ssh, hostName) };
 }
 
 async function pickHost(ssh: SshService): Promise<string | undefined> {

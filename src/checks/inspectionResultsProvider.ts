@@ -121,7 +121,12 @@ export class InspectionResultsProvider extends Disposable implements vscode.Tree
     this.runbooks ??= this.store.get().then((s) => withSections(s.runbooks));
     const same = await this.controller.sameComponent();
     for (const rb of runbooksFor(r, await this.runbooks, same)) {
-      links.push({ kind: 'link', parent: element, label: vscode.l10n.t('Runbook: {0}', rb.title), icon: 'notebook', command: { command: 'vscode.open', title: vscode.l10n.t('Open Runbook'), arguments: [vscode.Uri.file(rb.file)] } });
+      // Opened for the failing host: its parameters and the cells that target it are pre-filled.
+      links.push(
+        r.host
+          ? { kind: 'link', parent: element, label: vscode.l10n.t('Runbook: {0} on {1}', rb.title, r.host), icon: 'notebook', command: { command: CommandIds.openRunbookForHost, title: vscode.l10n.t('Open Runbook'), arguments: [rb.file, r.host] } }
+          : { kind: 'link', parent: element, label: vscode.l10n.t('Runbook: {0}', rb.title), icon: 'notebook', command: { command: 'vscode.open', title: vscode.l10n.t('Open Runbook'), arguments: [vscode.Uri.file(rb.file)] } },
+      );
     }
     return links;
   }

@@ -9,4 +9,10 @@ export const processIO: CliIO = {
   err: (text) => process.stderr.write(text),
 };
 
-export class UsageError extends Error {}
+/**
+ * Bad arguments: main prints the message and the command's usage and exits 2. Recognised by its
+ * name, not instanceof: each command is its own bundle with its own copy of this class.
+ */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

@@ -16,6 +16,7 @@ interface CommandModule {
  */
 const commands: Record<string, { summary: string; load(): Promise<CommandModule> }> = {
   catalog: { summary: 'print the operations guide as data (products, ports, logs, patterns, checks, plans)', load: async () => { const m = require('./catalogCommand') as typeof import('./catalogCommand'); return { run: m.catalogCommand, usage: m.catalogUsage }; } },
+  explain: { summary: 'explain an alert or a pasted log line with the guide: component, action, checks, runbooks', load: async () => { const m = require('./explainCommand') as typeof import('./explainCommand'); return { run: m.explainCommand, usage: m.explainUsage }; } },
   logs: { summary: 'known lines of a log explained (logs scan), search across hosts (logs grep), incident timeline (logs timeline)', load: async () => { const m = require('./logsCommand') as typeof import('./logsCommand'); return { run: (a, io, dir) => m.logsCommand(a, io, dir), usage: m.logsUsage }; } },
   exec: { summary: 'run a command on inventory targets over SSH (strict host keys, per-host results)', load: async () => { const m = require('./execCommand') as typeof import('./execCommand'); return { run: (a, io) => m.execCommand(a, io), usage: m.execUsage }; } },
   run: { summary: 'run a *.runbook.md on inventory targets (guards, finally, expect, audit, reports)', load: async () => { const m = require('./runCommand') as typeof import('./runCommand'); return { run: (a, io) => m.runCommand(a, io), usage: m.runUsage }; } },
@@ -48,7 +49,7 @@ export async function main(argv: string[], io: CliIO = processIO, catalogDir = b
   try {
     return await command.run(rest, io, catalogDir);
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (err instanceof UsageError || (err as Error | undefined)?.name === 'UsageError' || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`sofa-ops: ${(err as Error).message}\n${command.usage}`);
       return 2;
     }

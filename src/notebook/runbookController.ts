@@ -10,6 +10,7 @@ import { AuditTrail } from '../core/audit/auditTrail';
 import { parseSyslogTarget } from '../core/audit/syslogForwarder';
 import { Disposable } from '../core/dispose';
 import { selectTargets } from '../core/inventory/selectors';
+import { narrowTargets, type HostPrefill } from '../core/runbook/hostPrefill';
 import { resolveParameter } from '../core/runbook/parameters';
 import { runbookParameters, type CodeCell, type ParameterValue } from '../core/runbook/runbookFormat';
 import { AuditUnavailableError, ParameterError, runRunbook, type CellResult, type RunHooks } from '../core/runbook/runbookRunner';
@@ -28,6 +29,8 @@ export class RunbookController extends Disposable {
   private executionOrder = 0;
   /** Non-secret parameter values of the last run per notebook, offered as defaults next time. */
   private readonly lastParams = new Map<string, Record<string, ParameterValue>>();
+  /** Runbooks opened for a host (from triage or an inspection FAIL): its parameters and targets. */
+  private readonly prefills = new Map<string, HostPrefill>();
 
   constructor(
     private readonly ssh: SshService,
@@ -39,6 +42,18 @@ export class RunbookController extends Disposable {
     this.controller.supportsExecutionOrder = true;
     this.controller.description = vscode.l10n.t('Runs cells on their target containers over SSH');
     this.controller.executeHandler = (cells, notebook) => this.execute(cells, notebook);
+  }
+
+  /** Runs of `notebook` from now on offer the host's parameter values and narrow cells that select it. */
+  setPrefill(notebook: vscode.Uri, prefill: HostPrefill | undefined): void {
+    if (prefill) this.prefills.set(notebook.toString(), prefill);
+    else this.prefills.delete(notebook.toString());
+    // Opened for a host: the host's values win over what the last run was given.
+    this.lastParams.delete(notebook.toString());
+  }
+
+  prefillOf(notebook: vscode.Uri): HostPrefill | undefined {
+    return this.prefills.get(notebook.toString());
   }
 
   private async execute(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<void> {
@@ -89,7 +104,7 @@ export class RunbookController extends Disposable {
     const hooks: RunHooks = {
       resolveTargets: (selector) => {
         if (!inventory) throw new Error(vscode.l10n.t('No inventory in this workspace: add sofa-ops.inventory.yaml or set sofaOps.inventoryFile.'));
-        return selectTargets(inventory, selector).map((h) => h.name);
+        return narrowTargets(selectTargets(inventory, selector).map((h) => h.name), this.prefills.get(notebook.uri.toString()));
       },
       execute: sshCellExecutor(() => this.ssh.pool(), (hosts) => Promise.all(hosts.map((h) => this.ssh.target(h)))),
       confirm: async (_cell, question, hosts) => {
@@ -174,7 +189,7 @@ export class RunbookController extends Disposable {
 
   /** Asks each declared parameter once per run, validating as the user types; undefined if cancelled. */
   private async askParameters(notebook: vscode.NotebookDocument, decls: ReturnType<typeof runbookParameters>): Promise<Record<string, ParameterValue> | undefined> {
-    const remembered = this.lastParams.get(notebook.uri.toString()) ?? {};
+    const remembered = { ...this.prefills.get(notebook.uri.toString())?.params, ...this.lastParams.get(notebook.uri.toString()) };
     const values: Record<string, ParameterValue> = {};
     for (const [name, decl] of Object.entries(decls)) {
       const fallback = remembered[name] ?? decl.default;

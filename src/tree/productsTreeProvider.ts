@@ -1,6 +1,7 @@
 /** Adapts the catalog tree model (src/core/catalog/catalogTree) to the `sofaOps.products` view. */
 import * as vscode from 'vscode';
 import { buildCatalogTree, type CatalogNode, type TreeLabels } from '../core/catalog/catalogTree';
+import { filterCatalogTree, hitKeys, type TreeHit } from '../core/triage/treeFilter';
 import { Disposable } from '../core/dispose';
 import type { CatalogStore } from '../catalog/catalogStore';
 import { hostRef, type SshService } from '../ssh/sshService';
@@ -42,6 +43,8 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
   readonly onDidChangeTreeData = this.changed.event;
   private roots: Promise<CatalogNode[]> | undefined;
   private statusSource: { statusOf(node: CatalogNode): NodeStatus | undefined } | undefined;
+  /** The filter on: its hits' keys, the nodes that matched, the nodes on the way to them (shown open). */
+  private filter: { text: string; keys: Set<string>; matched: Set<CatalogNode>; open: Set<CatalogNode>; roots?: Promise<CatalogNode[]> } | undefined;
 
   constructor(
     private readonly store: CatalogStore,
@@ -61,13 +64,45 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
 
   refresh(): void {
     this.roots = undefined;
+    if (this.filter) this.filter.roots = undefined;
+    this.changed.fire(undefined);
+  }
+
+  /** The filter text on, if any. */
+  get filterText(): string | undefined {
+    return this.filter?.text;
+  }
+
+  /** Show only the nodes of `hits` (a triage search over the whole catalog) and the paths to them. */
+  setFilter(text: string | undefined, hits: readonly TreeHit[] = []): void {
+    this.filter = text === undefined ? undefined : { text, keys: hitKeys(hits), matched: new Set(), open: new Set() };
     this.changed.fire(undefined);
   }
 
   async getChildren(element?: CatalogNode): Promise<CatalogNode[]> {
     if (element) return element.children;
     this.roots ??= this.buildRoots();
+    if (this.filter) {
+      const filter = this.filter;
+      filter.roots ??= this.roots.then((roots) => this.filteredRoots(roots, filter));
+      return filter.roots;
+    }
     return this.roots;
+  }
+
+  private filteredRoots(roots: CatalogNode[], filter: NonNullable<ProductsTreeProvider['filter']>): CatalogNode[] {
+    filter.matched.clear();
+    filter.open.clear();
+    const kept = filterCatalogTree(roots.filter((r) => r.kind !== 'message'), filter.keys, filter.matched);
+    for (const hit of filter.matched) for (let up = hit.parent; up && !filter.open.has(up); up = up.parent) filter.open.add(up);
+    const header: MessageNode = {
+      id: 'message:filter',
+      kind: 'message',
+      label: kept.length ? vscode.l10n.t('Filter "{0}": {1} match(es) — clear', filter.text, filter.matched.size) : vscode.l10n.t('Nothing in the catalog matches "{0}" — clear the filter', filter.text),
+      children: [],
+      command: { command: CommandIds.clearProductsFilter, title: vscode.l10n.t('Clear Filter') },
+    };
+    return [header, ...kept];
   }
 
   getParent(element: CatalogNode): CatalogNode | undefined {
@@ -75,8 +110,11 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
   }
 
   getTreeItem(node: CatalogNode): vscode.TreeItem {
-    const item = new vscode.TreeItem(node.label, node.children.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-    item.id = node.id;
+    // Filtered: the path down to each hit is open, and the ids differ so the view does not
+    // apply the expansion state it remembers for the unfiltered tree.
+    const onPath = this.filter?.open.has(node);
+    const item = new vscode.TreeItem(node.label, !node.children.length ? vscode.TreeItemCollapsibleState.None : onPath ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.filter ? `filter:${node.id}` : node.id;
     item.description = node.description;
     if (node.tooltip) item.tooltip = new vscode.MarkdownString(node.tooltip);
     item.iconPath = this.iconFor(node);

@@ -22,6 +22,17 @@ export const CommandIds = {
   previousLogProblem: 'sofaOps.previousLogProblem',
   searchLogsAcrossHosts: 'sofaOps.searchLogsAcrossHosts',
   incidentTimeline: 'sofaOps.incidentTimeline',
+  triage: 'sofaOps.triage',
+  explainSelection: 'sofaOps.explainSelection',
+  explainTerminalSelection: 'sofaOps.explainTerminalSelection',
+  openRunbookForHost: 'sofaOps.openRunbookForHost',
+  filterProducts: 'sofaOps.filterProducts',
+  clearProductsFilter: 'sofaOps.clearProductsFilter',
+} as const;
+
+/** Context keys set with `setContext`, read in package.json `when` clauses. */
+export const ContextKeys = {
+  productsFiltered: 'sofaOps.productsFiltered',
 } as const;
 
 export const SettingKeys = {

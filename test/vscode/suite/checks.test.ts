@@ -84,5 +84,10 @@ describe('inspection in the editor', function () {
     const links = (await inspectionResults.getChildren(first)) as unknown as { label: string; command: { command: string; arguments: unknown[] } }[];
     assert.equal(links[0].command.command, 'sofaOps.openGuideSection');
     assert.deepEqual(links[0].command.arguments, [first.result!.section]);
+    // Its runbooks open for the failing host (parameters and targets pre-filled), issue 14.
+    const runbook = links.find((l) => l.command.command === 'sofaOps.openRunbookForHost');
+    assert.ok(runbook, `no runbook link for the failing host: ${links.map((l) => l.label).join(' | ')}`);
+    assert.equal(runbook.command.arguments[1], first.result!.host);
+    assert.ok(runbook.label.includes(first.result!.host!), runbook.label);
   });
 });

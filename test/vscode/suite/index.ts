@@ -51,6 +51,7 @@ export async function runWith(options: RunOptions = {}): Promise<RunResult> {
     require('./logs.test');
     require('./notebook.test');
     require('./checks.test');
+    require('./triage.test');
   }
 
   const started = Date.now();
