@@ -3,6 +3,8 @@
 // Desktop `code` when it is on PATH (or --desktop); otherwise code-server on loopback (--browser
 // forces it), printing the URL. Ctrl-C stops everything it started.
 // --check: start everything, prove the workbench serves and a demo container answers over SSH, stop.
+// It uses its own folder and loopback /24 (127.0.198), so `npm test` works while `npm start` runs.
+// --subnet 127.0.N: put the demo's containers on another loopback /24 (two sites side by side).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,8 +12,16 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DEMO_DIR = path.join(ROOT, '.cache/start/demo');
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+const CHECK = args.has('--check');
+const DEMO_DIR = path.join(ROOT, CHECK ? '.cache/start-check/demo' : '.cache/start/demo');
+const subnetAt = argv.indexOf('--subnet');
+const SUBNET = subnetAt >= 0 ? argv[subnetAt + 1] : CHECK ? '127.0.198' : undefined;
+if (subnetAt >= 0 && !/^127\.\d{1,3}\.\d{1,3}$/.test(SUBNET ?? '')) {
+  console.error('[start] --subnet needs three octets inside 127/8, such as --subnet 127.0.2');
+  process.exit(2);
+}
 const cleanups = [];
 
 function step(title, cmd, cmdArgs) {
@@ -42,7 +52,12 @@ process.on('SIGTERM', () => stop(0));
 function startDemo() {
   console.log('[start] starting the demo site');
   fs.mkdirSync(DEMO_DIR, { recursive: true });
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/sofa-ops.js'), 'demo', '--dir', DEMO_DIR, '--json-ready'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/sofa-ops.js'), 'demo', '--dir', DEMO_DIR, ...(SUBNET ? ['--subnet', SUBNET] : []), '--json-ready'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    process.stderr.write(d);
+  });
   cleanups.push(() => new Promise((resolve) => {
     if (child.exitCode !== null) return resolve();
     child.once('exit', resolve);
@@ -57,7 +72,12 @@ function startDemo() {
         reject(new Error(`unexpected output from the demo: ${line}`));
       }
     });
-    child.once('exit', (code) => reject(new Error(`the demo exited (code ${code}) before it was ready; see its message above`)));
+    child.once('exit', (code) => {
+      const hint = /already in use/.test(stderr)
+        ? `\n[start] another demo or SSH server holds ${SUBNET ?? '127.0.1'}.x:2022: stop it, or put this one on another loopback /24: npm start -- --subnet 127.0.2`
+        : '';
+      reject(new Error(`the demo exited (code ${code}) before it was ready; see its message above${hint}`));
+    });
   });
 }
 
@@ -73,7 +93,7 @@ try {
 }
 console.log(`[start] demo site ready in ${ready.ms} ms: ${ready.hosts.length} containers, workspace ${ready.dir}`);
 
-const useDesktop = args.has('--desktop') || (!args.has('--browser') && !args.has('--check') && onPath('code'));
+const useDesktop = args.has('--desktop') || (!args.has('--browser') && !CHECK && onPath('code'));
 if (useDesktop) {
   console.log(`[start] opening desktop VS Code on ${ready.dir}`);
   spawn('code', ['--new-window', `--extensionDevelopmentPath=${ROOT}`, ready.dir], { stdio: 'inherit', detached: true }).unref();
@@ -81,13 +101,14 @@ if (useDesktop) {
 } else {
   const harness = await import('./codeServer.mjs');
   if (!fs.existsSync(harness.CODE_SERVER_ENTRY)) step('install code-server (first run; needs root for Debian packages)', 'bash', ['scripts/install-vscode-harness.sh']);
-  const run = harness.prepareRun('start', { workspace: ready.dir, copy: false });
+  // Its own run folder in --check: prepareRun empties the folder, which a running `npm start` uses.
+  const run = harness.prepareRun(CHECK ? 'start-check' : 'start', { workspace: ready.dir, copy: false });
   harness.installExtension(run, ROOT);
   const server = await harness.startCodeServer(run);
   cleanups.push(() => server.stop());
   const url = `${server.url}/?folder=${encodeURIComponent(ready.dir)}`;
   console.log(`\n  SOFA Ops is running in VS Code (code-server) on the demo site at:\n\n    ${url}\n\n  Open it in a browser on this machine. Ctrl-C stops VS Code and the demo site.\n`);
-  if (args.has('--check')) {
+  if (CHECK) {
     const res = await fetch(url);
     console.log(`[start] ${url} answered ${res.status}`);
     // The same way an operator would: strict host keys from the demo workspace, over SSH.
