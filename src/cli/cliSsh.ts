@@ -5,7 +5,9 @@
  */
 import * as path from 'path';
 import { formatProblem } from '../core/catalog/problems';
-import { type Inventory, type InventoryHost, loadInventory } from '../core/inventory/inventory';
+import { type Inventory, type InventoryHost } from '../core/inventory/inventory';
+import { loadInventoryCached } from '../core/inventory/inventoryCache';
+import { defaultCacheDir } from '../core/cacheDir';
 import { SelectorError, selectTargets } from '../core/inventory/selectors';
 import { type HostKeyStore, knownHostsStore } from '../core/ssh/sshConnection';
 import { SshPool } from '../core/ssh/sshPool';
@@ -23,7 +25,7 @@ export interface SelectedHosts {
 
 /** The selected hosts, or an exit code (2) after explaining on stderr. */
 export async function selectCliHosts(io: CliIO, inventoryFile: string, selector: string): Promise<SelectedHosts | number> {
-  const { inventory, problems } = await loadInventory(path.resolve(inventoryFile));
+  const { inventory, problems } = await loadInventoryCached(path.resolve(inventoryFile), {}, defaultCacheDir());
   if (problems.length) {
     for (const p of problems) io.err(`${formatProblem(p)}\n`);
     io.err(`sofa-ops: the inventory ${inventoryFile} has ${problems.length} problem(s)\n`);

@@ -11,7 +11,8 @@ import { loadHistory, loadRuleHistory, saveInspection } from '../core/checks/his
 import { inspect } from '../core/checks/inspect';
 import { overall, renderReport, STATUS_LABEL, type ReportFormat } from '../core/checks/reports';
 import { countStatuses, notRun, type CheckResult, type Inspection } from '../core/checks/types';
-import { loadInventory } from '../core/inventory/inventory';
+import { loadInventoryCached } from '../core/inventory/inventoryCache';
+import { defaultCacheDir } from '../core/cacheDir';
 import { SelectorError } from '../core/inventory/selectors';
 import { SshPool } from '../core/ssh/sshPool';
 import { cliUnknownHostPolicy, loadCliHostKeys } from './cliSsh';
@@ -84,7 +85,7 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
   if (values.component && !componentEquivalence(catalog).has(values.component)) throw new UsageError(`no component "${values.component}" in the catalog`);
 
   const components = new Map(catalog.products.flatMap((p) => p.components.map((c) => [c.id, p.product.id] as const)));
-  const { inventory, problems } = await loadInventory(path.resolve(values.inventory), { knownComponents: components });
+  const { inventory, problems } = await loadInventoryCached(path.resolve(values.inventory), { knownComponents: components }, defaultCacheDir());
   if (problems.length) {
     for (const p of problems) io.err(`${formatProblem(p)}\n`);
     io.err(`sofa-ops: the inventory ${values.inventory} has ${problems.length} problem(s)\n`);

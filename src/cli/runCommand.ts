@@ -6,7 +6,8 @@ import { parseArgs } from 'util';
 import { AuditTrail } from '../core/audit/auditTrail';
 import { parseSyslogTarget, type SyslogTarget } from '../core/audit/syslogForwarder';
 import { formatProblem } from '../core/catalog/problems';
-import { loadInventory } from '../core/inventory/inventory';
+import { loadInventoryCached } from '../core/inventory/inventoryCache';
+import { defaultCacheDir } from '../core/cacheDir';
 import { selectTargets } from '../core/inventory/selectors';
 import { renderReport, type ReportFormat } from '../core/runbook/runReport';
 import { runbookParameters, type CodeCell, type ParameterValue } from '../core/runbook/runbookFormat';
@@ -82,7 +83,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     throw new UsageError(`cannot read ${file}: ${err.message}`);
   });
   const { runbook, problems } = parseRunbook(text, file);
-  const { inventory, problems: invProblems } = await loadInventory(path.resolve(values.inventory));
+  const { inventory, problems: invProblems } = await loadInventoryCached(path.resolve(values.inventory), {}, defaultCacheDir());
   if (problems.length || invProblems.length) {
     for (const p of [...problems, ...invProblems]) io.err(`${formatProblem(p)}\n`);
     return 2;

@@ -6,7 +6,6 @@
  */
 import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { isCatalogFileName, loadCatalog } from '../catalog/catalogLoader';
 import type { SourceProblem } from '../catalog/problems';
@@ -109,10 +108,7 @@ export async function loadLogCatalog(roots: string | string[], cacheDir?: string
   return { catalog: logCatalog, problems, cached: false };
 }
 
-/** Where the CLI keeps its caches: `$XDG_CACHE_HOME/sofa-ops`, else `~/.cache/sofa-ops`. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'sofa-ops');
-}
+export { defaultCacheDir } from '../cacheDir';
 
 /** Size and mtime of every file the catalog would be read from, in the order it is read. */
 async function catalogFingerprint(roots: string[]): Promise<string | undefined> {
