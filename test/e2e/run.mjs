@@ -147,6 +147,27 @@ step('inspection-red', 'inject msgbroker-9529-down into the running demo, inspec
   await ui.row(results, ['antscheduler']).locator('.codicon-error').waitFor();
 });
 
+step('split-brain', 'inject meta-split-brain (two meta Leaders, every health check still success:true): the one-leader rule turns registry red', async ({ page, catalog }) => {
+  assert(demo, 'the demo site did not start');
+  fs.writeFileSync(path.join(demo.dir, '.demo', 'faults'), 'meta-split-brain');
+  await page.waitForTimeout(1500); // the demo applies a new fault set within a second
+  await runCommand(page, nls['command.runInspection']);
+  await inspected(page);
+  const pane = ui.viewPane(page, nls['views.products.name']);
+  const registry = catalog.products.find((p) => p.product.id === 'registry');
+  await ui.row(pane, names(registry.product)).locator('.codicon-error').waitFor({ timeout: 30_000 });
+  // In the results: the cross-host rule names what it counted, and the per-node health checks pass.
+  const results = ui.viewPane(page, nls['views.inspection.name']);
+  if ((await results.locator('.pane-header').getAttribute('aria-expanded')) !== 'true') await results.locator('.pane-header').click();
+  // The results view names products by id, their results below them, failures first.
+  const product = ui.row(results, ['registry']);
+  await product.locator('.codicon-error').waitFor({ timeout: 30_000 });
+  if ((await product.getAttribute('aria-expanded')) === 'false') await product.click();
+  const rule = results.locator('.monaco-list-row[role="treeitem"]', { hasText: /2 of 3 hosts raftStatus=Leader/ }).first();
+  await rule.waitFor({ timeout: 30_000 });
+  await rule.locator('.codicon-error').waitFor();
+});
+
 step('demo-hosts', 'expand Service Registry → registry-meta: the demo containers are listed under it', async ({ page, catalog, state }) => {
   assert(demo, 'the demo site did not start');
   fs.writeFileSync(path.join(demo.dir, '.demo', 'faults'), ''); // the site healthy again

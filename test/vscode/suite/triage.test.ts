@@ -53,8 +53,8 @@ describe('triage', function () {
     assert.equal(top.component, 'antscheduler');
     assert.equal(top.host?.name, 'antscheduler-1');
     assert.ok(top.runbooks.length > 0, 'a runbook is offered');
-    const tab = vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('sofaOps.triage'));
-    assert.ok(tab, 'the triage panel is open');
+    // The tab model follows the panel a moment later (the workbench reports it back to the host).
+    const tab = await waitFor('the triage panel tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('sofaOps.triage') && /^(Triage|故障分诊)[:：] /.test(t.label)));
     assert.match(tab.label, /^(Triage|故障分诊)[:：] /);
   });
 
