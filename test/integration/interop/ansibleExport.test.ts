@@ -203,8 +203,32 @@ echo reopened
 echo cleanup
 \`\`\`
 `);
+      writeFileSync(path.join(dir, 'approve.runbook.md'), `---
+title: Approval and a manual step
+product: registry
+---
+\`\`\`sh {name=prepare target=registry-meta}
+echo prepared
+\`\`\`
+
+\`\`\`sh {name=switch target=registry-meta[1] confirm="Switch traffic away from registry-meta-2?"}
+echo switched
+\`\`\`
+
+\`\`\`sh {name=restart-in-console manual}
+# 云游 > 容器：重启 registry-meta-2 / restart registry-meta-2 in the console
+\`\`\`
+
+\`\`\`sh {name=verify target=registry-meta after=restart-in-console}
+echo verified
+\`\`\`
+
+\`\`\`sh {name=always target=registry-session finally}
+echo always
+\`\`\`
+`);
       exported = path.join(dir, 'ansible');
-      const r = spawnSync(process.execPath, [bin, 'export', 'ansible', 'restart.runbook.md', 'branch.runbook.md', '--inventory', site.inventory, '--out', exported], { cwd: dir, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [bin, 'export', 'ansible', 'restart.runbook.md', 'branch.runbook.md', 'approve.runbook.md', '--inventory', site.inventory, '--out', exported], { cwd: dir, encoding: 'utf8' });
       assert.strictEqual(r.status, 0, r.stderr);
       ansibleLog = path.join(dir, 'ansible.log');
     });
@@ -303,6 +327,22 @@ echo cleanup
       assert.deepStrictEqual(ans.outcomes, sofa.outcomes);
       assert.deepStrictEqual(ans.outcomes.reopen, { 'registry-meta-1': 'ok' });
       assert.deepStrictEqual(Object.keys(ans.outcomes.later), HOSTS.map((h) => h.name));
+    });
+
+    it('confirm and manual with no one to answer: declined, the run stops and finally runs; pre-answered (AWX): every step runs', () => {
+      reset();
+      const sofa = sofaRun('approve.runbook.md');
+      const ans = ansibleRun('approve.yml');
+      assert.strictEqual(sofa.status, 1);
+      assert.strictEqual(ans.status, 2, ans.stdout);
+      assert.deepStrictEqual(ans.outcomes, sofa.outcomes);
+      assert.deepStrictEqual(ans.outcomes, { prepare: { 'registry-meta-1': 'ok', 'registry-meta-2': 'ok' }, always: { 'registry-session-1': 'ok' } });
+      const sofaYes = sofaRun('approve.runbook.md', ['--yes', '--manual', 'done']);
+      const ansYes = ansibleRun('approve.yml', ['-e', 'sofa_ops_confirm=all', '-e', '{"sofa_ops_done": ["restart-in-console"]}']);
+      assert.strictEqual(sofaYes.status, 0, sofaYes.stderr);
+      assert.strictEqual(ansYes.status, 0, ansYes.stdout);
+      assert.deepStrictEqual(ansYes.outcomes, sofaYes.outcomes);
+      assert.deepStrictEqual(Object.keys(ansYes.outcomes), ['prepare', 'switch', 'verify', 'always']);
     });
 
     it('a parameter SOFA Ops refuses is refused before anything runs', () => {
