@@ -165,7 +165,7 @@ def sofa_ops_select(template, params, groups, hostvars):
             tag = part[4:]
             hosts = [h for h in order if tag in (hostvars[h].get('sofa_tags') or [])]
             if not hosts:
-                tags = sorted({t for h in order for t in (hostvars[h].get('sofa_tags') or [])})
+                tags = list(dict.fromkeys(t for h in order for t in (hostvars[h].get('sofa_tags') or [])))
                 fail(part, 'matches no host (known tags: %s)' % (', '.join(tags) if tags else 'none'))
             chosen.update(hosts)
             continue

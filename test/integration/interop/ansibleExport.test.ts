@@ -268,6 +268,13 @@ echo always
       t = Date.now();
       const ans = ansibleRun('restart.yml');
       const ansMs = Date.now() - t;
+      // The most Ansible ever shows (-vvv: module arguments, ssh commands) must not show it either.
+      rmSync(ansibleLog, { force: true });
+      reset();
+      const verbose = ansibleRun('restart.yml', ['-vvv']);
+      assert.strictEqual(verbose.status, 0, verbose.stdout);
+      assert.ok(verbose.stdout.includes('sofa_ops_script') || verbose.stdout.includes('EXEC'), 'the verbose run is verbose');
+      assert.ok(!verbose.stdout.includes(CANARY), 'secret in ansible-playbook -vvv output');
       assert.strictEqual(ans.status, 0, ans.stdout);
       assert.deepStrictEqual(ans.outcomes, sofa.outcomes);
       assert.deepStrictEqual(Object.keys(ans.outcomes), ['close-push', 'restart', 'check-health', 'open-push']);
