@@ -73,7 +73,9 @@ export async function exportCommand(args: string[], io: CliIO): Promise<number> 
     const text = await fs.readFile(file, 'utf8').catch((err: Error) => {
       throw new UsageError(`cannot read ${file}: ${err.message}`);
     });
-    const display = path.relative(process.cwd(), path.resolve(file)).split(path.sep).join('/');
+    // Task names carry the runbook's path for AWX job output: relative to here, or from its runbooks/ folder.
+    let display = path.relative(process.cwd(), path.resolve(file)).split(path.sep).join('/');
+    if (display.startsWith('../')) display = /(?:^|\/)(runbooks\/.*)$/.exec(display)?.[1] ?? path.basename(file);
     const { runbook, problems } = parseRunbook(text, file);
     const result = exportRunbookToAnsible(runbook, problems, display);
     if (!result.playbook) {

@@ -1,0 +1,91 @@
+/**
+ * A shipped runbook exported to Ansible and run by the real ansible-playbook against the demo site
+ * (17 containers, one meta node with its leader lost), next to `sofa-ops run` of the same runbook:
+ * "restart only the abnormal meta nodes" must check every meta node, act on exactly the faulty one
+ * and stop at the manual restart nobody ticked, on the same hosts in both.
+ */
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { requireRoot } from '../fixtures/sshd';
+import { BIN, demoDir, startDemo, type RunningDemo } from './demoProcess';
+
+const RUNBOOK = path.resolve(__dirname, '../../../runbooks/registry/restart-abnormal-meta.runbook.md');
+
+type Outcomes = Record<string, Record<string, 'ok' | 'failed'>>;
+
+describe('exported runbook on the demo site: ansible-playbook = sofa-ops run, per host', function () {
+  this.timeout(180_000);
+  let demo: RunningDemo;
+  let dir: string;
+  let work: string;
+
+  before(async function () {
+    requireRoot();
+    if (spawnSync('sh', ['-c', 'command -v ansible-playbook']).status !== 0) throw new Error('ansible-playbook not found: install Debian\'s ansible-core (CI does, see .ci/run)');
+    assert.ok(fs.existsSync(path.resolve(__dirname, '../../../dist/cli-export.js')), 'run `npm run build` first');
+    dir = demoDir();
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'sofa-ops-ansible-demo-'));
+    demo = await startDemo(dir, ['--faults', 'meta-leader-lost@registry-meta-2']);
+  });
+  after(async () => {
+    await demo?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('checks every meta node, acts on the faulty one only, and stops at the unticked manual step, in both', () => {
+    const report = path.join(work, 'report.json');
+    const sofa = spawnSync(process.execPath, [BIN, 'run', RUNBOOK, '--inventory', demo.ready.inventory, '--known-hosts', demo.ready.knownHosts, '--audit', path.join(work, 'audit.jsonl'), '--report', 'json', '--out', report], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: work, SOFA_OPS_HOME: path.join(work, '.sofa-ops'), SSH_AUTH_SOCK: '' },
+      input: '',
+    });
+    assert.strictEqual(sofa.status, 1, sofa.stderr);
+    const ours: Outcomes = {};
+    for (const c of (JSON.parse(fs.readFileSync(report, 'utf8')) as { cells: Array<{ name: string; hosts: Array<{ host: string; outcome: string; expectFailed?: string }> }> }).cells) {
+      for (const h of c.hosts) (ours[c.name] ??= {})[h.host] = h.outcome === 'ok' && !h.expectFailed ? 'ok' : 'failed';
+    }
+
+    const out = path.join(work, 'ansible');
+    const exp = spawnSync(process.execPath, [BIN, 'export', 'ansible', RUNBOOK, '--inventory', demo.ready.inventory, '--out', out], { encoding: 'utf8' });
+    assert.strictEqual(exp.status, 0, exp.stderr);
+    fs.writeFileSync(path.join(work, 'ansible.cfg'), '');
+    const ans = spawnSync('ansible-playbook', ['-i', 'inventory.yml', 'restart-abnormal-meta.yml'], {
+      cwd: out,
+      encoding: 'utf8',
+      input: '',
+      env: {
+        ...process.env,
+        HOME: work,
+        SSH_AUTH_SOCK: '',
+        ANSIBLE_CONFIG: path.join(work, 'ansible.cfg'),
+        ANSIBLE_NOCOLOR: '1',
+        ANSIBLE_HOST_KEY_CHECKING: 'True',
+        ANSIBLE_SSH_ARGS: `-o ControlMaster=no -o UserKnownHostsFile=${demo.ready.knownHosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes`,
+        ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
+        // Modules piped to python3 on the exec channel: the demo's SSH server has no sftp.
+        ANSIBLE_PIPELINING: 'True',
+      },
+    });
+    assert.strictEqual(ans.status, 2, ans.stdout + ans.stderr);
+    const theirs: Outcomes = {};
+    let cell: string | undefined;
+    for (const line of ans.stdout.split('\n')) {
+      const task = /^TASK \[(.*)\] \*+$/.exec(line);
+      if (task) cell = /^Run (\S+) · /.exec(task[1])?.[1];
+      const host = /^(ok|changed|fatal|failed): \[([^\]]+)\]/.exec(line);
+      if (!task && cell && host) (theirs[cell] ??= {})[host[2]] = host[1] === 'ok' || host[1] === 'changed' ? 'ok' : 'failed';
+    }
+    assert.deepStrictEqual(theirs, ours);
+    assert.deepStrictEqual(theirs, {
+      'check-health': { 'registry-meta-1': 'ok', 'registry-meta-2': 'failed', 'registry-meta-3': 'ok' },
+      'abnormal-node': { 'registry-meta-2': 'ok' },
+    });
+    assert.match(ans.stdout, /the operator did not mark this step done/);
+    // AWX job output points back to the guide: section and runbook path in the task names.
+    assert.match(ans.stdout, /TASK \[Run check-health · .*§7\.8.* · runbooks\/registry\/restart-abnormal-meta\.runbook\.md:\d+\]/);
+  });
+});
