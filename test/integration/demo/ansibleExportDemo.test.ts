@@ -9,12 +9,11 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { ansibleOutcomes, sofaOutcomes } from '../fixtures/runOutcomes';
 import { requireRoot } from '../fixtures/sshd';
 import { BIN, demoDir, startDemo, type RunningDemo } from './demoProcess';
 
 const RUNBOOK = path.resolve(__dirname, '../../../runbooks/registry/restart-abnormal-meta.runbook.md');
-
-type Outcomes = Record<string, Record<string, 'ok' | 'failed'>>;
 
 describe('exported runbook on the demo site: ansible-playbook = sofa-ops run, per host', function () {
   this.timeout(180_000);
@@ -44,10 +43,7 @@ describe('exported runbook on the demo site: ansible-playbook = sofa-ops run, pe
       input: '',
     });
     assert.strictEqual(sofa.status, 1, sofa.stderr);
-    const ours: Outcomes = {};
-    for (const c of (JSON.parse(fs.readFileSync(report, 'utf8')) as { cells: Array<{ name: string; hosts: Array<{ host: string; outcome: string; expectFailed?: string }> }> }).cells) {
-      for (const h of c.hosts) (ours[c.name] ??= {})[h.host] = h.outcome === 'ok' && !h.expectFailed ? 'ok' : 'failed';
-    }
+    const ours = sofaOutcomes(fs.readFileSync(report, 'utf8'));
 
     const out = path.join(work, 'ansible');
     const exp = spawnSync(process.execPath, [BIN, 'export', 'ansible', RUNBOOK, '--inventory', demo.ready.inventory, '--out', out], { encoding: 'utf8' });
@@ -71,14 +67,7 @@ describe('exported runbook on the demo site: ansible-playbook = sofa-ops run, pe
       },
     });
     assert.strictEqual(ans.status, 2, ans.stdout + ans.stderr);
-    const theirs: Outcomes = {};
-    let cell: string | undefined;
-    for (const line of ans.stdout.split('\n')) {
-      const task = /^TASK \[(.*)\] \*+$/.exec(line);
-      if (task) cell = /^Run (\S+) · /.exec(task[1])?.[1];
-      const host = /^(ok|changed|fatal|failed): \[([^\]]+)\]/.exec(line);
-      if (!task && cell && host) (theirs[cell] ??= {})[host[2]] = host[1] === 'ok' || host[1] === 'changed' ? 'ok' : 'failed';
-    }
+    const theirs = ansibleOutcomes(ans.stdout);
     assert.deepStrictEqual(theirs, ours);
     assert.deepStrictEqual(theirs, {
       'check-health': { 'registry-meta-1': 'ok', 'registry-meta-2': 'failed', 'registry-meta-3': 'ok' },

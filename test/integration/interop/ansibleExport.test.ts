@@ -14,6 +14,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { CLI_BIN as bin, cliEnv, writeCliSite } from '../fixtures/cliSite';
+import { ansibleOutcomes, sofaOutcomes } from '../fixtures/runOutcomes';
 import { ensureTestUser, requireRoot, Sshd, type TestUser } from '../fixtures/sshd';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -26,35 +27,6 @@ const HOSTS = [
 
 function have(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-}
-
-/** cell → host → ok | failed, for the hosts where the cell ran. */
-type Outcomes = Record<string, Record<string, 'ok' | 'failed'>>;
-
-/** From `sofa-ops run --report json`. */
-function sofaOutcomes(report: string): Outcomes {
-  const parsed = JSON.parse(report) as { cells: Array<{ name: string; hosts: Array<{ host: string; outcome: string; expectFailed?: string }> }> };
-  const out: Outcomes = {};
-  for (const c of parsed.cells) {
-    for (const h of c.hosts) (out[c.name] ??= {})[h.host] = h.outcome === 'ok' && !h.expectFailed ? 'ok' : 'failed';
-  }
-  return out;
-}
-
-/** From ansible-playbook's default output: `TASK [Run NAME · …]` then ok/changed/fatal/skipping per host. */
-function ansibleOutcomes(stdout: string): Outcomes {
-  const out: Outcomes = {};
-  let cell: string | undefined;
-  for (const line of stdout.split('\n')) {
-    const task = /^TASK \[(.*)\] \*+$/.exec(line);
-    if (task) {
-      cell = /^Run (\S+) · /.exec(task[1])?.[1];
-      continue;
-    }
-    const host = /^(ok|changed|fatal|failed): \[([^\]]+)\]/.exec(line);
-    if (cell && host) (out[cell] ??= {})[host[2]] = host[1] === 'ok' || host[1] === 'changed' ? 'ok' : 'failed';
-  }
-  return out;
 }
 
 describe('sofa-ops export ansible (real ansible-playbook)', function () {
