@@ -199,8 +199,21 @@ echo verified
 echo always
 \`\`\`
 `);
+      writeFileSync(path.join(dir, 'checks.runbook.md'), `---
+title: Read-only checks
+product: registry
+mode: check
+---
+\`\`\`sh {name=port target=registry-meta expect=/LISTEN/}
+case "$SSH_CONNECTION" in ${host(1)}) echo CLOSED;; *) echo "tcp 0 0 :9615 LISTEN";; esac
+\`\`\`
+
+\`\`\`sh {name=disk target=all}
+df -P / >/dev/null
+\`\`\`
+`);
       exported = path.join(dir, 'ansible');
-      const r = spawnSync(process.execPath, [bin, 'export', 'ansible', 'restart.runbook.md', 'branch.runbook.md', 'approve.runbook.md', '--inventory', site.inventory, '--out', exported], { cwd: dir, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [bin, 'export', 'ansible', 'restart.runbook.md', 'branch.runbook.md', 'approve.runbook.md', 'checks.runbook.md', '--inventory', site.inventory, '--out', exported], { cwd: dir, encoding: 'utf8' });
       assert.strictEqual(r.status, 0, r.stderr);
       ansibleLog = path.join(dir, 'ansible.log');
     });
@@ -305,7 +318,7 @@ echo always
       assert.strictEqual(ans.status, 0, ans.stdout);
       assert.deepStrictEqual(ans.outcomes, sofa.outcomes);
       assert.deepStrictEqual(ans.outcomes.reopen, { 'registry-meta-1': 'ok' });
-      assert.deepStrictEqual(Object.keys(ans.outcomes.later), HOSTS.map((h) => h.name));
+      assert.deepStrictEqual(Object.keys(ans.outcomes.later).sort(), HOSTS.map((h) => h.name).sort(), 'every host, in whatever order Ansible reports them');
     });
 
     it('confirm and manual with no one to answer: declined, the run stops and finally runs; pre-answered (AWX): every step runs', () => {
@@ -322,6 +335,19 @@ echo always
       assert.strictEqual(ansYes.status, 0, ansYes.stdout);
       assert.deepStrictEqual(ansYes.outcomes, sofaYes.outcomes);
       assert.deepStrictEqual(Object.keys(ansYes.outcomes), ['prepare', 'switch', 'verify', 'always']);
+    });
+
+    it('mode: check: every check runs on every host after one fails, and the run fails', () => {
+      reset();
+      const sofa = sofaRun('checks.runbook.md');
+      const ans = ansibleRun('checks.yml');
+      assert.strictEqual(sofa.status, 1);
+      assert.strictEqual(ans.status, 2, ans.stdout);
+      assert.deepStrictEqual(ans.outcomes, sofa.outcomes);
+      assert.deepStrictEqual(ans.outcomes.port, { 'registry-meta-1': 'ok', 'registry-meta-2': 'failed' });
+      assert.deepStrictEqual(Object.keys(ans.outcomes.disk).sort(), HOSTS.map((h) => h.name).sort());
+      assert.match(ans.stdout, /registry-meta-2 +: .*failed=1/);
+      assert.match(ans.stdout, /registry-meta-1 +: .*failed=0/);
     });
 
     it('a parameter SOFA Ops refuses is refused before anything runs', () => {

@@ -54,3 +54,16 @@ describe('exportRunbookToAnsible', () => {
     assert.ok((block.block[0].when as string[])[0] === 'not sofa_ops_stopped');
   });
 });
+
+describe('exportRunbookToAnsible: mode: check', () => {
+  it('lets every check run (ignore_errors) and fails a host at the end when one of its checks failed, except continueOnError ones', () => {
+    const r = exportText(`---\ntitle: C\nproduct: registry\nmode: check\n---\n${fence('name=a target=all')}${fence('name=b target=all continueOnError')}`);
+    assert.deepStrictEqual(r.refusals, []);
+    const [play] = parse(r.playbook!, { customTags: [{ tag: '!unsafe', resolve: (s: string) => s }] }) as Array<{ tasks: Array<Record<string, unknown>> }>;
+    const runs = play.tasks.filter((t) => String(t.name).startsWith('Run '));
+    assert.deepStrictEqual(runs.map((t) => [t.ignore_errors, t.changed_when]), [[true, false], [true, false]]);
+    const verdict = play.tasks[play.tasks.length - 1] as { name: string; 'ansible.builtin.assert': { that: string[] } };
+    assert.match(verdict.name, /^Every check passed on this host/);
+    assert.deepStrictEqual(verdict['ansible.builtin.assert'].that, ['not (sofa_ops_r0.failed | default(false))']);
+  });
+});
