@@ -40,18 +40,18 @@ const SELECTORS = [
 describe('exported selectors: sofa_ops_select over Ansible\'s inventory = selectTargets', function () {
   this.timeout(120_000);
   let dir: string;
+  const { inventory, problems } = parseInventory('inv.yaml', INVENTORY);
   before(() => {
+    assert.deepStrictEqual(problems, []);
     dir = mkdtempSync(path.join(tmpdir(), 'sofa-ops-select-'));
+    writeFileSync(path.join(dir, 'inventory.yml'), exportInventoryToAnsible(inventory).yaml);
+    writeFileSync(path.join(dir, 'ansible.cfg'), '');
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('selects the same hosts in the same order, or fails with the same reason', () => {
-    const { inventory, problems } = parseInventory('inv.yaml', INVENTORY);
-    assert.deepStrictEqual(problems, []);
-    writeFileSync(path.join(dir, 'inventory.yml'), exportInventoryToAnsible(inventory).yaml);
     mkdirSync(path.join(dir, 'filter_plugins'));
     writeFileSync(path.join(dir, 'filter_plugins', 'sofa_ops.py'), sofaOpsFilterPlugin);
-    writeFileSync(path.join(dir, 'ansible.cfg'), '');
     // Ansible's view: groups (membership order) and every host's sofa_tags, from a real run.
     writeFileSync(path.join(dir, 'dump.yml'), `- hosts: localhost
   gather_facts: false
@@ -95,5 +95,12 @@ print(json.dumps(out))
     });
     assert.deepStrictEqual(differ, []);
     assert.ok(ansible.filter((a) => a.hosts).length >= 12 && ansible.filter((a) => a.error).length >= 6, 'both answers are exercised');
+  });
+
+  it('reaches each host as SOFA Ops does: address, port, user, and a ProxyJump hop named after another host', () => {
+    const r = spawnSync('ansible-inventory', ['-i', 'inventory.yml', '--host', 'meta-a'], { cwd: dir, encoding: 'utf8', env: { ...process.env, ANSIBLE_CONFIG: path.join(dir, 'ansible.cfg'), HOME: dir } });
+    assert.strictEqual(r.status, 0, r.stderr);
+    const vars = JSON.parse(r.stdout) as Record<string, unknown>;
+    assert.deepStrictEqual([vars.ansible_host, vars.ansible_port, vars.ansible_user, vars.ansible_ssh_common_args, vars.sofa_tags], ['127.0.7.2', 2022, 'admin', '-o ProxyJump=admin@10.0.0.1:22', ['dc-b']]);
   });
 });
