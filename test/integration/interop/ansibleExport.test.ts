@@ -200,7 +200,7 @@ echo always
 \`\`\`
 `);
       writeFileSync(path.join(dir, 'checks.runbook.md'), `---
-title: Read-only checks
+title: Read-only checks (and a timeout)
 product: registry
 mode: check
 ---
@@ -210,6 +210,10 @@ case "$SSH_CONNECTION" in ${host(1)}) echo CLOSED;; *) echo "tcp 0 0 :9615 LISTE
 
 \`\`\`sh {name=disk target=all}
 df -P / >/dev/null
+\`\`\`
+
+\`\`\`sh {name=slow target=registry-meta[0] timeout=2}
+sleep 8.${process.pid}
 \`\`\`
 `);
       exported = path.join(dir, 'ansible');
@@ -337,7 +341,7 @@ df -P / >/dev/null
       assert.deepStrictEqual(Object.keys(ansYes.outcomes), ['prepare', 'switch', 'verify', 'always']);
     });
 
-    it('mode: check: every check runs on every host after one fails, and the run fails', () => {
+    it('mode: check: every check runs on every host after one fails, a timeout fails its cell, and the run fails', () => {
       reset();
       const sofa = sofaRun('checks.runbook.md');
       const ans = ansibleRun('checks.yml');
@@ -346,8 +350,9 @@ df -P / >/dev/null
       assert.deepStrictEqual(ans.outcomes, sofa.outcomes);
       assert.deepStrictEqual(ans.outcomes.port, { 'registry-meta-1': 'ok', 'registry-meta-2': 'failed' });
       assert.deepStrictEqual(Object.keys(ans.outcomes.disk).sort(), HOSTS.map((h) => h.name).sort());
+      assert.deepStrictEqual(ans.outcomes.slow, { 'registry-meta-1': 'failed' }, 'timeout=2 fails the cell in both');
       assert.match(ans.stdout, /registry-meta-2 +: .*failed=1/);
-      assert.match(ans.stdout, /registry-meta-1 +: .*failed=0/);
+      assert.match(ans.stdout, /registry-session-1 +: .*failed=0/, 'a host whose checks all passed is not failed');
     });
 
     it('a parameter SOFA Ops refuses is refused before anything runs', () => {
