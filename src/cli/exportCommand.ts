@@ -88,7 +88,7 @@ export async function exportCommand(args: string[], io: CliIO): Promise<number> 
     if (used.has(name)) name = `${path.basename(path.dirname(path.resolve(file)))}-${name}`;
     used.add(name);
     await fs.writeFile(path.join(out, `${name}.yml`), result.playbook);
-    exported.push({ runbook: display, playbook: `${name}.yml`, parameters: result.parameters, secrets: result.secrets });
+    exported.push({ runbook: display, playbook: `${name}.yml`, parameters: result.parameters, secrets: result.secrets, rollback: result.rollbackSkipped });
   }
   if (runbooks.length) {
     await fs.mkdir(path.join(out, 'filter_plugins'), { recursive: true });

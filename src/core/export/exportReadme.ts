@@ -6,6 +6,8 @@ export interface ExportedEntry {
   playbook: string;
   parameters: string[];
   secrets: string[];
+  /** Cells of the rollback section, which a run never includes. */
+  rollback: number;
 }
 
 export function exportReadme(exported: ExportedEntry[], refused: Array<{ runbook: string; refusals: SourceProblem[] }>, inventory?: string): string {
@@ -47,7 +49,7 @@ export function exportReadme(exported: ExportedEntry[], refused: Array<{ runbook
     '',
     '## Playbooks',
     '',
-    ...exported.map((e) => `- \`${e.playbook}\` ← ${e.runbook}${e.parameters.length ? `; parameters: ${e.parameters.map((p) => (e.secrets.includes(p) ? `${p} (secret)` : p)).join(', ')}` : ''}`),
+    ...exported.map((e) => `- \`${e.playbook}\` ← ${e.runbook}${e.parameters.length ? `; parameters: ${e.parameters.map((p) => (e.secrets.includes(p) ? `${p} (secret)` : p)).join(', ')}` : ''}${e.rollback ? `; its rollback section (${e.rollback} cell${e.rollback === 1 ? '' : 's'}) is not exported: run it with sofa-ops` : ''}`),
     ...(exported.length ? [] : ['(none)']),
     '',
   ];

@@ -269,6 +269,7 @@ sleep 8.${process.pid}
       assert.deepStrictEqual(Object.keys(ans.outcomes), ['close-push', 'restart', 'check-health', 'open-push']);
       assert.strictEqual(readFileSync(path.join(dir, 'push'), 'utf8'), 'open\n');
       assert.ok(!existsSync(path.join(dir, 'rollback')), 'the rollback section is not part of a run');
+      assert.match(readFileSync(path.join(exported, 'README.md'), 'utf8'), /restart\.yml` ← restart\.runbook\.md; parameters: node, ticket, token \(secret\); its rollback section \(1 cell\) is not exported/);
       // The canary did travel (so its absence below means something) …
       assert.strictEqual(readFileSync(path.join(dir, 'token-seen'), 'utf8'), CANARY);
       // … and shows nowhere Ansible writes, nor in what the export wrote.
