@@ -90,8 +90,8 @@ export function exportRunbookToAnsible(runbook: Runbook, parseProblems: SourcePr
     const refuse = (reason: string) => refusals.push({ file, line: cell.line, message: `cell "${name}": ${reason}` });
     const literals = literalPool();
     const cleanup = !!cell.options.finally || !!cell.options.after;
-    const label = `${name}${heading ? ` · ${heading}` : ''} · ${where}`;
-    const tags = ['sofa-ops', `runbook:${displayPath}`, ...(meta?.section ? [`guide:${meta.section}`] : [])];
+    const label = inert(`${name}${heading ? ` · ${heading}` : ''} · ${where}`);
+    const tags = ['sofa-ops', `runbook:${displayPath}`, ...(meta?.section ? [`guide:${meta.section}`] : [])].map(inert);
     const usesSecret = [cell.source, cell.options.target ?? '', cell.options.expect ?? '', typeof cell.options.confirm === 'string' ? cell.options.confirm : ''].some((t) => secrets.some((s) => new RegExp(`\\{\\{[ \\t]*${s}[ \\t]*\\}\\}`).test(t)));
     const conditions: string[] = cleanup ? [] : [`not ${STOPPED}`];
     if (cell.options.after) {
@@ -213,9 +213,9 @@ export function exportRunbookToAnsible(runbook: Runbook, parseProblems: SourcePr
     : [];
   const prompts = Object.entries(decls)
     .filter(([, d]) => d.secret || (d.required && d.default === undefined))
-    .map(([n, d]) => ({ name: n, prompt: `${n}${d.description ? ` (${d.description})` : ''}${d.secret ? ' [secret]' : ''}`, private: !!d.secret }));
+    .map(([n, d]) => ({ name: n, prompt: inert(`${n}${d.description ? ` (${d.description})` : ''}${d.secret ? ' [secret]' : ''}`), private: !!d.secret }));
   const play = {
-    name: `Runbook ${meta?.title ?? displayPath}${meta?.section ? ` [guide §${meta.section}]` : ''} · ${displayPath}`,
+    name: inert(`Runbook ${meta?.title ?? displayPath}${meta?.section ? ` [guide §${meta.section}]` : ''} · ${displayPath}`),
     hosts: 'all',
     gather_facts: false,
     ...(prompts.length ? { vars_prompt: prompts } : {}),
@@ -231,6 +231,11 @@ export function exportRunbookToAnsible(runbook: Runbook, parseProblems: SourcePr
   const header = `# Exported by "sofa-ops export ansible" from ${displayPath}; re-export instead of editing.\n# Needs filter_plugins/sofa_ops.py beside it (written by the export) and Python on the hosts.\n`;
   result.playbook = header + stringify([play], { customTags: [unsafeTag], lineWidth: 0, aliasDuplicateObjects: false });
   return result;
+}
+
+/** Ansible templates names and tags: a heading or title with `{{`, `{%` or `{#` must stay text. */
+function inert(text: string): string {
+  return text.replace(/\{(?=[{%#])/g, '{ ');
 }
 
 /** The pre-answer variable for AWX (no one at a prompt): `all`, or a list of cell names. */
