@@ -1,0 +1,101 @@
+/** `sofa-ops export ansible`: runbooks as playbooks and the inventory as an Ansible inventory, for AWX. */
+import { promises as fs } from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { formatProblem, type SourceProblem } from '../core/catalog/problems';
+import { exportRunbookToAnsible } from '../core/export/ansiblePlaybook';
+import { exportInventoryToAnsible } from '../core/export/ansibleInventoryExport';
+import { exportReadme, type ExportedEntry } from '../core/export/exportReadme';
+import { sofaOpsFilterPlugin } from '../core/export/filterPlugin';
+import { loadInventory } from '../core/inventory/inventory';
+import { parseRunbook } from '../core/runbook/runbookParser';
+import { type CliIO, UsageError } from './io';
+
+export const exportUsage = `Usage: sofa-ops export ansible RUNBOOK... [--out DIR]
+       sofa-ops export ansible --inventory FILE [--out DIR]
+
+Writes each runbook as an Ansible playbook (DIR/NAME.yml) that ansible-playbook and AWX run with
+SOFA Ops' semantics (finally, when=, after=, confirm, manual, expect, secrets), the filter plugin
+they need (DIR/filter_plugins/sofa_ops.py) and DIR/README.md with the mapping. A cell that cannot
+be exported exactly is refused with file:line and why; its runbook is not written.
+  --inventory FILE   also write FILE (SOFA Ops YAML or Ansible) as DIR/inventory.yml
+  --out DIR          where to write (default ./ansible)
+Exit code: 0 everything exported, 1 some runbooks refused (the others are written), 2 usage or
+an unreadable inventory.
+`;
+
+/**
+ * ansible-lint's rules the generated playbooks break on purpose: expressions are long, cell text
+ * tagged !unsafe is not a template (jinja[spacing] reads `{{node}}` in it as one), and a confirm or
+ * manual step is asked once for the play (run_once with the linear strategy).
+ */
+const ansibleLintConfig = `# Written by sofa-ops export ansible.
+skip_list:
+  - yaml[line-length]   # generated when:/failed_when: expressions
+  - jinja[spacing]      # {{param}} inside !unsafe cell text is runbook text, not a template
+  - run-once[task]      # confirm/manual answers are asked once per play, as in SOFA Ops
+`;
+
+export async function exportCommand(args: string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { inventory: { type: 'string' }, out: { type: 'string', default: 'ansible' }, help: { type: 'boolean', short: 'h', default: false } },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    io.out(exportUsage);
+    return 0;
+  }
+  const [format, ...runbooks] = positionals;
+  if (format !== 'ansible') throw new UsageError(format === undefined ? 'say what to export to: sofa-ops export ansible …' : `unknown export format "${format}" (only ansible)`);
+  if (!runbooks.length && !values.inventory) throw new UsageError('expected RUNBOOK files, --inventory FILE, or both');
+  const out = values.out!;
+  await fs.mkdir(out, { recursive: true });
+
+  let inventoryFile: string | undefined;
+  if (values.inventory) {
+    const { inventory, problems } = await loadInventory(path.resolve(values.inventory));
+    if (problems.length) {
+      for (const p of problems) io.err(`${formatProblem(p)}\n`);
+      return 2;
+    }
+    const result = exportInventoryToAnsible(inventory);
+    inventoryFile = 'inventory.yml';
+    await fs.writeFile(path.join(out, inventoryFile), result.yaml);
+    for (const l of result.left) io.err(`sofa-ops export: left out ${l}\n`);
+    io.out(`inventory: ${result.hosts} host(s), ${result.groups} group(s) → ${path.join(out, inventoryFile)}\n`);
+  }
+
+  const exported: ExportedEntry[] = [];
+  const refused: Array<{ runbook: string; refusals: SourceProblem[] }> = [];
+  const used = new Set<string>();
+  for (const file of runbooks) {
+    const text = await fs.readFile(file, 'utf8').catch((err: Error) => {
+      throw new UsageError(`cannot read ${file}: ${err.message}`);
+    });
+    // Task names carry the runbook's path for AWX job output: relative to here, or from its runbooks/ folder.
+    let display = path.relative(process.cwd(), path.resolve(file)).split(path.sep).join('/');
+    if (display.startsWith('../')) display = /(?:^|\/)(runbooks\/.*)$/.exec(display)?.[1] ?? path.basename(file);
+    const { runbook, problems } = parseRunbook(text, file);
+    const result = exportRunbookToAnsible(runbook, problems, display);
+    if (!result.playbook) {
+      refused.push({ runbook: display, refusals: result.refusals });
+      for (const p of result.refusals) io.err(`${formatProblem(p)}\n`);
+      continue;
+    }
+    // Two runbooks may share a base name (business-checks in every product): prefix the folder.
+    let name = path.basename(file).replace(/\.runbook\.md$|\.md$/, '');
+    if (used.has(name)) name = `${path.basename(path.dirname(path.resolve(file)))}-${name}`;
+    used.add(name);
+    await fs.writeFile(path.join(out, `${name}.yml`), result.playbook);
+    exported.push({ runbook: display, playbook: `${name}.yml`, parameters: result.parameters, secrets: result.secrets, rollback: result.rollbackSkipped });
+  }
+  if (runbooks.length) {
+    await fs.mkdir(path.join(out, 'filter_plugins'), { recursive: true });
+    await fs.writeFile(path.join(out, 'filter_plugins', 'sofa_ops.py'), sofaOpsFilterPlugin);
+    await fs.writeFile(path.join(out, 'README.md'), exportReadme(exported, refused, inventoryFile));
+    await fs.writeFile(path.join(out, '.ansible-lint'), ansibleLintConfig);
+    io.out(`exported ${exported.length} of ${runbooks.length} runbook(s) to ${out}${refused.length ? `; refused ${refused.length} (reasons above and in ${path.join(out, 'README.md')})` : ''}\n`);
+  }
+  return refused.length ? 1 : 0;
+}
