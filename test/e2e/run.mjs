@@ -277,6 +277,30 @@ step('demo-runbook', 'open the registry business checks runbook, Run All against
   await seen(outputs.getByText('验证 meta 是否启动成功'), -300);
 });
 
+step('triage', 'paste an alert line into Triage…: the panel names component, action and runbook, and "Run runbook on antscheduler-1" opens it for that host', async ({ page }) => {
+  const line = '2026-11-02 03:14:16,589 ERROR [SchedulerRpc-2] c.a.a.rpc.RegisterHandler - client[pay-gateway@antscheduler-1] has no auth, client register failed';
+  await runCommand(page, nls['command.triage']);
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(line);
+  // The exact catalog match ranks first; Enter opens it in the panel.
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: /exact|精确/ }).first().waitFor({ timeout: 30_000 });
+  await page.keyboard.press('Enter');
+  // code-server renders a webview in an iframe holding the content's own frame; the newest of ours.
+  const view = page.locator('iframe.webview.ready[src*="extensionId=sofa-ops"]').last().contentFrame().locator('#active-frame').contentFrame();
+  const top = view.locator('div.result[data-id="microservice-antscheduler-client-no-auth"]').first();
+  await top.waitFor({ timeout: 30_000 });
+  const shown = await top.innerText();
+  assert(/antscheduler/.test(shown), `the panel does not name the component: ${shown}`);
+  assert(/antscheduler-1/.test(shown), `the panel does not name the host from the line: ${shown}`);
+  assert(/§2\.3\.2/.test(shown), `the panel lacks the guide section: ${shown}`);
+  const run = top.locator('a.button.run').first();
+  assert(/antscheduler-1/.test(await run.innerText()), 'the run button names the host');
+  await run.click();
+  await page.locator('.notebookOverlay >> visible=true').locator('.code-cell-row').first().waitFor({ timeout: 30_000 });
+  await page.locator('.notifications-toasts, .notification-toast-container', { hasText: /antscheduler-1/ }).first().waitFor({ timeout: 30_000 });
+});
+
 // --- runner -----------------------------------------------------------------------------------
 
 /** Waits until the status bar shows an inspection summary (`126/132 · 6 ✗`), not "Inspecting…". */
