@@ -10,7 +10,8 @@
 import { execFile, spawnSync } from 'child_process';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'fs';
 import * as path from 'path';
-import { type BuiltinEnvironment, configFileSet, type EffectiveConfig, type SshConfigProblem, SshConfigError, type SshInvocation } from './sshConfigBuiltin';
+import { type BuiltinEnvironment, type EffectiveConfig, type SshConfigProblem, SshConfigError, type SshInvocation } from './sshConfigBuiltin';
+import { configFileSet } from './sshConfigFiles';
 
 /** The `ssh` to ask: SOFA_OPS_SSH, else the first `ssh` on PATH; undefined when there is none. */
 export function findSshBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {

@@ -10,34 +10,14 @@ import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import type { Catalog, Check } from '../../../../src/core/catalog/types';
+import type { Check } from '../../../../src/core/catalog/types';
 import { planInspection } from '../../../../src/core/checks/checkPlan';
 import { connectError, judgeCommand, missingTool } from '../../../../src/core/checks/conditions';
 import { runInspection, type InspectionTransport } from '../../../../src/core/checks/inspectionRunner';
-import type { InventoryHost } from '../../../../src/core/inventory/inventory';
 import type { ExecResult } from '../../../../src/core/ssh/remoteExec';
+import { bi, catalogWith, check, host } from './checkFixtures';
 
-const bi = (en: string) => ({ zh: en, en });
-const check = (id: string, extra: Partial<Check>): Check => ({ id, section: '1.2.3', kind: 'command', components: ['app'], title: bi(id), passWhen: bi('ok'), action: bi(`fix ${id}`), ...extra });
 
-function catalogWith(checks: Check[]): Catalog {
-  return {
-    products: [{
-      product: { id: 'p', section: '1', name: bi('P'), summary: bi('P') },
-      components: [{ id: 'app', section: '1.1', name: bi('App'), role: bi('app'), ports: [] }],
-      metrics: [],
-      logs: [{ id: 'app-log', section: '1.3', components: ['app'], name: 'app.log', path: '/home/admin/logs/app/app.log', records: bi('log') }],
-      patterns: [{ id: 'boom', section: '1.4', match: 'BOOM', severity: 'error', logs: ['app-log'], explanation: bi('boom'), action: bi('pattern action') }],
-      checks,
-      plans: [],
-      files: [],
-    }],
-  };
-}
-
-function host(name: string, logRoot: string): InventoryHost {
-  return { name, host: '127.0.0.1', port: 22, identityFiles: [], logRoot, product: 'p', component: 'app', groups: ['app', 'p'], tags: [], source: { file: 'inv', line: 1 } };
-}
 
 function result(stdout: string, code = 0): ExecResult {
   return { outcome: code === 0 ? 'ok' : 'exit', exitCode: code, signal: null, stdout, stderr: '', stdoutDropped: 0, stderrDropped: 0, durationMs: 1 };

@@ -14,31 +14,11 @@ import type { Catalog, Check } from '../../../../src/core/catalog/types';
 import { planInspection } from '../../../../src/core/checks/checkPlan';
 import { buildHostScript, parseHostScript, remoteLogPath } from '../../../../src/core/checks/hostScript';
 import { runInspection, type InspectionTransport } from '../../../../src/core/checks/inspectionRunner';
-import type { InventoryHost } from '../../../../src/core/inventory/inventory';
 import type { ExecResult } from '../../../../src/core/ssh/remoteExec';
 import { SshError } from '../../../../src/core/ssh/sshErrors';
+import { bi, catalogWith, check, host } from './checkFixtures';
 
-const bi = (en: string) => ({ zh: en, en });
-const check = (id: string, extra: Partial<Check>): Check => ({ id, section: '1.2.3', kind: 'command', components: ['app'], title: bi(id), passWhen: bi('ok'), action: bi(`fix ${id}`), ...extra });
 
-function catalogWith(checks: Check[]): Catalog {
-  return {
-    products: [{
-      product: { id: 'p', section: '1', name: bi('P'), summary: bi('P') },
-      components: [{ id: 'app', section: '1.1', name: bi('App'), role: bi('app'), ports: [], aliases: ['app-server'] }, { id: 'other', section: '1.1', name: bi('Other'), role: bi('o'), ports: [], aliases: ['app-server'] }],
-      metrics: [],
-      logs: [{ id: 'app-log', section: '1.3', components: ['app'], name: 'app.log', path: '/home/admin/logs/app/app.log', records: bi('log') }],
-      patterns: [{ id: 'boom', section: '1.4', match: 'BOOM', severity: 'error', logs: ['app-log'], explanation: bi('boom'), action: bi('pattern action') }],
-      checks,
-      plans: [],
-      files: [],
-    }],
-  };
-}
-
-function host(name: string, logRoot: string, component = 'app'): InventoryHost {
-  return { name, host: '127.0.0.1', port: 22, identityFiles: [], logRoot, product: 'p', component, groups: [component, 'p'], tags: [], source: { file: 'inv', line: 1 } };
-}
 
 /** Runs the script in a local bash, as sshd would run `bash -s`. */
 function localExec(command: string, stdin: string): Promise<ExecResult> {
