@@ -66,12 +66,6 @@ export function lineTimeKey(line: string): TimeKey | undefined {
   return m ? `${m[1]} ${m[2]}.${m[3] ?? '000'}` : undefined;
 }
 
-export function inWindow(key: TimeKey | undefined, window: TimeWindow): boolean {
-  if (window.since !== undefined && (key === undefined || key < window.since)) return false;
-  if (window.until !== undefined && key !== undefined && key >= window.until) return false;
-  return true;
-}
-
 export function hasWindow(window: TimeWindow): boolean {
   return window.since !== undefined || window.until !== undefined;
 }
