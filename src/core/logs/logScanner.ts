@@ -104,12 +104,19 @@ export class LogScanner {
   // Reused between blocks.
   private hitPositions: number[] = [];
   private hitLiterals: number[] = [];
+  /** Count-only fast path: per pattern, the stamp of the last line that checked it. */
+  private seenStamp: Uint32Array;
+  private stamp = 0;
+  /** Count-only fast path: per-pattern counts by index, folded into `totals` at the end. */
+  private patternCounts: Uint32Array;
 
   constructor(private readonly matcher: LogMatcher, private readonly options: ScanOptions = {}) {
     this.countOnly = !!options.countOnly;
     this.trackLines = !this.countOnly || matcher.needsEveryLine;
     this.maxStack = options.maxStackLines ?? 200;
     if (this.trackLines) this.totals.lines = 0;
+    this.seenStamp = new Uint32Array(matcher.patterns.length);
+    this.patternCounts = new Uint32Array(matcher.patterns.length);
   }
 
   /** Feed the next piece of the log; lines may span pieces. The chunk is not kept. */
@@ -144,6 +151,7 @@ export class LogScanner {
     this.carry = EMPTY;
     this.ended = true;
     this.closeEntry();
+    this.foldPatternCounts();
     return this.totals;
   }
 
@@ -181,8 +189,60 @@ export class LogScanner {
       if (end === -1) end = block.length;
       const first = h;
       while (h < positions.length && positions[h] < end) h++;
-      this.lineWithHits(block, start, end, literals, first, h);
+      this.countHitLine(block, start, end, literals, first, h);
     }
+  }
+
+  /**
+   * `lineWithHits` for count-only scans without every-line checks, where hits can be dense (a
+   * broker log is one heartbeat line in six): no finding, match list or set is built per line;
+   * a literal hit counts as it is, a regex is run only on its line's text.
+   */
+  private countHitLine(block: Buffer, start: number, end: number, literals: number[], first: number, last: number): void {
+    const { patterns, literalPatterns } = this.matcher;
+    const seen = this.seenStamp;
+    const counts = this.patternCounts;
+    const stamp = ++this.stamp === 0xffffffff ? this.resetStamps() : this.stamp;
+    let text: string | undefined;
+    let worst = -1;
+    let worstSeverity: Severity | undefined;
+    for (let k = first; k < last; k++) {
+      const indexes = literalPatterns[literals[k]];
+      for (let i = 0; i < indexes.length; i++) {
+        const index = indexes[i];
+        if (seen[index] === stamp) continue;
+        seen[index] = stamp;
+        const compiled = patterns[index];
+        if (compiled.regex) {
+          text ??= decode(block, start, end);
+          if (!compiled.regex.test(regexInput(text))) continue;
+        }
+        counts[index]++;
+        const rank = SEVERITY_RANK[compiled.pattern.severity];
+        if (rank > worst) {
+          worst = rank;
+          worstSeverity = compiled.pattern.severity;
+        }
+      }
+    }
+    if (!worstSeverity) return;
+    this.totals.findings++;
+    if (!this.totals.worst || worst > SEVERITY_RANK[this.totals.worst]) this.totals.worst = worstSeverity;
+  }
+
+  private resetStamps(): number {
+    this.seenStamp.fill(0);
+    return (this.stamp = 1);
+  }
+
+  private foldPatternCounts(): void {
+    const perPattern = this.totals.perPattern;
+    this.patternCounts.forEach((n, index) => {
+      if (!n) return;
+      const id = this.matcher.patterns[index].pattern.id;
+      perPattern.set(id, (perPattern.get(id) ?? 0) + n);
+    });
+    this.patternCounts.fill(0);
   }
 
   private scanEveryLine(block: Buffer, positions: number[], literals: number[]): void {

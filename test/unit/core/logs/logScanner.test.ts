@@ -186,6 +186,9 @@ describe('log matcher and scanner', () => {
       '服务注册成功 register success — 中文日志行',
       logback('INFO', 'Main#1', 'main', 'Windows line\r'),
       logback('ERROR', 'ClientConnection#142', 'main', 'Failed trying connect to 10.0.0.1 and Connection refused and get server list error\r'),
+      // A literal pattern and a regex whose required text is the same words (count-only checks the regex).
+      '2018-05-31 17:02:14,434 - ServerHAHeartbeat result [OK] meta [ServerHAHeartbeatMeta[hostname=dms-1-1,ip=100.81.70.213]]',
+      '2018-05-31 17:02:19,434 - ServerHAHeartbeat result [TIMEOUT] meta [ServerHAHeartbeatMeta[hostname=dms-1-1,ip=100.81.70.213]]',
     ];
     const text = Buffer.from(lines.join('\n') + '\n' + lines.slice(0, 5).join('\n'));
     const matcher = compileLogMatcher(catalog, []);
@@ -210,7 +213,13 @@ describe('log matcher and scanner', () => {
         counter.push(text.subarray(from, cut));
         from = cut;
       }
-      assert.strictEqual(counter.end().findings, whole.length);
+      const counted = counter.end();
+      assert.strictEqual(counted.findings, whole.length);
+      const full = new LogScanner(matcher);
+      full.push(text);
+      const fullTotals = full.end();
+      assert.deepStrictEqual([...counted.perPattern].sort(), [...fullTotals.perPattern].sort(), `seed ${seed}: per-pattern counts`);
+      assert.strictEqual(counted.worst, fullTotals.worst);
     }
   });
 
