@@ -3,7 +3,9 @@
  * containers: without it every container would show this machine's load and CPU (a busy CI
  * machine would make the whole healthy site fail its load5 > 3 check). The files live in
  * `.demo/containers/NAME/proc/` and are bind-mounted over /proc inside the container (namespaces
- * mode only); they are rewritten in place once a second, since a bind mount pins the inode.
+ * mode only); they are rewritten in place twice a second, since a bind mount pins the inode.
+ * The CPU counters advance by the wall-clock time since the last write, so a check that samples
+ * /proc/stat a second apart sees them move even when a loaded machine delays a write.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -24,6 +26,7 @@ interface CpuState {
 
 export class ProcView implements IDisposable {
   private timer: NodeJS.Timeout | undefined;
+  private lastTick = Date.now();
   private readonly cpu = new Map<string, CpuState>();
   private readonly btime = readBtime();
 
@@ -47,20 +50,24 @@ export class ProcView implements IDisposable {
       writeInPlace(path.join(this.dirOf(c), 'meminfo'), this.meminfoText.get(c.name)!);
     });
     this.tick();
-    this.timer = setInterval(() => this.tick(), 1000);
+    this.timer = setInterval(() => this.tick(), 500);
     this.timer.unref();
   }
 
   tick(): void {
+    const now = Date.now();
+    // A quarter second of jiffies at least, so the counters always move between two writes.
+    const seconds = Math.max(0.01, (now - this.lastTick) / 1000);
+    this.lastTick = now;
     for (const c of this.containers) {
       const s = this.cpu.get(c.name)!;
-      const ticks = CPUS * HZ;
+      const ticks = Math.max(CPUS * HZ / 4, Math.round(CPUS * HZ * seconds));
       const busy = Math.round(ticks * (0.06 + this.random() * 0.08));
       s.user += Math.round(busy * 0.7);
       s.system += busy - Math.round(busy * 0.7);
       s.iowait += this.random() < 0.3 ? 1 : 0;
       s.idle += ticks - busy;
-      s.load = Math.min(1.2, Math.max(0.05, s.load + (this.random() - 0.5) * 0.04));
+      s.load = Math.min(1.2, Math.max(0.05, s.load + (this.random() - 0.5) * 0.04 * Math.min(1, seconds)));
       const dir = this.dirOf(c);
       if (this.unavailable(c)) {
         // No MemTotal, no load, and CPU counters that stand still (ps needs a well-formed
