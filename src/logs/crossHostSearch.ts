@@ -1,7 +1,7 @@
 /**
  * Editor glue for the cross-host log commands: "Search Logs Across Hosts…" (one log on every host
- * of its component, results in a quick pick grouped by host; choosing one opens the remote log at
- * that line) and "Incident Timeline…" (the known problems of a window as Markdown in an untitled
+ * of its component, results in a quick pick grouped by host and in the Log Search view, which
+ * stays; choosing a hit opens the remote log at that line) and "Incident Timeline…" (the known problems of a window as Markdown in an untitled
  * editor). The work is core's (hostGrep, logTimeline); this file only asks and shows.
  */
 import { setMaxListeners } from 'events';
@@ -21,6 +21,7 @@ import { CommandIds } from '../vscode/ids';
 import type { Logger } from '../vscode/logger';
 import { catalogLanguage } from '../vscode/settings';
 import type { LogViewer } from './logViewer';
+import { LogSearchView } from './logSearchView';
 
 interface HitItem extends vscode.QuickPickItem {
   host?: string;
@@ -29,6 +30,8 @@ interface HitItem extends vscode.QuickPickItem {
 }
 
 export class CrossHostSearch extends Disposable {
+  private readonly results = this.register(new LogSearchView());
+
   constructor(
     private readonly store: CatalogStore,
     private readonly ssh: SshService,
@@ -38,6 +41,7 @@ export class CrossHostSearch extends Disposable {
     super();
     const t = vscode.l10n.t;
     this.register(vscode.commands.registerCommand(CommandIds.searchLogsAcrossHosts, guarded(logger, t('Search logs across hosts'), (node?: unknown) => this.search(node as CatalogNode | undefined))));
+    this.register(vscode.commands.registerCommand(CommandIds.openLogSearchHit, guarded(logger, t('Open log'), (host: string, file: string, line: number) => this.open(host, file, line))));
     this.register(vscode.commands.registerCommand(CommandIds.incidentTimeline, guarded(logger, t('Incident timeline'), (node?: unknown) => this.timeline(node as CatalogNode | undefined))));
   }
 
@@ -103,13 +107,18 @@ export class CrossHostSearch extends Disposable {
       for (const f of r.files) for (const l of f.lines) items.push({ label: `${l.line}`, description: l.text.slice(0, 300), detail: f.path === r.path ? undefined : f.path, host: r.host, file: f.path, line: l.line });
     }
     this.logger.info(`search ${log.id} for ${JSON.stringify(text)}: ${results.map((r) => `${r.host}=${r.error ? 'error' : r.matches}`).join(' ')}`);
+    await this.results.show({ title: `${log.name} "${text}"`, results });
     const picked = await vscode.window.showQuickPick(items, { placeHolder: t('Matches of "{0}" by host: choose one to open the log at that line', text), matchOnDescription: true });
     if (!picked?.host || !picked.file || !picked.line) return;
-    if (picked.file.endsWith('.gz')) {
-      void vscode.window.showInformationMessage(t('{0} is compressed; the viewer opens plain files only.', picked.file));
+    await this.open(picked.host, picked.file, picked.line);
+  }
+
+  private async open(host: string, file: string, line: number): Promise<void> {
+    if (file.endsWith('.gz')) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('{0} is compressed; the viewer opens plain files only.', file));
       return;
     }
-    await this.viewer.openAt(picked.host, picked.file, picked.line);
+    await this.viewer.openAt(host, file, line);
   }
 
   private async timeline(node?: CatalogNode): Promise<void> {

@@ -3,6 +3,7 @@ export const ViewIds = {
   container: 'sofaOps',
   products: 'sofaOps.products',
   inspection: 'sofaOps.inspection',
+  logSearch: 'sofaOps.logSearch',
 } as const;
 
 export const CommandIds = {
@@ -21,6 +22,7 @@ export const CommandIds = {
   nextLogProblem: 'sofaOps.nextLogProblem',
   previousLogProblem: 'sofaOps.previousLogProblem',
   searchLogsAcrossHosts: 'sofaOps.searchLogsAcrossHosts',
+  openLogSearchHit: 'sofaOps.openLogSearchHit',
   incidentTimeline: 'sofaOps.incidentTimeline',
   triage: 'sofaOps.triage',
   explainSelection: 'sofaOps.explainSelection',
@@ -33,6 +35,7 @@ export const CommandIds = {
 /** Context keys set with `setContext`, read in package.json `when` clauses. */
 export const ContextKeys = {
   productsFiltered: 'sofaOps.productsFiltered',
+  hasLogSearch: 'sofaOps.hasLogSearch',
 } as const;
 
 export const SettingKeys = {

@@ -371,10 +371,21 @@ step('cross-host-search', 'search registry-connect.log on both session servers: 
   }
   // Choosing a hit opens the remote log with that line in view.
   const second = [...seen.get(hosts[1])][0];
-  await list.locator('.monaco-list-row', { hasText: linesOf(hosts[1])[second - 1].slice(24, 80) }).first().click();
+  await list.locator('.monaco-list-row', { hasText: linesOf(hosts[1])[second - 1].slice(0, 23) }).first().click();
   await ui.editorTab(page, 'registry-connect.log').first().waitFor({ timeout: 30_000 });
+  await page.locator('.part.editor .codelens-decoration', { hasText: `${hosts[1]}:${logPath}` }).first().waitFor({ timeout: 30_000 });
   const view = page.locator('.part.editor .editor-group-container.active .monaco-editor .view-lines');
   await view.locator('.view-line', { hasText: text }).first().waitFor({ timeout: 30_000 });
+  // The hits stay in the Log Search view, by host, after the list is gone.
+  const results = ui.viewPane(page, nls['views.logSearch.name']);
+  await results.waitFor({ timeout: 30_000 });
+  if ((await results.locator('.pane-header').getAttribute('aria-expanded')) !== 'true') await results.locator('.pane-header').click();
+  for (const h of hosts) {
+    const row = ui.treeRow(results, h);
+    await row.waitFor();
+    assert(new RegExp(`${seen.get(h).length}`).test(await row.innerText()), `${h}'s heading does not count its ${seen.get(h).length} hit(s): ${await row.innerText()}`);
+  }
+  await results.locator('.monaco-list-row[role="treeitem"]', { has: page.locator('.label-name', { hasText: new RegExp(`^${seen.get(hosts[0])[0]}$`) }) }).first().waitFor();
 });
 
 step('timeline', 'inject drmdata-push-failure and dbp-slow-sql, then Incident Timeline… over all hosts: both faults appear on their hosts, in time order, bursts counted', async ({ page }) => {
