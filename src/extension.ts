@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { CatalogStore } from './catalog/catalogStore';
 import { InspectionController, registerInspectionCommands } from './checks/inspectionController';
 import { InspectionResultsProvider } from './checks/inspectionResultsProvider';
+import { DemoCommands } from './gettingStarted/demoCommands';
 import { GuidePanel } from './guide/guidePanel';
 import { CrossHostSearch } from './logs/crossHostSearch';
 import { LogViewer, type LogViewerApi } from './logs/logViewer';
@@ -90,6 +91,8 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
     ...triageCommands.register((what, handler) => guarded(logger, what, handler)),
     vscode.commands.registerCommand(CommandIds.openRunbookForHost, guarded(logger, vscode.l10n.t('Open runbook'), (file: string, host?: string) => openRunbookForHost(runbooks, ssh, file, host))),
   );
+
+  context.subscriptions.push(new DemoCommands(context.extensionPath, ssh, logger.child('demo')));
 
   const activatedInMs = Date.now() - started;
   logger.info(`activated in ${activatedInMs} ms`);

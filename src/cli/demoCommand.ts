@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { demoFaultsFile } from '../demo/demoLauncher';
 import { DemoConflictError, DemoSite } from '../demo/demoSite';
 import { FaultParseError, faultHelp } from '../demo/faults';
 import { type CliIO, UsageError } from './io';
@@ -53,7 +54,7 @@ export async function demoCommand(args: string[], io: CliIO, catalogDir: string)
     return 1;
   }
   // A running demo takes new faults from DIR/.demo/faults (in place before anyone is told it is ready).
-  const faultsFile = path.join(site.paths.state, 'faults');
+  const faultsFile = demoFaultsFile(site.paths.dir);
   fs.writeFileSync(faultsFile, `${values.faults}\n`);
   let lastFaults = values.faults.trim();
   const onFaultsFile = () => {

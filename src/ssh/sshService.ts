@@ -3,7 +3,6 @@
  * one connection pool for the window, strict host keys, and Workspace Trust: an untrusted
  * workspace connects nowhere.
  */
-import * as path from 'path';
 import * as vscode from 'vscode';
 import { Disposable } from '../core/dispose';
 import { type Inventory, type InventoryHost, loadInventory } from '../core/inventory/inventory';
@@ -15,6 +14,7 @@ import type { SshTarget } from '../core/ssh/types';
 import { SettingKeys } from '../vscode/ids';
 import { publishProblems } from '../vscode/diagnostics';
 import type { Logger } from '../vscode/logger';
+import { inventoryFileSetting, knownHostsFilesSetting } from '../vscode/settings';
 import { EditorCredentialPrompter, EditorUnknownHostPolicy } from './editorPrompts';
 
 /** Looked for in the first workspace folder when the setting is empty. */
@@ -107,12 +107,7 @@ export class SshService extends Disposable {
   }
 
   private async createPool(): Promise<SshPool> {
-    const base = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
-    const extra = vscode.workspace
-      .getConfiguration(SettingKeys.section)
-      .get<string[]>(SettingKeys.knownHostsFiles, [])
-      .map((f) => (path.isAbsolute(f) ? f : path.join(base, f)));
-    const verifier = await loadHostKeyVerifier(extra);
+    const verifier = await loadHostKeyVerifier(knownHostsFilesSetting());
     for (const p of verifier.problems) this.logger.warn(`known_hosts ${p.file}:${p.line}: ${p.message}`);
     publishProblems(this.knownHostsDiagnostics, verifier.problems, 'SOFA Ops known_hosts');
     const pool = new SshPool({
@@ -141,9 +136,9 @@ export class SshService extends Disposable {
   }
 
   private async inventoryFile(): Promise<string | undefined> {
+    const configured = inventoryFileSetting();
+    if (configured) return configured;
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const configured = vscode.workspace.getConfiguration(SettingKeys.section).get<string>(SettingKeys.inventoryFile, '');
-    if (configured) return path.isAbsolute(configured) || !folder ? configured : vscode.Uri.joinPath(folder, configured).fsPath;
     if (!folder) return undefined;
     for (const name of DEFAULT_INVENTORY_NAMES) {
       const uri = vscode.Uri.joinPath(folder, name);

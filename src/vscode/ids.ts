@@ -30,6 +30,10 @@ export const CommandIds = {
   openRunbookForHost: 'sofaOps.openRunbookForHost',
   filterProducts: 'sofaOps.filterProducts',
   clearProductsFilter: 'sofaOps.clearProductsFilter',
+  startDemoSite: 'sofaOps.startDemoSite',
+  stopDemoSite: 'sofaOps.stopDemoSite',
+  injectDemoFault: 'sofaOps.injectDemoFault',
+  openShippedRunbook: 'sofaOps.openShippedRunbook',
 } as const;
 
 /** Context keys set with `setContext`, read in package.json `when` clauses. */

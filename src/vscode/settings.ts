@@ -1,4 +1,5 @@
 /** Typed reads of the extension's settings; always read fresh so changes apply without reload. */
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { langForLocale } from '../core/catalog/text';
 import type { Lang } from '../core/catalog/types';
@@ -29,4 +30,30 @@ export function auditSyslog(): string | undefined {
 
 export function affectsSofaSettings(event: vscode.ConfigurationChangeEvent): boolean {
   return event.affectsConfiguration(SettingKeys.section);
+}
+
+function workspaceBase(): string | undefined {
+  return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+}
+
+function resolved(file: string): string {
+  const base = workspaceBase();
+  return path.isAbsolute(file) || !base ? file : path.join(base, file);
+}
+
+/** `sofaOps.inventoryFile`, absolute (relative paths resolve against the first folder), or undefined when unset. */
+export function inventoryFileSetting(): string | undefined {
+  const value = config().get<string>(SettingKeys.inventoryFile, '').trim();
+  return value ? resolved(value) : undefined;
+}
+
+/** `sofaOps.ssh.knownHostsFiles`, absolute. */
+export function knownHostsFilesSetting(): string[] {
+  return config().get<string[]>(SettingKeys.knownHostsFiles, []).map(resolved);
+}
+
+/** Points this workspace at an inventory and its pinned known_hosts (the demo site's, say). */
+export async function useInventory(inventory: string, knownHosts: string): Promise<void> {
+  await config().update(SettingKeys.inventoryFile, inventory, vscode.ConfigurationTarget.Workspace);
+  await config().update(SettingKeys.knownHostsFiles, [knownHosts], vscode.ConfigurationTarget.Workspace);
 }

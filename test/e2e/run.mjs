@@ -31,6 +31,9 @@ const { values: opts } = parseArgs({
 const STEP_TIMEOUT_MS = Number(opts.timeout) * 1000;
 const OUT = path.join(HARNESS_DIR, 'e2e/screenshots');
 const README_SHOTS = path.join(ROOT, 'media/screenshots');
+// The steps whose pictures the Get Started walkthrough shows (package.json contributes.walkthroughs).
+const WALKTHROUGH_SHOTS = ['demo-hosts', 'expand-product', 'log-hover', 'demo-runbook', 'inspection-green', 'inspection-red'];
+const WALKTHROUGH_MEDIA = path.join(ROOT, 'media/walkthrough');
 const nls = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.nls.json'), 'utf8'));
 
 /** What the UI shows, in one place: VS Code's DOM changes between releases, tests should not. */
@@ -373,9 +376,10 @@ step('cross-host-search', 'search registry-connect.log on both session servers: 
   const second = [...seen.get(hosts[1])][0];
   await list.locator('.monaco-list-row', { hasText: linesOf(hosts[1])[second - 1].slice(0, 23) }).first().click();
   await ui.editorTab(page, 'registry-connect.log').first().waitFor({ timeout: 30_000 });
-  await page.locator('.part.editor .codelens-decoration', { hasText: `${hosts[1]}:${logPath}` }).first().waitFor({ timeout: 30_000 });
+  // That host's line is on screen (its millisecond timestamp is in no other host's file).
   const view = page.locator('.part.editor .editor-group-container.active .monaco-editor .view-lines');
-  await view.locator('.view-line', { hasText: text }).first().waitFor({ timeout: 30_000 });
+  const hit = linesOf(hosts[1])[second - 1];
+  await view.locator('.view-line').filter({ hasText: new RegExp(escapeRe(hit.slice(0, 23)).replace(/ /g, '\\s')) }).filter({ hasText: text.split(' ')[0] }).first().waitFor({ timeout: 30_000 });
   // The hits stay in the Log Search view, by host, after the list is gone.
   const results = ui.viewPane(page, nls['views.logSearch.name']);
   await results.waitFor({ timeout: 30_000 });
@@ -434,6 +438,28 @@ step('timeline', 'inject drmdata-push-failure and dbp-slow-sql, then Incident Ti
     assert(text.startsWith(r[0].slice(0, 19)), `drmdata-1 ${file}:${line} is "${text}", the row says ${r[0]}`);
   }
   fs.writeFileSync(path.join(demo.dir, '.demo', 'faults'), '');
+});
+
+step('walkthrough', 'open the Get Started walkthrough: its six steps are listed; Start Demo Site finds the running site; Inject a Fault… changes the site\'s faults', async ({ page }) => {
+  assert(demo, 'the demo site did not start');
+  await runCommand(page, 'Open Walkthrough...');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: nls['walkthrough.title'] }).first().click();
+  const gs = page.locator('.gettingStartedContainer');
+  const stepTitle = (key) => gs.locator('.getting-started-step', { hasText: nls[`walkthrough.${key}.title`] }).first();
+  for (const key of ['startDemo', 'openTree', 'openLog', 'runRunbook', 'runInspection', 'injectFault']) await stepTitle(key).waitFor({ timeout: 30_000 });
+  // Start Demo Site: this window's workspace already uses the demo the run started.
+  await stepTitle('startDemo').click();
+  await gs.getByRole('button', { name: 'Start Demo Site' }).click();
+  await page.locator('.notifications-toasts', { hasText: /already running from/ }).first().waitFor({ timeout: 30_000 });
+  // Inject a Fault…: pick one; the running site's fault file says it.
+  await stepTitle('injectFault').click();
+  await gs.getByRole('button', { name: 'Inject a Fault…' }).click();
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'msgbroker-9529-down' }).first().click();
+  const faults = path.join(demo.dir, '.demo', 'faults');
+  for (let i = 0; i < 40 && !fs.readFileSync(faults, 'utf8').includes('msgbroker-9529-down'); i++) await page.waitForTimeout(250);
+  assert(fs.readFileSync(faults, 'utf8').trim() === 'msgbroker-9529-down', `the faults file says "${fs.readFileSync(faults, 'utf8').trim()}"`);
+  await page.locator('.notifications-toasts', { hasText: /Injected msgbroker-9529-down/ }).first().waitFor({ timeout: 30_000 });
+  fs.writeFileSync(faults, '');
 });
 
 // --- runner -----------------------------------------------------------------------------------
@@ -589,6 +615,8 @@ try {
     try {
       await s.fn({ page, catalog, ui, state });
       await page.screenshot({ path: shot });
+      // The walkthrough's pictures ship in the .vsix: JPEG keeps them small.
+      if (WALKTHROUGH_SHOTS.includes(s.name)) await page.screenshot({ path: path.join(OUT, `walkthrough-${s.name}.jpg`), type: 'jpeg', quality: 60 });
       passed++;
       console.log(`    ✔ ${s.title} (${Date.now() - started}ms)`);
     } catch (err) {
@@ -612,7 +640,9 @@ try {
 if (opts['update-screenshots'] && !failed) {
   fs.mkdirSync(README_SHOTS, { recursive: true });
   // Named by step, without the run's numbering, so adding a step does not rename the README's pictures.
-  for (const f of fs.readdirSync(OUT)) fs.copyFileSync(path.join(OUT, f), path.join(README_SHOTS, f.replace(/^\d+-/, '')));
+  for (const f of fs.readdirSync(OUT).filter((x) => x.endsWith('.png'))) fs.copyFileSync(path.join(OUT, f), path.join(README_SHOTS, f.replace(/^\d+-/, '')));
+  fs.mkdirSync(WALKTHROUGH_MEDIA, { recursive: true });
+  for (const f of fs.readdirSync(OUT).filter((x) => x.startsWith('walkthrough-'))) fs.copyFileSync(path.join(OUT, f), path.join(WALKTHROUGH_MEDIA, f.replace(/^walkthrough-/, '')));
   console.log(`[e2e] copied screenshots to ${path.relative(ROOT, README_SHOTS)}/`);
 }
 console.log(`\n[e2e] screenshots: ${path.relative(ROOT, OUT)}/ ; run folder: ${path.relative(ROOT, run.dir)} ; ${Date.now() - t0} ms in all`);
