@@ -48,13 +48,35 @@ const splitShellParser = {
     b.onResolve({ filter: /^mvdan-sh$/ }, (args) => (args.importer.endsWith('placeholderContexts.ts') ? { path: './shell-parser.js', external: true } : undefined));
   },
 };
-common.plugins = [splitRegexAnalysis, splitShellParser];
+// ssh2 and its crypto helpers (~340 KB) likewise: required on the first connection
+// (core/ssh/sshConnection.ts), so activation and drawing the tree do not compile them. Every
+// bundle shares the one dist/ssh2.js (the demo's server too). Its optional native add-ons stay
+// external above: inside dist/ssh2.js `require('cpu-features')` and `sshcrypto.node` fail to
+// resolve from an installed .vsix (no node_modules), and ssh2 catches that and uses Node's crypto.
+const splitSsh2 = {
+  name: 'split-ssh2',
+  setup(b) {
+    b.onResolve({ filter: /^ssh2$/ }, (args) => (args.importer.includes('/src/') ? { path: './ssh2.js', external: true } : undefined));
+  },
+};
+// The schema validators (src/core/generated, ~300 KB for the catalog's) are required when a file
+// is first validated, not at activation: each is its own dist/validator-<name>.js.
+const splitValidators = {
+  name: 'split-validators',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/generated\/\w+Validator$/ }, (args) => ({ path: `./validator-${args.path.replace(/^.*\/(\w+)Validator$/, '$1')}.js`, external: true }));
+  },
+};
+common.plugins = [splitRegexAnalysis, splitShellParser, splitSsh2, splitValidators];
+const validatorModules = readdirSync('src/core/generated').filter((f) => /^\w+Validator\.js$/.test(f)).map((f) => f.replace(/Validator\.js$/, ''));
 
 const entries = [
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', plugins: [splitCommands, ...common.plugins] },
   { entryPoints: ['src/core/catalog/regexAnalysis.ts'], outfile: 'dist/regex-analysis.js' },
   { entryPoints: ['node_modules/mvdan-sh/index.js'], outfile: 'dist/shell-parser.js' },
+  { entryPoints: ['node_modules/ssh2/lib/index.js'], outfile: 'dist/ssh2.js' },
+  ...validatorModules.map((m) => ({ entryPoints: [`src/core/generated/${m}Validator.js`], outfile: `dist/validator-${m}.js` })),
   ...commandModules.map((m) => ({ entryPoints: [`src/cli/${m}.ts`], outfile: `dist/cli-${m.replace(/Command$/, '')}.js` })),
   { entryPoints: ['src/demo/agent.ts'], outfile: 'dist/demo-agent.js' },
 ];
