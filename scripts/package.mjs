@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// `npm run package`: builds the extension and packs it with @vscode/vsce into
+// sofa-ops-<version>.vsix, the file users install (`code --install-extension FILE.vsix`). What goes
+// in is the allow-list in .vscodeignore; the bundle already holds every dependency, so vsce packs
+// no node_modules. Prints the sizes against the budget of issue #16 and exits 1 when one is over.
+//
+//   node scripts/package.mjs [--no-build] [--out FILE.vsix]
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BUDGET = { vsix: 2 * 1024 * 1024, bundle: 1024 * 1024 };
+
+/** The .vsix `npm run package` writes for the current package.json version. */
+export function defaultVsixPath() {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  return path.join(ROOT, `${manifest.name}-${manifest.version}.vsix`);
+}
+
+/** Builds (unless `build: false`) and packs; returns the .vsix path and the measured sizes. */
+export async function packageExtension({ build = true, out = defaultVsixPath() } = {}) {
+  if (build) {
+    const b = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('npm run build failed');
+  }
+  let vsce;
+  try {
+    vsce = createRequire(import.meta.url)('@vscode/vsce');
+  } catch {
+    throw new Error('@vscode/vsce is not installed: run `npm ci` (it is a devDependency).');
+  }
+  fs.rmSync(out, { force: true });
+  await vsce.createVSIX({ cwd: ROOT, packagePath: out, dependencies: false });
+  const sizes = { vsix: fs.statSync(out).size, bundle: fs.statSync(path.join(ROOT, 'dist/extension.js')).size };
+  return { file: out, sizes };
+}
+
+const kb = (n) => `${(n / 1024).toFixed(0)} KB`;
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { values: opts } = parseArgs({ options: { 'no-build': { type: 'boolean', default: false }, out: { type: 'string' } } });
+  try {
+    const { file, sizes } = await packageExtension({ build: !opts['no-build'], out: opts.out ? path.resolve(opts.out) : undefined });
+    const over = Object.keys(BUDGET).filter((k) => sizes[k] >= BUDGET[k]);
+    console.log(`[package] ${path.relative(process.cwd(), file)}: ${kb(sizes.vsix)} (budget ${kb(BUDGET.vsix)})`);
+    console.log(`[package] dist/extension.js: ${kb(sizes.bundle)} (budget ${kb(BUDGET.bundle)})`);
+    if (over.length) {
+      console.error(`[package] over budget: ${over.join(', ')}`);
+      process.exit(1);
+    }
+  } catch (err) {
+    console.error(`[package] ${err instanceof Error ? err.message : err}`);
+    process.exit(1);
+  }
+}
