@@ -2,7 +2,10 @@
 // optional native add-ons (cpu-features, sshcrypto.node) stay out of the bundle: ssh2 falls back to
 // Node's own crypto when they are absent, and we do not build them (see package.json allowScripts).
 import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
+
+const require = createRequire(import.meta.url);
 
 const watch = process.argv.includes('--watch');
 const common = {
@@ -67,7 +70,35 @@ const splitValidators = {
     b.onResolve({ filter: /^\.\.\/generated\/\w+Validator$/ }, (args) => ({ path: `./validator-${args.path.replace(/^.*\/(\w+)Validator$/, '$1')}.js`, external: true }));
   },
 };
-common.plugins = [splitRegexAnalysis, splitShellParser, splitSsh2, splitValidators];
+// yaml (~115 KB) and markdown-it (~100 KB with its tables) are needed when the catalog loads or a
+// runbook or guide page is parsed, which is after activation. Their importers keep plain imports:
+// the bundle gets a stand-in module whose exports are getters over dist/<package>.js, required on
+// the first property read (esbuild reads imported names off the module object at each use).
+const LAZY_PACKAGES = ['yaml', 'markdown-it'];
+const lazyPackages = {
+  name: 'lazy-packages',
+  setup(b) {
+    const filter = new RegExp(`^(${LAZY_PACKAGES.join('|')})$`);
+    b.onResolve({ filter }, (args) => (args.importer.includes('/src/') ? { path: args.path, namespace: 'lazy-package' } : undefined));
+    b.onResolve({ filter: /.*/, namespace: 'lazy-package' }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => {
+      const real = require(args.path);
+      const names = Object.keys(real).filter((k) => k !== 'default' && k !== '__esModule');
+      // A CommonJS module.exports (markdown-it's function) is the default import; an ES module's is its default.
+      const defaultOf = real.__esModule ? 'load().default' : 'load()';
+      return {
+        loader: 'js',
+        contents: [
+          `let loaded;\nconst load = () => (loaded ??= require('./${args.path}.js'));`,
+          `Object.defineProperty(exports, '__esModule', { value: true });`,
+          `Object.defineProperty(exports, 'default', { enumerable: true, get: () => ${defaultOf} });`,
+          `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+        ].join('\n'),
+      };
+    });
+  },
+};
+common.plugins = [splitRegexAnalysis, splitShellParser, splitSsh2, splitValidators, lazyPackages];
 const validatorModules = readdirSync('src/core/generated').filter((f) => /^\w+Validator\.js$/.test(f)).map((f) => f.replace(/Validator\.js$/, ''));
 
 const entries = [
@@ -76,6 +107,7 @@ const entries = [
   { entryPoints: ['src/core/catalog/regexAnalysis.ts'], outfile: 'dist/regex-analysis.js' },
   { entryPoints: ['node_modules/mvdan-sh/index.js'], outfile: 'dist/shell-parser.js' },
   { entryPoints: ['node_modules/ssh2/lib/index.js'], outfile: 'dist/ssh2.js' },
+  ...LAZY_PACKAGES.map((p) => ({ entryPoints: [require.resolve(p)], outfile: `dist/${p}.js` })),
   ...validatorModules.map((m) => ({ entryPoints: [`src/core/generated/${m}Validator.js`], outfile: `dist/validator-${m}.js` })),
   ...commandModules.map((m) => ({ entryPoints: [`src/cli/${m}.ts`], outfile: `dist/cli-${m.replace(/Command$/, '')}.js` })),
   { entryPoints: ['src/demo/agent.ts'], outfile: 'dist/demo-agent.js' },
