@@ -70,11 +70,12 @@ const splitValidators = {
     b.onResolve({ filter: /^\.\.\/generated\/\w+Validator$/ }, (args) => ({ path: `./validator-${args.path.replace(/^.*\/(\w+)Validator$/, '$1')}.js`, external: true }));
   },
 };
-// yaml (~115 KB) and markdown-it (~100 KB with its tables) are needed when the catalog loads or a
-// runbook or guide page is parsed, which is after activation. Their importers keep plain imports:
+// yaml (~115 KB), markdown-it (~100 KB with its tables) and minisearch (~18 KB, the triage index)
+// are first needed when the catalog loads, a runbook or guide page is parsed, or triage first
+// searches: all after activation. Their importers keep plain imports:
 // the bundle gets a stand-in module whose exports are getters over dist/<package>.js, required on
 // the first property read (esbuild reads imported names off the module object at each use).
-const LAZY_PACKAGES = ['yaml', 'markdown-it'];
+const LAZY_PACKAGES = ['yaml', 'markdown-it', 'minisearch'];
 const lazyPackages = {
   name: 'lazy-packages',
   setup(b) {
