@@ -2,7 +2,8 @@
 // `npm run package`: builds the extension and packs it with @vscode/vsce into
 // sofa-ops-<version>.vsix, the file users install (`code --install-extension FILE.vsix`). What goes
 // in is the allow-list in .vscodeignore; the bundle already holds every dependency, so vsce packs
-// no node_modules. Prints the sizes against the budget of issue #16 and exits 1 when one is over.
+// no node_modules. Checks that every chunk the bundle requires on first use is packed, prints the
+// sizes against the budget of issue #16, and exits 1 when a chunk is missing or a size is over.
 //
 //   node scripts/package.mjs [--no-build] [--out FILE.vsix]
 import fs from 'node:fs';
@@ -33,10 +34,37 @@ export async function packageExtension({ build = true, out = defaultVsixPath() }
   } catch {
     throw new Error('@vscode/vsce is not installed: run `npm ci` (it is a devDependency).');
   }
-  fs.rmSync(out, { force: true });
+  fs.rmSync(out, { force: true }); // never leave a stale .vsix behind a failed run
+  const missing = missingChunks(await vsce.listFiles({ cwd: ROOT, packageManager: vsce.PackageManager.None }));
+  if (missing.length) throw new Error(`the .vsix would lack chunks the installed extension requires (add them to .vscodeignore):\n  ${missing.join('\n  ')}`);
   await vsce.createVSIX({ cwd: ROOT, packagePath: out, dependencies: false });
   const sizes = { vsix: fs.statSync(out).size, bundle: fs.statSync(path.join(ROOT, 'dist/extension.js')).size };
   return { file: out, sizes };
+}
+
+/**
+ * The sibling chunks (`require("./x.js")`, scripts/build.mjs) reachable from what the editor runs
+ * (dist/extension.js; dist/cli-demo.js for the demo site) that the package would leave out: a
+ * missing one only fails at first use, on a user's machine.
+ */
+function missingChunks(packaged) {
+  const files = new Set(packaged);
+  const missing = [];
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const [, chunk] of fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(/require\("\.\/([\w.-]+\.js)"\)/g)) {
+      const dep = `dist/${chunk}`;
+      if (!files.has(dep)) missing.push(`${dep} (required by ${file})`);
+      else visit(dep);
+    }
+  };
+  for (const root of ['dist/extension.js', 'dist/cli-demo.js']) {
+    if (!files.has(root)) missing.push(`${root} (an entry point)`);
+    else visit(root);
+  }
+  return missing;
 }
 
 const kb = (n) => `${(n / 1024).toFixed(0)} KB`;
