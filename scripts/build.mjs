@@ -51,6 +51,8 @@ const splitShellParser = {
     b.onResolve({ filter: /^mvdan-sh$/ }, (args) => (args.importer.endsWith('placeholderContexts.ts') ? { path: './shell-parser.js', external: true } : undefined));
   },
 };
+/** An import from this project's sources (not from inside a package being bundled). */
+const ours = (importer) => importer.includes('/src/') && !importer.includes('/node_modules/');
 // ssh2 and its crypto helpers (~340 KB) likewise: required on the first connection
 // (core/ssh/sshConnection.ts), so activation and drawing the tree do not compile them. Every
 // bundle shares the one dist/ssh2.js (the demo's server too). Its optional native add-ons stay
@@ -59,7 +61,7 @@ const splitShellParser = {
 const splitSsh2 = {
   name: 'split-ssh2',
   setup(b) {
-    b.onResolve({ filter: /^ssh2$/ }, (args) => (args.importer.includes('/src/') ? { path: './ssh2.js', external: true } : undefined));
+    b.onResolve({ filter: /^ssh2$/ }, (args) => (ours(args.importer) ? { path: './ssh2.js', external: true } : undefined));
   },
 };
 // The schema validators (src/core/generated, ~300 KB for the catalog's) are required when a file
@@ -72,15 +74,15 @@ const splitValidators = {
 };
 // yaml (~115 KB), markdown-it (~100 KB with its tables) and minisearch (~18 KB, the triage index)
 // are first needed when the catalog loads, a runbook or guide page is parsed, or triage first
-// searches: all after activation. Their importers keep plain imports:
-// the bundle gets a stand-in module whose exports are getters over dist/<package>.js, required on
-// the first property read (esbuild reads imported names off the module object at each use).
+// searches: all after activation. Their importers keep plain imports; the bundle gets a stand-in
+// module whose exports are getters over dist/<package>.js, required on the first property read
+// (esbuild reads an imported name off the module object at each use, not once at load).
 const LAZY_PACKAGES = ['yaml', 'markdown-it', 'minisearch'];
 const lazyPackages = {
   name: 'lazy-packages',
   setup(b) {
     const filter = new RegExp(`^(${LAZY_PACKAGES.join('|')})$`);
-    b.onResolve({ filter }, (args) => (args.importer.includes('/src/') ? { path: args.path, namespace: 'lazy-package' } : undefined));
+    b.onResolve({ filter }, (args) => (ours(args.importer) ? { path: args.path, namespace: 'lazy-package' } : undefined));
     b.onResolve({ filter: /.*/, namespace: 'lazy-package' }, (args) => ({ path: args.path, external: true }));
     b.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => {
       const real = require(args.path);
