@@ -2,8 +2,9 @@
 // `npm run package`: builds the extension and packs it with @vscode/vsce into
 // sofa-ops-<version>.vsix, the file users install (`code --install-extension FILE.vsix`). What goes
 // in is the allow-list in .vscodeignore; the bundle already holds every dependency, so vsce packs
-// no node_modules. Checks that every chunk the bundle requires on first use is packed, prints the
-// sizes against the budget of issue #16, and exits 1 when a chunk is missing or a size is over.
+// no node_modules. Checks that every chunk the bundle requires on first use and every file
+// package.json names is packed, prints the sizes against the budget of issue #16, and exits 1 when
+// a file is missing or a size is over.
 //
 //   node scripts/package.mjs [--no-build] [--out FILE.vsix]
 import fs from 'node:fs';
@@ -35,8 +36,9 @@ export async function packageExtension({ build = true, out = defaultVsixPath() }
     throw new Error('@vscode/vsce is not installed: run `npm ci` (it is a devDependency).');
   }
   fs.rmSync(out, { force: true }); // never leave a stale .vsix behind a failed run
-  const missing = missingChunks(await vsce.listFiles({ cwd: ROOT, packageManager: vsce.PackageManager.None }));
-  if (missing.length) throw new Error(`the .vsix would lack chunks the installed extension requires (add them to .vscodeignore):\n  ${missing.join('\n  ')}`);
+  const packaged = await vsce.listFiles({ cwd: ROOT, packageManager: vsce.PackageManager.None });
+  const missing = [...missingChunks(packaged), ...missingManifestFiles(packaged)];
+  if (missing.length) throw new Error(`the .vsix would lack files the installed extension needs (add them to .vscodeignore):\n  ${missing.join('\n  ')}`);
   await vsce.createVSIX({ cwd: ROOT, packagePath: out, dependencies: false });
   const sizes = { vsix: fs.statSync(out).size, bundle: fs.statSync(path.join(ROOT, 'dist/extension.js')).size };
   return { file: out, sizes };
@@ -65,6 +67,27 @@ function missingChunks(packaged) {
     else visit(root);
   }
   return missing;
+}
+
+/**
+ * Files package.json names (the icon; grammars, snippets, schemas, view icons, walkthrough pages
+ * and images under `contributes`) that exist here but would not be packed: the editor would show
+ * a blank icon or page, with no error anywhere.
+ */
+function missingManifestFiles(packaged) {
+  const files = new Set(packaged);
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const named = [];
+  const walk = (value) => {
+    if (typeof value === 'string') {
+      const rel = path.posix.normalize(value.replace(/^\.\//, ''));
+      if (!rel.startsWith('..') && !path.isAbsolute(rel) && fs.statSync(path.join(ROOT, rel), { throwIfNoEntry: false })?.isFile()) named.push(rel);
+    } else if (value && typeof value === 'object') {
+      for (const v of Object.values(value)) walk(v);
+    }
+  };
+  walk([manifest.icon, manifest.contributes]);
+  return [...new Set(named)].filter((f) => !files.has(f)).map((f) => `${f} (named in package.json)`);
 }
 
 const kb = (n) => `${(n / 1024).toFixed(0)} KB`;
