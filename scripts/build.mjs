@@ -2,7 +2,10 @@
 // optional native add-ons (cpu-features, sshcrypto.node) stay out of the bundle: ssh2 falls back to
 // Node's own crypto when they are absent, and we do not build them (see package.json allowScripts).
 import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { build } from 'esbuild';
+
+const require = createRequire(import.meta.url);
 
 const watch = process.argv.includes('--watch');
 const common = {
@@ -48,13 +51,67 @@ const splitShellParser = {
     b.onResolve({ filter: /^mvdan-sh$/ }, (args) => (args.importer.endsWith('placeholderContexts.ts') ? { path: './shell-parser.js', external: true } : undefined));
   },
 };
-common.plugins = [splitRegexAnalysis, splitShellParser];
+/** An import from this project's sources (not from inside a package being bundled). */
+const ours = (importer) => importer.includes('/src/') && !importer.includes('/node_modules/');
+// ssh2 and its crypto helpers (~340 KB) likewise: required on the first connection
+// (core/ssh/sshConnection.ts), so activation and drawing the tree do not compile them. Every
+// bundle shares the one dist/ssh2.js (the demo's server too). Its optional native add-ons stay
+// external above: inside dist/ssh2.js `require('cpu-features')` and `sshcrypto.node` fail to
+// resolve from an installed .vsix (no node_modules), and ssh2 catches that and uses Node's crypto.
+const splitSsh2 = {
+  name: 'split-ssh2',
+  setup(b) {
+    b.onResolve({ filter: /^ssh2$/ }, (args) => (ours(args.importer) ? { path: './ssh2.js', external: true } : undefined));
+  },
+};
+// The schema validators (src/core/generated, ~300 KB for the catalog's) are required when a file
+// is first validated, not at activation: each is its own dist/validator-<name>.js.
+const splitValidators = {
+  name: 'split-validators',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/generated\/\w+Validator$/ }, (args) => ({ path: `./validator-${args.path.replace(/^.*\/(\w+)Validator$/, '$1')}.js`, external: true }));
+  },
+};
+// yaml (~115 KB), markdown-it (~100 KB with its tables) and minisearch (~18 KB, the triage index)
+// are first needed when the catalog loads, a runbook or guide page is parsed, or triage first
+// searches: all after activation. Their importers keep plain imports; the bundle gets a stand-in
+// module whose exports are getters over dist/<package>.js, required on the first property read
+// (esbuild reads an imported name off the module object at each use, not once at load).
+const LAZY_PACKAGES = ['yaml', 'markdown-it', 'minisearch'];
+const lazyPackages = {
+  name: 'lazy-packages',
+  setup(b) {
+    const filter = new RegExp(`^(${LAZY_PACKAGES.join('|')})$`);
+    b.onResolve({ filter }, (args) => (ours(args.importer) ? { path: args.path, namespace: 'lazy-package' } : undefined));
+    b.onResolve({ filter: /.*/, namespace: 'lazy-package' }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-package' }, (args) => {
+      const real = require(args.path);
+      const names = Object.keys(real).filter((k) => k !== 'default' && k !== '__esModule');
+      // A CommonJS module.exports (markdown-it's function) is the default import; an ES module's is its default.
+      const defaultOf = real.__esModule ? 'load().default' : 'load()';
+      return {
+        loader: 'js',
+        contents: [
+          `let loaded;\nconst load = () => (loaded ??= require('./${args.path}.js'));`,
+          `Object.defineProperty(exports, '__esModule', { value: true });`,
+          `Object.defineProperty(exports, 'default', { enumerable: true, get: () => ${defaultOf} });`,
+          `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+        ].join('\n'),
+      };
+    });
+  },
+};
+common.plugins = [splitRegexAnalysis, splitShellParser, splitSsh2, splitValidators, lazyPackages];
+const validatorModules = readdirSync('src/core/generated').filter((f) => /^\w+Validator\.js$/.test(f)).map((f) => f.replace(/Validator\.js$/, ''));
 
 const entries = [
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', plugins: [splitCommands, ...common.plugins] },
   { entryPoints: ['src/core/catalog/regexAnalysis.ts'], outfile: 'dist/regex-analysis.js' },
   { entryPoints: ['node_modules/mvdan-sh/index.js'], outfile: 'dist/shell-parser.js' },
+  { entryPoints: ['node_modules/ssh2/lib/index.js'], outfile: 'dist/ssh2.js' },
+  ...LAZY_PACKAGES.map((p) => ({ entryPoints: [require.resolve(p)], outfile: `dist/${p}.js` })),
+  ...validatorModules.map((m) => ({ entryPoints: [`src/core/generated/${m}Validator.js`], outfile: `dist/validator-${m}.js` })),
   ...commandModules.map((m) => ({ entryPoints: [`src/cli/${m}.ts`], outfile: `dist/cli-${m.replace(/Command$/, '')}.js` })),
   { entryPoints: ['src/demo/agent.ts'], outfile: 'dist/demo-agent.js' },
 ];

@@ -1,7 +1,7 @@
 // A real VS Code, offline: code-server (installed by scripts/install-vscode-harness.sh) serving a
 // throwaway profile, and Debian's chromium (driven by playwright-core) as the browser client the
 // extension host waits for. Shared by test/vscode/launch-code-server.mjs, test/e2e/run.mjs and scripts/start.mjs (`npm start`).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -39,7 +39,7 @@ const USER_SETTINGS = {
 };
 
 /** Exits with status 2 and says what to install when something the harness needs is missing. */
-export async function requirePrerequisites({ extensionDir } = {}) {
+export async function requirePrerequisites({ extensionDir, vsix } = {}) {
   const problems = [];
   if (Number(process.versions.node.split('.')[0]) !== 20) problems.push(`Node 20 is required by code-server 4.100.3 (this is ${process.version}).`);
   if (!fs.existsSync(CODE_SERVER_ENTRY)) problems.push(`code-server is not installed (${path.relative(ROOT, CODE_SERVER_ENTRY)} missing): run \`${INSTALL_HINT}\`.`);
@@ -54,6 +54,7 @@ export async function requirePrerequisites({ extensionDir } = {}) {
     const main = manifest.main && path.join(extensionDir, manifest.main);
     if (main && !fs.existsSync(main) && !fs.existsSync(`${main}.js`)) problems.push(`${path.relative(ROOT, main) || main} is missing: run \`npm run build\`.`);
   }
+  if (vsix && !fs.existsSync(vsix)) problems.push(`${path.relative(ROOT, vsix) || vsix} is missing: run \`npm run package\`.`);
   if (problems.length) {
     console.error('Cannot run VS Code tests; missing prerequisites:');
     for (const p of problems) console.error(`  - ${p}`);
@@ -102,6 +103,36 @@ export function installExtension(run, sourceDir) {
   const target = path.join(run.extensionsDir, `${id}-${manifest.version}`);
   fs.symlinkSync(path.resolve(sourceDir), target, 'dir');
   return { id, dir: target };
+}
+
+/**
+ * Installs a packaged extension into the run's extensions dir the way a user does
+ * (`code-server --install-extension FILE.vsix`), so what runs is exactly what ships: the
+ * .vscodeignore allow-list, the bundled chunks, runbooks read from the install folder, ssh2
+ * without node_modules. Copy other extensions (the test runner) into the dir first: code-server
+ * lists the folders it finds there in extensions.json on the first install, and loads only what
+ * that file lists.
+ */
+export function installVsix(run, vsixFile) {
+  const before = new Set(fs.readdirSync(run.extensionsDir));
+  // An explicit config keeps code-server from writing ~/.config/code-server/config.yaml.
+  const config = path.join(run.dir, 'install-config.yaml');
+  fs.writeFileSync(config, 'auth: none\ncert: false\n');
+  const result = spawnSync(
+    process.execPath,
+    [CODE_SERVER_ENTRY, '--config', config, '--user-data-dir', run.userDataDir, '--extensions-dir', run.extensionsDir, '--install-extension', path.resolve(vsixFile)],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+  const added = fs.readdirSync(run.extensionsDir).filter((f) => !before.has(f) && fs.existsSync(path.join(run.extensionsDir, f, 'package.json')));
+  if (result.status !== 0 || added.length !== 1) {
+    throw new Error(`code-server --install-extension ${vsixFile} failed (exit ${result.status ?? result.signal}, new folders: ${added.join(', ') || 'none'}):\n${result.stdout}${result.stderr}`);
+  }
+  const dir = path.join(run.extensionsDir, added[0]);
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const listed = new Set(JSON.parse(fs.readFileSync(path.join(run.extensionsDir, 'extensions.json'), 'utf8')).map((e) => e.relativeLocation));
+  const unlisted = [...before].filter((f) => fs.statSync(path.join(run.extensionsDir, f)).isDirectory() && !listed.has(f));
+  if (unlisted.length) throw new Error(`code-server left ${unlisted.join(', ')} out of ${run.extensionsDir}/extensions.json: it would not load them`);
+  return { id: `${manifest.publisher}.${manifest.name}`, dir, vsix: vsixFile };
 }
 
 function freePort() {

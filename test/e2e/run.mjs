@@ -4,7 +4,11 @@
 // screenshot. The first failing step stops the run (later steps build on it); the rest count as
 // skipped. Exit status is non-zero on any failure; the last line is `N passed, N failed`.
 //
-//   node test/e2e/run.mjs [--update-screenshots] [--no-build] [--timeout SECONDS]
+//   node test/e2e/run.mjs [--update-screenshots] [--no-build] [--timeout SECONDS] [--vsix FILE.vsix]
+//
+// --vsix clicks through that packaged extension (`npm run package`), installed with code-server's
+// --install-extension into the run's clean extensions dir, instead of the linked working tree. The
+// demo site still runs from this tree's dist/ (built unless --no-build).
 //
 // Screenshots go to .cache/vscode-harness/e2e/screenshots/ (ignored); --update-screenshots also
 // copies them to media/screenshots/ for the README, named by step (`demo-log.png`).
@@ -18,7 +22,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import {
-  HARNESS_DIR, ROOT, installExtension, openWorkbench, prepareRun, requirePrerequisites, startCodeServer, tail,
+  HARNESS_DIR, ROOT, installExtension, installVsix, openWorkbench, prepareRun, requirePrerequisites, startCodeServer, tail,
 } from '../../scripts/codeServer.mjs';
 
 const { values: opts } = parseArgs({
@@ -26,6 +30,7 @@ const { values: opts } = parseArgs({
     'update-screenshots': { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
     timeout: { type: 'string', default: '20' },
+    vsix: { type: 'string' },
   },
 });
 const STEP_TIMEOUT_MS = Number(opts.timeout) * 1000;
@@ -571,7 +576,8 @@ function readCatalog() {
 }
 
 const t0 = Date.now();
-await requirePrerequisites({ extensionDir: opts['no-build'] ? ROOT : undefined });
+const vsix = opts.vsix && path.resolve(opts.vsix);
+await requirePrerequisites({ extensionDir: opts['no-build'] ? ROOT : undefined, vsix });
 if (!opts['no-build']) {
   const b = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
   if (b.status !== 0) process.exit(1);
@@ -580,7 +586,8 @@ fs.rmSync(OUT, { recursive: true, force: true });
 fs.mkdirSync(OUT, { recursive: true });
 
 const run = prepareRun('e2e');
-installExtension(run, ROOT);
+const ext = vsix ? installVsix(run, vsix) : installExtension(run, ROOT);
+console.log(`[e2e] testing ${ext.id} ${vsix ? `installed from ${path.relative(ROOT, vsix)}` : 'linked from the working tree'}`);
 const catalog = readCatalog();
 // The runbook demo-runbook runs, in the workspace from the start: a file written while VS Code
 // runs is not always in Quick Open's results yet.

@@ -6,8 +6,11 @@
 // failure; the last line is `N passed, N failed`.
 //
 //   node test/vscode/launch-code-server.mjs [--grep PATTERN] [--timeout SECONDS]
-//        [--extension DIR] [--suite FILE.js] [--no-build] [--keep-run]
+//        [--extension DIR | --vsix FILE.vsix] [--suite FILE.js] [--no-build] [--keep-run]
 //
+// --vsix installs that packaged extension (`npm run package`) with code-server's
+// --install-extension into the run's clean extensions dir and tests it, as a user would have it;
+// nothing is built for it. Without it the working tree is linked in (the developer loop).
 // --extension/--suite run another extension and prebuilt suite (used to test the harness itself).
 import fs from 'node:fs';
 import http from 'node:http';
@@ -16,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { buildSuite } from './build.mjs';
 import {
-  ROOT, extensionHostLogs, installExtension, openWorkbench, prepareRun, requirePrerequisites, startCodeServer, tail,
+  ROOT, extensionHostLogs, installExtension, installVsix, openWorkbench, prepareRun, requirePrerequisites, startCodeServer, tail,
 } from '../../scripts/codeServer.mjs';
 
 const { values: opts } = parseArgs({
@@ -24,6 +27,7 @@ const { values: opts } = parseArgs({
     grep: { type: 'string' },
     timeout: { type: 'string', default: process.env.VSCODE_TEST_TIMEOUT ?? '300' },
     extension: { type: 'string', default: ROOT },
+    vsix: { type: 'string' },
     suite: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     // The Restricted Mode suite (untrusted.test.ts) in a window whose folder is not trusted.
@@ -33,11 +37,12 @@ const { values: opts } = parseArgs({
 const say = (msg) => console.log(`[vscode] ${msg}`);
 const t0 = Date.now();
 const extensionDir = path.resolve(opts.extension);
+const vsix = opts.vsix && path.resolve(opts.vsix);
 
-await requirePrerequisites({ extensionDir: opts['no-build'] || extensionDir !== ROOT ? extensionDir : undefined });
+await requirePrerequisites(vsix ? { vsix } : { extensionDir: opts['no-build'] || extensionDir !== ROOT ? extensionDir : undefined });
 
 // Build what runs: the extension (never test a stale dist/) and the suite bundle.
-if (extensionDir === ROOT && !opts['no-build']) {
+if (!vsix && extensionDir === ROOT && !opts['no-build']) {
   const b = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
   if (b.status !== 0) {
     console.error('[vscode] npm run build failed');
@@ -48,9 +53,10 @@ let suiteFile = opts.suite && path.resolve(opts.suite);
 if (!suiteFile) suiteFile = (await buildSuite()).file;
 
 const run = prepareRun(opts.untrusted ? 'vscode-untrusted' : 'vscode', { workspaceTrust: opts.untrusted });
-const ext = installExtension(run, extensionDir);
 const runnerDir = path.join(run.extensionsDir, 'sofa-ops-harness.test-runner-0.0.1');
 fs.cpSync(path.join(ROOT, 'test/vscode/runner'), runnerDir, { recursive: true });
+// The runner goes in first: installVsix needs it there to keep it listed.
+const ext = vsix ? installVsix(run, vsix) : installExtension(run, extensionDir);
 
 // Loopback server the runner extension reports to.
 let heard = false;
@@ -77,7 +83,7 @@ let result;
 const timeoutMs = Number(opts.timeout) * 1000;
 try {
   server = await startCodeServer(run);
-  say(`code-server up on ${server.url} in ${server.startMs} ms; testing ${ext.id} from ${path.relative(ROOT, extensionDir) || '.'}`);
+  say(`code-server up on ${server.url} in ${server.startMs} ms; testing ${ext.id} ${vsix ? `installed from ${path.relative(ROOT, vsix)}` : `from ${path.relative(ROOT, extensionDir) || '.'}`}`);
   const wb = await openWorkbench(server, run.workspace);
   browser = wb.browser;
   say(`workbench drawn in chromium in ${wb.workbenchMs} ms`);
@@ -111,7 +117,8 @@ if (result.error) {
 say(`in-editor suite: ${result.durationMs ?? '?'} ms for the tests, ${Date.now() - t0} ms in all (build, code-server, chromium, tests)`);
 const m = result.metrics ?? {};
 if (m.activateAwaitMs !== undefined) {
-  say(`activation time of ${ext.id}: ${m.activateAwaitMs} ms awaited cold by the test${m.host ? `; host: load code ${m.host.loadCodeMs} ms + activate ${m.host.callActivateMs} ms + finish ${m.host.finishActivateMs} ms` : ''}${m.selfReportedMs !== undefined ? `; activate() body ${m.selfReportedMs} ms` : ''}`);
+  // Printed, never asserted (timings depend on the machine); issue #16's budget is 50 ms.
+  say(`activation time of ${ext.id}${vsix ? ' (installed .vsix)' : ''}: ${m.activateAwaitMs} ms awaited cold by the test (budget 50 ms)${m.host ? `; host: load code ${m.host.loadCodeMs} ms + activate ${m.host.callActivateMs} ms + finish ${m.host.finishActivateMs} ms` : ''}${m.selfReportedMs !== undefined ? `; activate() body ${m.selfReportedMs} ms` : ''}`);
 }
 say(`run folder (logs, profile): ${path.relative(ROOT, run.dir)}`);
 console.log(`${result.passed} passed, ${result.failed} failed`);

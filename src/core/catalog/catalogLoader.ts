@@ -6,8 +6,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { Document, LineCounter, parseDocument } from 'yaml';
-// Precompiled from the JSON schema (scripts/generate-validators.mjs): no schema compilation at run time.
-import { validate as catalogValidator } from '../generated/catalogValidator';
 import { documentData, yamlErrorText } from '../yamlData';
 import { dedupeErrors, describeSchemaError, lineOfPath } from '../yamlSource';
 import { needsMonitoring } from '../checks/ruleModel';
@@ -140,7 +138,9 @@ export function parseCatalogFile(file: string, text: string): { parsed?: ParsedF
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { problems: [{ file, line: 1, message: 'a catalog file must be a mapping with keys such as product, components, logs, patterns' }] };
   }
-  const validate = catalogValidator;
+  // Precompiled from the JSON schema (scripts/generate-validators.mjs), loaded on first use: the
+  // bundle ships it as dist/validator-catalog.js (scripts/build.mjs), off the activation path.
+  const { validate } = require('../generated/catalogValidator') as typeof import('../generated/catalogValidator');
   if (!validate(data)) {
     for (const error of dedupeErrors(validate.errors ?? [])) {
       problems.push({ file, line: lineOfPath(doc, lines, error.instancePath), message: describeSchemaError(error) });

@@ -28,8 +28,6 @@
  * Each host is in the groups named after its product and component, plus its own `groups`.
  * A bastion that inherits `proxyJump: bastion` from the file defaults does not jump through itself.
  */
-// Precompiled from the JSON schema (scripts/generate-validators.mjs): no schema compilation at run time.
-import { validate as inventoryValidator } from '../generated/inventoryValidator';
 import { LineCounter, parseDocument } from 'yaml';
 import { documentData } from '../yamlData';
 import { dedupeErrors, describeSchemaError, errorPointer, lineOfPath } from '../yamlSource';
@@ -81,7 +79,9 @@ export function parseSofaInventory(file: string, text: string, knownComponents?:
 
   // Schema errors drop only what they touch: the host itself, or every host under broken defaults.
   const errorPointers: string[] = [];
-  const validate = inventoryValidator;
+  // Precompiled from the JSON schema (scripts/generate-validators.mjs), loaded on first use: the
+  // bundle ships it as dist/validator-inventory.js (scripts/build.mjs), off the activation path.
+  const { validate } = require('../generated/inventoryValidator') as typeof import('../generated/inventoryValidator');
   if (!validate(data)) {
     for (const error of dedupeErrors(validate.errors ?? [])) {
       const pointer = errorPointer(error);

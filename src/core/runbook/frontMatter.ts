@@ -2,8 +2,6 @@
  * A runbook's YAML front matter: read, validated against runbooks/runbook.schema.json, and mapped
  * to file lines. What the schema rejects is dropped (and reported); the rest still works.
  */
-// Precompiled from the JSON schema (scripts/generate-validators.mjs): no schema compilation at run time.
-import { validate as runbookValidator } from '../generated/runbookValidator';
 import { LineCounter, parseDocument } from 'yaml';
 import type { SourceProblem } from '../catalog/problems';
 import { documentData, yamlErrorText } from '../yamlData';
@@ -47,7 +45,9 @@ export function readFrontMatter(yamlText: string, file: string, firstLine: numbe
   }
   const lineOf = (pointer: string) => at(lineOfPath(doc, lines, pointer));
   const rejected: string[] = [];
-  const validate = runbookValidator;
+  // Precompiled from the JSON schema (scripts/generate-validators.mjs), loaded on first use: the
+  // bundle ships it as dist/validator-runbook.js (scripts/build.mjs), off the activation path.
+  const { validate } = require('../generated/runbookValidator') as typeof import('../generated/runbookValidator');
   if (!validate(data)) {
     for (const error of dedupeErrors(validate.errors ?? [])) {
       const pointer = errorPointer(error);

@@ -19,7 +19,8 @@ export interface ParsedRunbook {
 }
 
 // html: true so an HTML block swallows a fence the way GitHub does; tables as GitHub renders them.
-const markdown = new MarkdownIt({ html: true });
+// Made on the first parse, not at load: markdown-it is a chunk the bundle loads on first use.
+let markdown: InstanceType<typeof MarkdownIt> | undefined;
 
 /** Lines with their own line endings; `\r\n`, `\r` and `\n` end a line, as in markdown-it. */
 export function splitLines(text: string): string[] {
@@ -55,6 +56,7 @@ export function parseRunbook(text: string, file: string): ParsedRunbook {
   }
 
   const body = lines.slice(bodyStart);
+  markdown ??= new MarkdownIt({ html: true });
   const fences = markdown.parse(body.join(''), {}).filter((t) => t.type === 'fence' && t.map);
   let pendingBlank = '';
   let cursor = 0;

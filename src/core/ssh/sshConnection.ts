@@ -6,11 +6,18 @@
 import { readFile } from 'fs/promises';
 import * as net from 'net';
 import type { Duplex } from 'stream';
-import { Client, type AnyAuthMethod, type AuthenticationType, type AuthHandlerMiddleware, type ClientChannel, type ConnectConfig, type PseudoTtyOptions, type ServerHostKeyAlgorithm, utils } from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, Client, ClientChannel, ConnectConfig, PseudoTtyOptions, ServerHostKeyAlgorithm } from 'ssh2';
 import { describeVerdict, type HostKeyVerifier, keyTypeOf } from './hostKeys';
 import { ProxyCommandStream, spawnProxyCommand } from './proxyTransport';
 import { classifySshError, SshError } from './sshErrors';
 import type { CredentialPrompter, HostKeyVerdict, KnownHostsLocation, SshTarget, UnknownHostPolicy } from './types';
+
+let loadedSsh2: typeof import('ssh2') | undefined;
+/** Loaded on the first connection: the extension activates and the tree draws without ssh2 (dist/ssh2.js, scripts/build.mjs). */
+function ssh2(): typeof import('ssh2') {
+  loadedSsh2 ??= require('ssh2') as typeof import('ssh2');
+  return loadedSsh2;
+}
 
 /** The part of the host key verifier the connection needs (see hostKeys.ts). */
 export interface HostKeyStore {
@@ -82,7 +89,7 @@ export class SshConnection {
     const name = target.name;
     if (signal?.aborted) throw new SshError('cancelled', name, `connecting to ${name} was cancelled`);
     const sock = via ? await via.forwardOut(target.host, target.port) : target.proxyCommand ? spawnProxyCommand(target.proxyCommand) : await connectTcp(target, signal);
-    const client = new Client();
+    const client = new (ssh2().Client)();
     let hostKeyProblem: string | undefined;
     let authMethod: AnyAuthMethod | undefined;
     let authIdentity: string | undefined;
@@ -292,7 +299,7 @@ function authMethods(target: SshTarget, deps: ConnectionDeps, used: (method: Any
     } catch {
       return undefined; // default identities that do not exist are skipped, as OpenSSH does
     }
-    let parsed = utils.parseKey(data);
+    let parsed = ssh2().utils.parseKey(data);
     if (!(parsed instanceof Error)) return { type: 'publickey', username: target.user, key: data };
     if (!/passphrase|encrypted/i.test(parsed.message) || !deps.prompter) {
       deps.log?.(`skipping identity ${file}: ${parsed.message}`);
@@ -304,7 +311,7 @@ function authMethods(target: SshTarget, deps: ConnectionDeps, used: (method: Any
       const passphrase = remembered ?? (await deps.prompter.prompt({ ...request, message: `Passphrase for ${file}`, echo: false }));
       if (remembered !== undefined) remembered = undefined;
       if (passphrase === undefined) return undefined;
-      parsed = utils.parseKey(data, passphrase);
+      parsed = ssh2().utils.parseKey(data, passphrase);
       if (!(parsed instanceof Error)) {
         decryptedIdentity = file;
         return { type: 'publickey', username: target.user, key: data, passphrase };
