@@ -78,16 +78,20 @@ function missingManifestFiles(packaged) {
   const files = new Set(packaged);
   const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   const named = [];
+  const missing = [];
   const walk = (value) => {
     if (typeof value === 'string') {
       const rel = path.posix.normalize(value.replace(/^\.\//, ''));
-      if (!rel.startsWith('..') && !path.isAbsolute(rel) && fs.statSync(path.join(ROOT, rel), { throwIfNoEntry: false })?.isFile()) named.push(rel);
+      if (rel.startsWith('..') || path.isAbsolute(rel)) return;
+      if (fs.statSync(path.join(ROOT, rel), { throwIfNoEntry: false })?.isFile()) named.push(rel);
+      // A media file path that does not exist at all (a walkthrough picture never generated).
+      else if (/^[\w.-]+\/[\w./-]+\.(png|jpe?g|svg|gif|md)$/.test(rel)) missing.push(`${rel} (named in package.json, but there is no such file)`);
     } else if (value && typeof value === 'object') {
       for (const v of Object.values(value)) walk(v);
     }
   };
   walk([manifest.icon, manifest.contributes]);
-  return [...new Set(named)].filter((f) => !files.has(f)).map((f) => `${f} (named in package.json)`);
+  return [...missing, ...[...new Set(named)].filter((f) => !files.has(f)).map((f) => `${f} (named in package.json)`)];
 }
 
 const kb = (n) => `${(n / 1024).toFixed(0)} KB`;

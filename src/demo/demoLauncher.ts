@@ -4,8 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
-import * as path from 'path';
-import { DemoPaths } from './workspace';
+import { demoLockFile } from './demoFiles';
 
 export interface DemoReady {
   event: 'ready';
@@ -100,7 +99,7 @@ function lastLine(text: string): string {
 export function runningDemoPid(dir: string): number | undefined {
   let pid: number;
   try {
-    pid = Number(fs.readFileSync(new DemoPaths(dir).lock, 'utf8').trim());
+    pid = Number(fs.readFileSync(demoLockFile(dir), 'utf8').trim());
   } catch {
     return undefined;
   }
@@ -113,7 +112,4 @@ export function runningDemoPid(dir: string): number | undefined {
   }
 }
 
-/** The file a running demo takes new faults from (see `sofa-ops demo --help`). */
-export function demoFaultsFile(dir: string): string {
-  return path.join(new DemoPaths(dir).state, 'faults');
-}
+export { demoFaultsFile } from './demoFiles';

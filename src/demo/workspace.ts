@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { utils } from 'ssh2';
+import { demoLockFile, demoStateDir } from './demoFiles';
 import { CLOCK_SKEW_SECONDS } from './siteState';
 import { faultHelp, type FaultSet } from './faults';
 import { CONTAINER_HOME, DEMO_SSH_PORT, DEMO_USER, type ContainerSpec } from './siteModel';
@@ -18,12 +19,12 @@ export const CLIENT_KEY_FILE = 'id_ed25519';
 export class DemoPaths {
   readonly state: string;
   constructor(readonly dir: string) {
-    this.state = path.join(dir, '.demo');
+    this.state = demoStateDir(dir);
   }
   get inventory(): string { return path.join(this.dir, INVENTORY_FILE); }
   get knownHosts(): string { return path.join(this.dir, KNOWN_HOSTS_FILE); }
   get clientKey(): string { return path.join(this.dir, CLIENT_KEY_FILE); }
-  get lock(): string { return path.join(this.state, 'demo.pid'); }
+  get lock(): string { return demoLockFile(this.dir); }
   hostKey(c: ContainerSpec): string { return path.join(this.state, 'hostkeys', c.name); }
   /** Mounted on /home inside the container, so it holds `admin/`. */
   homeRoot(c: ContainerSpec): string { return path.join(this.state, 'containers', c.name, 'home'); }

@@ -465,6 +465,11 @@ step('walkthrough', 'open the Get Started walkthrough: its six steps are listed;
   assert(fs.readFileSync(faults, 'utf8').trim() === 'msgbroker-9529-down', `the faults file says "${fs.readFileSync(faults, 'utf8').trim()}"`);
   await page.locator('.notifications-toasts', { hasText: /Injected msgbroker-9529-down/ }).first().waitFor({ timeout: 30_000 });
   fs.writeFileSync(faults, '');
+  // The step's picture (shipped in the .vsix) is shown, not its alt text.
+  const picture = gs.locator('.getting-started-media img').first();
+  await picture.waitFor();
+  for (let i = 0; i < 40 && !(await picture.evaluate((img) => img.complete && img.naturalWidth > 0)); i++) await page.waitForTimeout(250);
+  assert(await picture.evaluate((img) => img.naturalWidth > 0), `the walkthrough picture did not load: ${await picture.getAttribute('src')}`);
 });
 
 // --- runner -----------------------------------------------------------------------------------
