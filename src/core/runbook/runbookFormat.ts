@@ -116,6 +116,15 @@ export interface RunbookMeta {
   /** `check`: a read-only check runbook; every cell is continueOnError, so every check runs. */
   mode?: 'check' | 'change';
   parameters: Record<string, ParameterDecl>;
+  /** How to rehearse it on the demo site: the fault that brings its situation, the cell that sees it. */
+  drill?: RunbookDrill;
+}
+
+export interface RunbookDrill {
+  /** A `sofa-ops demo --faults` set. */
+  fault: string;
+  /** The cell that fails with the fault. */
+  failsAt: string;
 }
 
 export interface CellOptions {
