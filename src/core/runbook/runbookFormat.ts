@@ -16,6 +16,7 @@
  *     ticket:    { type: string, required: true, pattern: "CHG-[0-9]+" }
  *     token:     { type: string, secret: true }           # shown and logged as ***
  *     dryRun:    { type: boolean, default: false }
+ *   drill: { fault: "service-down@registry-meta-1", failsAt: close-push }   # optional: see below
  *   ---
  *
  *   # Close push
@@ -68,6 +69,10 @@
  * `mode: check` (front matter): a read-only check runbook. Every cell is continueOnError, so every
  * check runs on every host and the report lists all results; the run fails when any check failed.
  * `mode: change` (the default) stops at the first failing cell.
+ *
+ * `drill` (front matter): how to rehearse the runbook on the demo site: a `sofa-ops demo --faults`
+ * set that brings about its situation, and the cell where its steps see it. The demo chapters test
+ * (test/integration/demo/chapters.test.ts) runs every runbook healthy and with its drill fault.
  *
  * A flag is written bare (`confirm`) or as `=true`/`=false`. Values with spaces or `}` are quoted
  * with "…" or '…'; inside "…", `\"` and `\\` are escapes. (A backtick fence's info string cannot
