@@ -3,19 +3,26 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { loadCatalog } from '../core/catalog/catalogLoader';
 import { formatProblem } from '../core/catalog/problems';
+import { catalogMembership, hostRef, summarizeMembership, type HostRef, type Member, type ProductMembers } from '../core/catalog/productMembership';
+import { loadInventory } from '../core/inventory/inventory';
 import { guideText, noteText, patternRemarks } from '../core/catalog/provenance';
 import { flattenLanguage, pick } from '../core/catalog/text';
-import type { Lang, Note, ProductCatalog } from '../core/catalog/types';
+import type { Lang, Note } from '../core/catalog/types';
 import { type CliIO, UsageError } from './io';
 
-export const catalogUsage = `Usage: sofa-ops catalog [--json] [--lang zh|en] [--product ID] [--catalog DIR]
+export const catalogUsage = `Usage: sofa-ops catalog [--json] [--lang zh|en] [--product ID] [--catalog DIR] [--inventory FILE]
 
 Prints the operations guide as data: products, components, ports, logs, known log patterns,
-monitoring thresholds, inspection checks and plans, each with its guide section.
-  --json         machine-readable output (both languages unless --lang is given)
-  --lang zh|en   language of the text (default: en, or zh when LANG starts with zh)
-  --product ID   only this product (e.g. registry, mq, dbp)
-  --catalog DIR  read the catalog from DIR instead of the bundled runbooks/
+monitoring thresholds, inspection checks and plans, each with its guide section. A component the
+guide lists under two chapters (registry servers in §2 and §7) shows the same items in both; an
+item from the other chapter is marked "from §N", and each product counts an item once.
+  --json           machine-readable output (both languages unless --lang is given); each product's
+                   "members" say which logs, patterns, checks, metrics, plans and hosts are listed
+                   under which of its components, as the products tree shows them
+  --lang zh|en     language of the text (default: en, or zh when LANG starts with zh)
+  --product ID     only this product (e.g. registry, mq, dbp)
+  --catalog DIR    read the catalog from DIR instead of the bundled runbooks/
+  --inventory FILE also list the inventory's hosts under the components they serve
 Exit code: 0 valid, 1 the catalog has problems (printed as file:line: message), 2 usage error.
 `;
 
@@ -27,6 +34,7 @@ export async function catalogCommand(args: string[], io: CliIO, defaultCatalogDi
       lang: { type: 'string' },
       product: { type: 'string' },
       catalog: { type: 'string', default: defaultCatalogDir },
+      inventory: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -44,46 +52,68 @@ export async function catalogCommand(args: string[], io: CliIO, defaultCatalogDi
     io.err(`sofa-ops: the catalog in ${values.catalog} has ${problems.length} problem(s)\n`);
     return 1;
   }
-  let products = catalog.products;
+  let hosts: HostRef[] = [];
+  if (values.inventory) {
+    const loaded = await loadInventory(path.resolve(values.inventory));
+    if (loaded.problems.length) {
+      for (const problem of loaded.problems) io.err(`${formatProblem(problem)}\n`);
+      io.err(`sofa-ops: the inventory ${values.inventory} has ${loaded.problems.length} problem(s)\n`);
+      return 2;
+    }
+    hosts = loaded.inventory.hosts.map(hostRef);
+  }
+  // The same membership the products tree is built from.
+  let members = catalogMembership(catalog, hosts);
   if (values.product) {
-    products = products.filter((p) => p.product.id === values.product);
-    if (!products.length) {
+    members = members.filter((m) => m.product.product.id === values.product);
+    if (!members.length) {
       throw new UsageError(`no product "${values.product}"; known: ${catalog.products.map((p) => p.product.id).join(', ')}`);
     }
   }
   const explicitLang = values.lang as Lang | undefined;
   if (values.json) {
-    const data = { products: products.map(({ files: _files, ...rest }) => rest) };
+    const data = { products: members.map((m) => { const { files: _files, ...rest } = m.product; return { ...rest, members: summarizeMembership(m) }; }) };
     io.out(JSON.stringify(explicitLang ? flattenLanguage(data, explicitLang) : data, null, 2) + '\n');
     return 0;
   }
   const lang: Lang = explicitLang ?? (/^zh/i.test(process.env.LANG ?? '') ? 'zh' : 'en');
-  for (const product of products) io.out(describeProduct(product, lang, products.length === 1));
+  for (const m of members) io.out(describeProduct(m, lang, members.length === 1, values.inventory !== undefined));
   return 0;
 }
 
-function describeProduct(p: ProductCatalog, lang: Lang, detailed: boolean): string {
+function describeProduct(m: ProductMembers, lang: Lang, detailed: boolean, withHosts: boolean): string {
+  const p = m.product;
+  const all = m.all;
   const lines: string[] = [];
   const t = (text: Parameters<typeof pick>[0]) => pick(text, lang);
+  // "13 logs (13 from §2)": counted once, and how many another chapter lists.
+  const count = (items: Member<unknown>[], noun: string) => {
+    const shared = [...new Set(items.filter((x) => x.from).map((x) => x.from!.product.section))];
+    const n = items.filter((x) => x.from).length;
+    return `${items.length} ${noun}${n ? ` (${n} from §${shared.join(', §')})` : ''}`;
+  };
   lines.push(`${p.product.id}  ${t(p.product.name)}  [§${p.product.section}]`);
   lines.push(
-    `  ${p.components.length} components, ${p.components.reduce((n, c) => n + c.ports.length, 0)} ports, ${p.logs.length} logs, ` +
-      `${p.patterns.length} patterns, ${p.metrics.length} metrics, ${p.checks.length} checks, ${p.plans.length} plans`,
+    `  ${p.components.length} components, ${p.components.reduce((n, c) => n + c.ports.length, 0)} ports, ${count(all.logs, 'logs')}, ` +
+      `${count(all.patterns, 'patterns')}, ${count(all.metrics, 'metrics')}, ${count(all.checks, 'checks')}, ${count(all.plans, 'plans')}` +
+      (withHosts ? `, ${all.hosts.length} hosts` : ''),
   );
-  for (const c of p.components) {
-    const ports = c.ports.map((port) => port.port).join(', ');
-    lines.push(`  - ${c.id}: ${t(c.name)}${c.instances ? ` ×${c.instances}` : ''}${ports ? `  ports ${ports}` : ''}`);
+  for (const c of m.components) {
+    const ports = c.component.ports.map((port) => port.port).join(', ');
+    const hosts = withHosts ? `  hosts ${c.hosts.map((h) => h.name).join(', ') || '-'}` : '';
+    lines.push(`  - ${c.component.id}: ${t(c.component.name)}${c.component.instances ? ` ×${c.component.instances}` : ''}${ports ? `  ports ${ports}` : ''}${hosts}`);
   }
   if (detailed) {
     // A zh text that is not the guide's words says so; what the catalog corrected follows the item.
     const g = (text: Parameters<typeof pick>[0]) => guideText(text, lang);
     const n = (note: Note | undefined) => (note ? `  (${noteText(note, lang)})` : '');
+    const from = (x: Member<unknown>) => (x.from ? `  (from §${x.from.product.section} ${t(x.from.product.name)})` : '');
     section(lines, 'Ports', p.components.flatMap((c) => c.ports.map((port) => `${c.id}:${port.port}  ${g(port.purpose)}  [§${port.section}]${n(port.note)}`)));
-    section(lines, 'Logs', p.logs.map((l) => `${l.path}  ${g(l.records)}  [§${l.section}]${n(l.note)}`));
-    section(lines, 'Log patterns', p.patterns.map((x) => `[${x.severity}] "${x.match}"  ${g(x.explanation)} → ${g(x.action)}  [§${x.section}]${patternRemarks(x, lang).map((r) => `  (${r})`).join('')}`));
-    section(lines, 'Metrics and alerts', p.metrics.map((m) => `${g(m.name)}: ${m.threshold ? g(m.threshold.text) : g(m.meaning)}${m.level ? ` (${m.level})` : ''}  [§${m.section}]${n(m.note)}`));
-    section(lines, 'Checks', p.checks.map((c) => `${c.kind}: ${g(c.title)}${c.command ? `  $ ${c.command}` : ''}  [§${c.section}]${n(c.note)}`));
-    section(lines, 'Plans', p.plans.map((plan) => `${plan.kind}: ${g(plan.title)} (${plan.steps.length} steps)  [§${plan.section}]${n(plan.note)}`));
+    section(lines, 'Logs', all.logs.map((x) => `${x.item.path}  ${g(x.item.records)}  [§${x.item.section}]${n(x.item.note)}${from(x)}`));
+    section(lines, 'Log patterns', all.patterns.map(({ item: x, ...rest }) => `[${x.severity}] "${x.match}"  ${g(x.explanation)} → ${g(x.action)}  [§${x.section}]${patternRemarks(x, lang).map((r) => `  (${r})`).join('')}${from({ item: x, ...rest })}`));
+    section(lines, 'Metrics and alerts', all.metrics.map((x) => `${g(x.item.name)}: ${x.item.threshold ? g(x.item.threshold.text) : g(x.item.meaning)}${x.item.level ? ` (${x.item.level})` : ''}  [§${x.item.section}]${n(x.item.note)}${from(x)}`));
+    section(lines, 'Checks', all.checks.map((x) => `${x.item.kind}: ${g(x.item.title)}${x.item.command ? `  $ ${x.item.command}` : ''}  [§${x.item.section}]${n(x.item.note)}${from(x)}`));
+    section(lines, 'Plans', all.plans.map((x) => `${x.item.kind}: ${g(x.item.title)} (${x.item.steps.length} steps)  [§${x.item.section}]${n(x.item.note)}${from(x)}`));
   }
   return lines.join('\n') + '\n\n';
 }

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { Disposable } from '../core/dispose';
-import { type Inventory, type InventoryHost, loadInventory } from '../core/inventory/inventory';
+import { type Inventory, loadInventory } from '../core/inventory/inventory';
 import type { ExecOptions, ExecResult } from '../core/ssh/remoteExec';
 import { knownHostsStore, type SshConnection } from '../core/ssh/sshConnection';
 import { SshPool } from '../core/ssh/sshPool';
@@ -151,9 +151,4 @@ export class SshService extends Disposable {
     }
     return undefined;
   }
-}
-
-/** For the tree: what it needs to know of a host. */
-export function hostRef(host: InventoryHost) {
-  return { name: host.name, address: `${host.host}:${host.port}`, component: host.component, groups: host.groups };
 }

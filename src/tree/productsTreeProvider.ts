@@ -4,7 +4,8 @@ import { buildCatalogTree, type CatalogNode, type TreeLabels } from '../core/cat
 import { filterCatalogTree, hitKeys, type TreeHit } from '../core/triage/treeFilter';
 import { Disposable } from '../core/dispose';
 import type { CatalogStore } from '../catalog/catalogStore';
-import { hostRef, type SshService } from '../ssh/sshService';
+import { hostRef } from '../core/catalog/productMembership';
+import type { SshService } from '../ssh/sshService';
 import type { NodeStatus } from '../checks/inspectionController';
 import { statusIcon } from '../checks/inspectionResultsProvider';
 import { CommandIds } from '../vscode/ids';
@@ -22,7 +23,7 @@ function labels(): TreeLabels {
     ports: t('Ports'), logs: t('Logs'), checks: t('Checks'), alerts: t('Alerts'), runbooks: t('Runbooks'),
     emergencyPlans: t('Emergency plans'), scenarios: t('Scenarios'), procedures: t('Procedures'), general: t('General'), hosts: t('Hosts'),
     anyLog: t('Any log'), section: t('Guide §'), action: t('Action'), threshold: t('Threshold'),
-    rule: t('Rule'), manual: t('MANUAL (not inspected)'), appliesTo: t('Applies to'), inspectedBy: t('Inspected by'),
+    rule: t('Rule'), manual: t('MANUAL (not inspected)'), appliesTo: t('Applies to'), inspectedBy: t('Inspected by'), from: t('from'),
   };
 }
 

@@ -3,9 +3,12 @@
  * Emergency plans… Editor-free so it is unit-tested in Node; src/tree adapts it to a TreeView.
  */
 import { guideText, noteText, patternRemarks } from './provenance';
+import { catalogMembership, patternsOf, type HostRef, type Member, type Members, type ProductMembers } from './productMembership';
 import { pick } from './text';
 import { describeCondition } from '../checks/ruleModel';
-import type { Applicability, Bilingual, Catalog, Check, Component, Condition, Lang, LogFile, LogPattern, ManualReason, Metric, Note, Plan, ProductCatalog, Sampling } from './types';
+import type { Applicability, Bilingual, Catalog, Check, Component, Condition, Lang, LogFile, LogPattern, ManualReason, Metric, Note, Plan, Sampling } from './types';
+
+export type { HostRef } from './productMembership';
 
 export type CatalogNodeKind =
   | 'product' | 'component' | 'group' | 'port' | 'log' | 'pattern' | 'check' | 'metric' | 'plan' | 'runbook' | 'host' | 'message';
@@ -30,15 +33,6 @@ export interface CatalogNode {
   log?: string;
   parent?: CatalogNode;
   children: CatalogNode[];
-}
-
-/** An inventory host as the tree shows it under the component it serves. */
-export interface HostRef {
-  name: string;
-  /** host:port as the user would type it. */
-  address: string;
-  component?: string;
-  groups: string[];
 }
 
 export interface RunbookRef {
@@ -70,13 +64,15 @@ export interface TreeLabels {
   manual: string;
   appliesTo: string;
   inspectedBy: string;
+  /** Marks an item another chapter lists (a component the guide lists under two chapters): "from §2". */
+  from: string;
 }
 
 export const englishTreeLabels: TreeLabels = {
   ports: 'Ports', logs: 'Logs', checks: 'Checks', alerts: 'Alerts', runbooks: 'Runbooks',
   emergencyPlans: 'Emergency plans', scenarios: 'Scenarios', procedures: 'Procedures', general: 'General', hosts: 'Hosts',
   anyLog: 'Any log', section: 'Guide §', action: 'Action', threshold: 'Threshold',
-  rule: 'Rule', manual: 'MANUAL', appliesTo: 'Applies to', inspectedBy: 'Inspected by',
+  rule: 'Rule', manual: 'MANUAL', appliesTo: 'Applies to', inspectedBy: 'Inspected by', from: 'from',
 };
 
 export interface TreeInputs {
@@ -89,10 +85,8 @@ export interface TreeInputs {
 export function buildCatalogTree(catalog: Catalog, lang: Lang, inputs: TreeInputs = {}): CatalogNode[] {
   const t = tr(lang);
   const labels = inputs.labels ?? englishTreeLabels;
-  // A component's logs may be listed under another product (the registry servers' logs are in
-  // chapter 2, the registry components in chapter 7): components see every product's logs.
-  const shared: SharedLogs = { logs: catalog.products.flatMap((p) => p.logs), patterns: catalog.products.flatMap((p) => p.patterns) };
-  return catalog.products.map((p) => productNode(p, t, labels, (inputs.runbooks ?? []).filter((r) => r.product === p.product.id), inputs.hosts ?? [], shared));
+  // What belongs where is decided once, in core, for the tree and `sofa-ops catalog` alike.
+  return catalogMembership(catalog, inputs.hosts ?? []).map((m) => productNode(catalog, m, t, labels, (inputs.runbooks ?? []).filter((r) => r.product === m.product.product.id)));
 }
 
 /**
@@ -124,12 +118,8 @@ function node(parent: CatalogNode | undefined, partial: Omit<CatalogNode, 'child
   return created;
 }
 
-interface SharedLogs {
-  logs: LogFile[];
-  patterns: LogPattern[];
-}
-
-function productNode(p: ProductCatalog, t: Translate, labels: TreeLabels, runbooks: RunbookRef[], hosts: HostRef[], shared: SharedLogs): CatalogNode {
+function productNode(catalog: Catalog, m: ProductMembers, t: Translate, labels: TreeLabels, runbooks: RunbookRef[]): CatalogNode {
+  const p = m.product;
   const root = node(undefined, {
     id: `product:${p.product.id}`,
     kind: 'product',
@@ -138,13 +128,9 @@ function productNode(p: ProductCatalog, t: Translate, labels: TreeLabels, runboo
     tooltip: `**${t(p.product.name)}** — ${labels.section}${p.product.section}\n\n${t.g(p.product.summary)}`,
     section: p.product.section,
   });
-  const own = new Set(p.components.map((c) => c.id));
-  // An item naming none of this product's components (none at all, or another product's, as the
-  // DDS emergency plan does for antscheduler/drmdata) belongs to the product as a whole.
-  const belongsTo = (component: string | undefined) => (item: { components?: string[] }) =>
-    component === undefined ? !item.components?.some((c) => own.has(c)) : item.components?.includes(component) ?? false;
-
-  for (const c of p.components) {
+  const ctx: Fill = { catalog, t, labels };
+  for (const members of m.components) {
+    const c = members.component;
     const cn = node(root, {
       id: `${root.id}/component:${c.id}`,
       kind: 'component',
@@ -153,18 +139,17 @@ function productNode(p: ProductCatalog, t: Translate, labels: TreeLabels, runboo
       tooltip: componentTooltip(c, t, labels),
       section: c.section,
     });
-    const serving = hosts.filter((h) => h.component === c.id || h.groups.includes(c.id));
-    if (serving.length) {
+    if (members.hosts.length) {
       // Hosts first: the operator's usual path is component → container → log or shell.
       const hostGroup = node(cn, { id: `${cn.id}/hosts`, kind: 'group', label: labels.hosts, icon: 'hosts' });
-      for (const h of serving) node(hostGroup, { id: `${hostGroup.id}/${h.name}`, kind: 'host', label: h.name, description: h.address, host: h.name });
+      for (const h of members.hosts) node(hostGroup, { id: `${hostGroup.id}/${h.name}`, kind: 'host', label: h.name, description: h.address, host: h.name });
     }
-    fillGroups(cn, p, belongsTo(c.id), t, labels, runbooks.filter((r) => r.components.includes(c.id)), shared);
+    fillGroups(cn, c, members, ctx, runbooks.filter((r) => r.components.includes(c.id)));
   }
   // Items that name no component (e.g. chapter 12's general procedures) and runbooks for the
   // product as a whole go under a "General" node so nothing in the catalog is unreachable.
   const general = node(undefined, { id: `${root.id}/general`, kind: 'group', label: labels.general, icon: 'general' });
-  fillGroups(general, p, belongsTo(undefined), t, labels, runbooks.filter((r) => !r.components.length), { logs: p.logs, patterns: p.patterns });
+  fillGroups(general, undefined, m.general, ctx, runbooks.filter((r) => !r.components.length));
   if (general.children.length) {
     general.parent = root;
     root.children.push(general);
@@ -172,50 +157,51 @@ function productNode(p: ProductCatalog, t: Translate, labels: TreeLabels, runboo
   return root;
 }
 
-function fillGroups(
-  owner: CatalogNode,
-  p: ProductCatalog,
-  belongs: (item: { components?: string[] }) => boolean,
-  t: Translate,
-  labels: TreeLabels,
-  runbooks: RunbookRef[],
-  shared: SharedLogs,
-): void {
+interface Fill {
+  catalog: Catalog;
+  t: Translate;
+  labels: TreeLabels;
+}
+
+function fillGroups(owner: CatalogNode, component: Component | undefined, members: Members, { catalog, t, labels }: Fill, runbooks: RunbookRef[]): void {
   const group = (key: string, label: string) =>
     node(owner, { id: `${owner.id}/${key}`, kind: 'group', label, icon: key });
   const drop = (g: CatalogNode) => {
     if (!g.children.length) owner.children.splice(owner.children.indexOf(g), 1);
   };
+  // An item from another chapter says which: the same component listed under two chapters.
+  const from = <T>(m: Member<T>, node: CatalogNode) => {
+    if (m.from) node.description = [node.description, `${labels.from} §${m.from.product.section} ${t(m.from.product.name)}`].filter(Boolean).join(' · ');
+    return node;
+  };
 
-  if (owner.kind === 'component') {
-    const component = p.components.find((c) => owner.id.endsWith(`/component:${c.id}`));
+  if (component) {
     const ports = group('ports', labels.ports);
-    for (const port of component?.ports ?? []) {
+    for (const port of component.ports) {
       node(ports, { id: `${ports.id}/${port.port}`, kind: 'port', label: String(port.port), description: t(port.purpose), tooltip: `**${port.port}** — ${t.g(port.purpose)}${t.note(port.note)}\n\n${labels.section}${port.section}`, section: port.section });
     }
     drop(ports);
   }
 
   const logs = group('logs', labels.logs);
-  const logsHere = shared.logs.filter(belongs);
-  for (const log of logsHere) {
-    const ln = node(logs, { id: `${logs.id}/${log.id}`, kind: 'log', label: log.name, description: log.path, tooltip: logTooltip(log, t, labels), section: log.section, log: log.id });
-    for (const pattern of shared.patterns.filter((x) => x.logs.includes(log.id))) patternNode(ln, pattern, t, labels);
+  for (const m of members.logs) {
+    const log = m.item;
+    const ln = from(m, node(logs, { id: `${logs.id}/${log.id}`, kind: 'log', label: log.name, description: log.path, tooltip: logTooltip(log, t, labels), section: log.section, log: log.id }));
+    for (const pattern of patternsOf(catalog, log)) patternNode(ln, pattern.item, t, labels);
   }
   // Patterns not tied to a specific file (client-side messages, "any log") for this owner.
-  const unbound = p.patterns.filter((x) => !x.logs.length && belongs(x));
-  if (unbound.length) {
+  if (members.unboundPatterns.length) {
     const any = node(logs, { id: `${logs.id}/any`, kind: 'group', label: labels.anyLog, icon: 'anyLog' });
-    for (const pattern of unbound) patternNode(any, pattern, t, labels);
+    for (const m of members.unboundPatterns) patternNode(any, m.item, t, labels);
   }
   drop(logs);
 
   const checks = group('checks', labels.checks);
-  for (const check of p.checks.filter(belongs)) checkNode(checks, check, t, labels);
+  for (const m of members.checks) from(m, checkNode(checks, m.item, t, labels));
   drop(checks);
 
   const alerts = group('alerts', labels.alerts);
-  for (const metric of p.metrics.filter(belongs)) metricNode(alerts, metric, t, labels);
+  for (const m of members.metrics) from(m, metricNode(alerts, m.item, t, labels));
   drop(alerts);
 
   const runbookGroup = group('runbooks', labels.runbooks);
@@ -228,7 +214,7 @@ function fillGroups(
     ['procedure', 'procedures', labels.procedures],
   ] as const) {
     const g = group(key, label);
-    for (const plan of p.plans.filter((x) => x.kind === kind && belongs(x))) planNode(g, plan, t, labels);
+    for (const m of members.plans.filter((x) => x.item.kind === kind)) from(m, planNode(g, m.item, t, labels));
     drop(g);
   }
 }
@@ -245,9 +231,9 @@ function patternNode(parent: CatalogNode, x: LogPattern, t: Translate, labels: T
   });
 }
 
-function checkNode(parent: CatalogNode, c: Check, t: Translate, labels: TreeLabels): void {
+function checkNode(parent: CatalogNode, c: Check, t: Translate, labels: TreeLabels): CatalogNode {
   const detail = c.command ? `\n\n\`\`\`sh\n${c.command}\n\`\`\`` : c.http ? `\n\n\`GET :${c.http.port}${c.http.path}\`` : c.ports ? `\n\n${c.ports.join(', ')}` : '';
-  node(parent, {
+  return node(parent, {
     id: `${parent.id}/${c.id}`,
     kind: 'check',
     label: t(c.title),
@@ -271,8 +257,8 @@ function ruleLines(x: { condition?: Condition; minor?: Condition; severity?: str
   return out.length ? `\n\n${out.join('\n\n')}` : '';
 }
 
-function metricNode(parent: CatalogNode, m: Metric, t: Translate, labels: TreeLabels): void {
-  node(parent, {
+function metricNode(parent: CatalogNode, m: Metric, t: Translate, labels: TreeLabels): CatalogNode {
+  return node(parent, {
     id: `${parent.id}/${m.id}`,
     kind: 'metric',
     label: t(m.name),
@@ -282,9 +268,9 @@ function metricNode(parent: CatalogNode, m: Metric, t: Translate, labels: TreeLa
   });
 }
 
-function planNode(parent: CatalogNode, plan: Plan, t: Translate, labels: TreeLabels): void {
+function planNode(parent: CatalogNode, plan: Plan, t: Translate, labels: TreeLabels): CatalogNode {
   const steps = plan.steps.map((s, i) => `${i + 1}. ${t.g(s.text)}${s.command ? ` \`${s.command}\`` : ''}${t.noteInline(s.note)}`).join('\n');
-  node(parent, {
+  return node(parent, {
     id: `${parent.id}/${plan.id}`,
     kind: 'plan',
     label: t(plan.title),

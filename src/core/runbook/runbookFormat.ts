@@ -16,6 +16,7 @@
  *     ticket:    { type: string, required: true, pattern: "CHG-[0-9]+" }
  *     token:     { type: string, secret: true }           # shown and logged as ***
  *     dryRun:    { type: boolean, default: false }
+ *   drill: { fault: "service-down@registry-meta-1", failsAt: close-push }   # optional: see below
  *   ---
  *
  *   # Close push
@@ -69,6 +70,10 @@
  * check runs on every host and the report lists all results; the run fails when any check failed.
  * `mode: change` (the default) stops at the first failing cell.
  *
+ * `drill` (front matter): how to rehearse the runbook on the demo site: a `sofa-ops demo --faults`
+ * set that brings about its situation, and the cell where its steps see it. The demo chapters test
+ * (test/integration/demo/chapters.test.ts) runs every runbook healthy and with its drill fault.
+ *
  * A flag is written bare (`confirm`) or as `=true`/`=false`. Values with spaces or `}` are quoted
  * with "…" or '…'; inside "…", `\"` and `\\` are escapes. (A backtick fence's info string cannot
  * contain backticks: use a `~~~` fence for such a cell.)
@@ -116,6 +121,15 @@ export interface RunbookMeta {
   /** `check`: a read-only check runbook; every cell is continueOnError, so every check runs. */
   mode?: 'check' | 'change';
   parameters: Record<string, ParameterDecl>;
+  /** How to rehearse it on the demo site: the fault that brings its situation, the cell that sees it. */
+  drill?: RunbookDrill;
+}
+
+export interface RunbookDrill {
+  /** A `sofa-ops demo --faults` set. */
+  fault: string;
+  /** The cell that fails with the fault. */
+  failsAt: string;
 }
 
 export interface CellOptions {

@@ -21,9 +21,8 @@ import { loadCatalog } from '../../../src/core/catalog/catalogLoader';
 import type { Catalog, Check } from '../../../src/core/catalog/types';
 import type { CheckResult, Inspection } from '../../../src/core/checks/types';
 import { requireRoot } from '../fixtures/sshd';
-import { BIN, demoDir, eventually, startDemo, type RunningDemo } from './demoProcess';
+import { BIN, demoDir, eventually, javaProcesses, startDemo, type RunningDemo } from './demoProcess';
 
-const JAVA = '/opt/taobao/java/bin/java';
 
 describe('every shipped check fails closed on the demo site', function () {
   this.timeout(180_000);
@@ -61,18 +60,6 @@ describe('every shipped check fails closed on the demo site', function () {
     return (JSON.parse(fs.readFileSync(out, 'utf8')) as Inspection).results;
   }
 
-  /** Java stand-ins of the site, counted on this machine's /proc (the containers' pids are in it). */
-  function javaProcesses(): number {
-    let n = 0;
-    for (const pid of demo.processTree()) {
-      try {
-        if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(JAVA)) n++;
-      } catch {
-        /* gone */
-      }
-    }
-    return n;
-  }
 
   const procFile = (name: string, file: string) => fs.readFileSync(path.join(dir, '.demo', 'containers', name, 'proc', file), 'utf8');
 
@@ -87,7 +74,7 @@ describe('every shipped check fails closed on the demo site', function () {
   const names = () => demo.ready.hosts.map((h) => h.name);
 
   it('passes on the healthy site, and is FAIL/ERROR with its service (or its metrics) stopped: 0 false PASS', async () => {
-    assert.ok(javaProcesses() >= names().length, 'every container runs its java process');
+    assert.ok(javaProcesses(demo) >= names().length, 'every container runs its java process');
     const healthy = inspect();
     // The demo's OSP has no address API: that rule is left to the console (MANUAL) while OSP answers.
     // Checks for other versions than the demo plays (ACVIP < 0.7.0) are N/A there.
@@ -115,9 +102,9 @@ describe('every shipped check fails closed on the demo site', function () {
     const withExtras = path.join(work, 'with-extras.yaml');
     fs.writeFileSync(withExtras, stringify(inventory));
 
-    await setFaults(names().map((n) => `service-down@${n}`).join(','), () => javaProcesses() === 0);
+    await setFaults(names().map((n) => `service-down@${n}`).join(','), () => javaProcesses(demo) === 0);
     const stopped = inspect(withExtras);
-    await setFaults(names().map((n) => `metrics-unavailable@${n}`).join(','), () => javaProcesses() >= names().length && names().every((n) => procFile(n, 'loadavg').startsWith('unavailable')));
+    await setFaults(names().map((n) => `metrics-unavailable@${n}`).join(','), () => javaProcesses(demo) >= names().length && names().every((n) => procFile(n, 'loadavg').startsWith('unavailable')));
     const noMetrics = inspect(withExtras);
     // Every container's sshd stopped: the same inventory, aimed at an address of the demo's
     // subnet where nothing listens.

@@ -124,6 +124,19 @@ export function startDemo(dir: string, extra: string[] = [], timeoutMs = 30_000,
   });
 }
 
+/** Java stand-ins of the site, counted on this machine's /proc (the containers' processes are in it). */
+export function javaProcesses(demo: RunningDemo): number {
+  let n = 0;
+  for (const pid of demo.processTree()) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('/opt/taobao/java/bin/java')) n++;
+    } catch {
+      /* gone */
+    }
+  }
+  return n;
+}
+
 export interface SshResult {
   status: number | null;
   stdout: string;
