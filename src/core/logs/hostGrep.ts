@@ -6,6 +6,7 @@
  */
 import type { InventoryHost } from '../inventory/inventory';
 import type { ExecOptions, ExecResult } from '../ssh/remoteExec';
+import { stderrReason } from '../ssh/stderrReason';
 import type { SshTarget } from '../ssh/types';
 import { logOnHost } from './hostLogPath';
 import type { LogCatalog } from './logCatalog';
@@ -77,6 +78,6 @@ async function grepOneHost(exec: HostExec, catalog: LogCatalog, host: InventoryH
   // grep's 1 is "no match"; 2 is an error (unreadable file…), the reason is on stderr.
   if (result.outcome === 'ok' || (result.outcome === 'exit' && result.exitCode === 1)) return done;
   if (result.outcome !== 'exit') return { ...done, error: result.message ?? `${result.outcome} searching ${where.path}` };
-  const reason = result.stderr.trim().split('\n').filter(Boolean).pop();
+  const reason = stderrReason(result.stderr);
   return { ...done, error: reason ?? `grep failed on ${where.path} (exit code ${result.exitCode})` };
 }

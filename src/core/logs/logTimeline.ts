@@ -8,6 +8,7 @@
 import { pick } from '../catalog/text';
 import type { Lang, LogFile, Severity } from '../catalog/types';
 import type { InventoryHost } from '../inventory/inventory';
+import { stderrReason } from '../ssh/stderrReason';
 import type { SshTarget } from '../ssh/types';
 import type { HostExec } from './hostGrep';
 import { hostLogPath } from './hostLogPath';
@@ -214,7 +215,7 @@ async function scanWindowOnHost(exec: HostExec, target: SshTarget, file: string,
   const split = new HeaderFirst((chunk) => (scanner ? scanner.push(chunk) : grepLines!.push(chunk)));
   const result = await exec(target, plan.command, { stdin: plan.stdin, signal: options.signal, timeoutMs: options.timeoutMs, maxBufferBytes: 0, onStdout: (chunk) => split.push(chunk) });
   if (result.outcome !== 'ok') {
-    const reason = result.outcome === 'exit' ? (result.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit code ${result.exitCode}`) : (result.message ?? result.outcome);
+    const reason = result.outcome === 'exit' ? (stderrReason(result.stderr) ?? `exit code ${result.exitCode}`) : (result.message ?? result.outcome);
     throw Object.assign(new Error(reason), { unreachable: result.outcome !== 'exit' });
   }
   if (split.header === MISSING) return [];
