@@ -54,7 +54,7 @@ export class LogViewer extends Disposable implements vscode.CodeLensProvider {
     super();
     this.provider = this.register(new RemoteLogProvider(ssh, logger));
     this.decorations = this.register(new LogDecorations(store, this.provider));
-    this.register(vscode.languages.registerHoverProvider(LOG_SELECTOR, new LogHoverProvider(this.decorations, store)));
+    this.register(vscode.languages.registerHoverProvider(LOG_SELECTOR, this.register(new LogHoverProvider(this.decorations, store))));
     this.register(vscode.languages.registerCodeLensProvider({ scheme: LOG_SCHEME }, this));
     this.register(this.provider.onDidChangeState(() => this.lensesChanged.fire()));
     const t = vscode.l10n.t;
