@@ -128,6 +128,8 @@ export class RemoteLogDocument extends Disposable {
     this.window.prepend(page.text, page.lines);
     this.pagesAdded.push(page.lines);
     this.start = page.start;
+    // The host said how big the file is now (it may have grown since the tail was read).
+    this.size = Math.max(page.size, this.end);
     if (this.linesBefore !== undefined) this.linesBefore -= page.lines;
     this.changed.fire();
     return page.lines;
@@ -151,6 +153,10 @@ export class RemoteLogDocument extends Disposable {
           if (this.linesBefore !== undefined) this.linesBefore += window.dropped - droppedLines;
         }
         this.end += Buffer.byteLength(text);
+        // What was followed is in the file: it is at least this big (the CodeLens shows it). After
+        // a rotation the follow reads the new file from its start: its size is what was read of it.
+        const reached = this.follow?.position.offset ?? this.end;
+        this.size = reached < this.size && reached < this.end ? reached : Math.max(this.size, reached);
         this.appended.fire();
       },
       onState: (state, detail) => {
@@ -266,6 +272,8 @@ export class RemoteLogProvider extends Disposable implements vscode.TextDocument
         setTimeout(() => sub.dispose(), 5000);
       }
       this.changed.fire(doc.uri);
+      // The file size and the lines shown changed: the CodeLens row says so.
+      this.stateChanged.fire(doc);
     }, APPEND_THROTTLE_MS));
   }
 
