@@ -15,7 +15,7 @@ import { hostLogPath } from './hostLogPath';
 import type { LogCatalog } from './logCatalog';
 import { compileLogMatcher, type LogMatcher } from './logMatcher';
 import { BAD_FIELD_SEVERITY, badFieldId, findingSeverity, type LogFinding, LogScanner, scanText, severityRank } from './logScanner';
-import { toExtendedRegex } from './remoteLogCommands';
+import { REQUIRE_READABLE, toExtendedRegex } from './remoteLogCommands';
 import { GrepLines, planRemoteScan } from './remoteScan';
 import { lineTimeKey, OUT_OF_WINDOW, type TimeKey, type TimeWindow, windowFunctions } from './timeWindow';
 import { shellQuote } from '../shellQuote';
@@ -85,7 +85,7 @@ export function windowScanCommand(file: string, matcher: LogMatcher, window: Tim
     plan.stdin !== undefined ? 'p=$(cat)' : '',
     `f=${shellQuote(file)}`,
     `[ -e "$f" ] || { echo ${MISSING}; exit 0; }`,
-    `[ -r "$f" ] || { printf 'cannot read %s\\n' "$f" >&2; exit 2; }`,
+    REQUIRE_READABLE,
     windowFunctions(window),
     gz ? `echo '${BASE} 0'` : `sofa_cut "$f" || exit 2; printf '${BASE} %s\\n' "$B"; [ "$E" -gt "$S" ] || exit 0`,
   ];

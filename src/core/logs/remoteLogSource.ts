@@ -101,7 +101,11 @@ export class RemoteLogSource {
 
 /** A failed read, for the user: the path and the host's whole reason. */
 export function describeFailure(path: string, result: ExecResult): string {
-  if (result.outcome === 'exit') return `cannot read ${path}: ${stderrReason(result.stderr) ?? `exit code ${result.exitCode}`}`;
+  if (result.outcome === 'exit') {
+    const reason = stderrReason(result.stderr);
+    // The host names the file too (`PATH: No such file or directory`): once is enough.
+    return `cannot read ${path}: ${reason?.startsWith(`${path}: `) ? reason.slice(path.length + 2) : (reason ?? `exit code ${result.exitCode}`)}`;
+  }
   return result.message ?? `${result.outcome} reading ${path}`;
 }
 
