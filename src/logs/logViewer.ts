@@ -34,6 +34,8 @@ export interface LogViewerApi {
   /** Open with this file line (1-based) selected. */
   openAt(hostName: string, path: string, fileLine: number): Promise<vscode.TextEditor>;
   decorationsFor: LogDecorations['decorationsFor'];
+  /** The file line numbers drawn in an editor (document line → the number shown). */
+  lineNumbersFor: LogDecorations['lineNumbersFor'];
   document(uri: vscode.Uri): RemoteLogDocument | undefined;
   scanWholeFile(uri: vscode.Uri): Promise<RemoteScanResult & { findings: LogFinding[] }>;
   /** Resolves once the document's findings reflect its current text. */
@@ -74,6 +76,7 @@ export class LogViewer extends Disposable implements vscode.CodeLensProvider {
       open: (hostName, path) => this.open(hostName, path),
       openAt: (hostName, path, line) => this.openAt(hostName, path, line),
       decorationsFor: (uri) => this.decorations.decorationsFor(uri),
+      lineNumbersFor: (editor) => this.decorations.lineNumbersFor(editor),
       document: (uri) => this.provider.find(uri),
       scanWholeFile: (uri) => this.scanWholeFile(uri),
       refreshed: (doc) => this.decorations.view(doc),
