@@ -73,5 +73,8 @@ describe('cross-host log commands', function () {
     assert.match(text, /registry-session-1/);
     assert.ok(!/registry-session-2/.test(text), 'only the host asked for');
     assert.ok(text.includes(`${file}:${ERROR_LINES[0]}`), `the first error at its file line\n${text}`);
+    // An untitled document: close it unsaved, or closing all editors would ask to save it.
+    await vscode.window.showTextDocument(editor.document);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 });
