@@ -20,6 +20,7 @@ export const CommandIds = {
   scanRemoteLog: 'sofaOps.scanRemoteLog',
   nextLogProblem: 'sofaOps.nextLogProblem',
   previousLogProblem: 'sofaOps.previousLogProblem',
+  goToLogFileLine: 'sofaOps.goToLogFileLine',
   searchLogsAcrossHosts: 'sofaOps.searchLogsAcrossHosts',
   incidentTimeline: 'sofaOps.incidentTimeline',
   triage: 'sofaOps.triage',

@@ -119,6 +119,16 @@ describe('log viewer', function () {
       const labels = logs.lineNumbersFor(editor);
       return (labels.length > 0 && labels.every((l) => Number(l.text.trim()) === 2_000 + l.line + 1)) || undefined;
     });
+
+    // Go to File Line (Ctrl+G in a remote log) takes grep -n's numbers, loading earlier lines if needed.
+    await vscode.commands.executeCommand('sofaOps.goToLogFileLine', 11_990);
+    assert.equal(editor.selection.active.line, 11_990 - 2_000 - 1);
+    assert.match(doc.lineAt(editor.selection.active.line).text, /get server list error/);
+    await vscode.commands.executeCommand('sofaOps.goToLogFileLine', 1_500);
+    await waitFor('the first lines of the file loaded', () => doc.lineCount === 12_001 || undefined);
+    // The editor reports the cursor the text change moved before the one the command set.
+    await waitFor(`the cursor on file line 1500 (at ${editor.selection.active.line})`, () => editor.selection.active.line === 1_499 || undefined);
+    assert.match(doc.lineAt(1_499).text, /n 1500$/);
   });
 
   it('follows the log: an appended error line appears and is decorated; stop ends the remote tail', async () => {
