@@ -23,6 +23,8 @@ export interface HostGrepResult {
   skipped: string[];
   /** Set when the host could not be searched: why. */
   error?: string;
+  /** How a file name was resolved when it was not the catalog's for this host (see HostLog.note). */
+  note?: string;
   /** Bytes that crossed the network. */
   transferred: number;
   durationMs: number;
@@ -74,7 +76,7 @@ async function grepOneHost(exec: HostExec, catalog: LogCatalog, host: InventoryH
     },
   });
   const output = parser.end();
-  const done = { ...base, path: where.path, files: output.files, skipped: output.skipped, matches: parser.matches, transferred, durationMs: Date.now() - started };
+  const done = { ...base, path: where.path, ...(where.note ? { note: where.note } : {}), files: output.files, skipped: output.skipped, matches: parser.matches, transferred, durationMs: Date.now() - started };
   // grep's 1 is "no match"; 2 is an error (unreadable file…), the reason is on stderr.
   if (result.outcome === 'ok' || (result.outcome === 'exit' && result.exitCode === 1)) return done;
   if (result.outcome !== 'exit') return { ...done, error: result.message ?? `${result.outcome} searching ${where.path}` };

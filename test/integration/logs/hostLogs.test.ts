@@ -72,6 +72,12 @@ products:
     assert.match(r.stdout, /\n\s+1\s+microservice-client-get-server-list-error/, 'one error: the session server\'s, not dsrconsole\'s three');
     assert.ok(!r.stdout.includes('dsrconsole'), r.stdout);
     assert.match(r.stderr, /registry-session-1: the catalog lists common-error\.log for .*not for registry-session/);
+
+    const grep = captureIO();
+    await logsCommand(['grep', 'get server list error', '--host', 'registry-session', '--inventory', inventory, '--known-hosts', knownHosts, '--log', 'common-error.log'], grep, path.join(repoRoot, 'runbooks'), { cacheDir: null });
+    assert.ok(grep.stdout.includes(`registry-session-1:${own}:2:`), grep.stdout + grep.stderr);
+    assert.ok(!grep.stdout.includes('dsrconsole'), grep.stdout);
+    assert.match(grep.stderr, /registry-session-1: the catalog lists common-error\.log/);
   });
 
   it('a log the host cannot read fails with the host\'s whole reason', async () => {
