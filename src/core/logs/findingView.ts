@@ -155,6 +155,7 @@ export function findingMarkdown(finding: LogFinding, options: HoverOptions): str
       parts.push([
         `**${BAD_FIELD_SEVERITY.toUpperCase()}** \`${inlineCode(f.name)}\` = \`${inlineCode(clip(f.value))}\`: ${escapeMarkdown(pick(f.bad, lang))}${advice?.section ? ` — ${sectionLink(advice.section)}` : ''}`,
         `**${labels.action}:** ${action}`,
+        `*${labels.otherLanguage}:* ${escapeMarkdown(pick(f.bad, other))}${advice?.action ? ` — ${escapeMarkdown(guideText(advice.action, other))}` : ''}`,
       ].join('\n\n'));
     }
     // Bad values first, so a long table still shows them.

@@ -63,8 +63,9 @@ describe('log hovers', () => {
     assert.match(hover, /`result` = `1`: 1 = the push failed/);
     assert.match(hover, /\*\*Action:\*\* Dynamic configuration push failed/);
     assert.ok(hover.includes(`command:sofaOps.openGuideSection?${encodeURIComponent(JSON.stringify(['2.3.1']))}`), 'a link to §2.3.1');
+    assert.match(hover, /\*中文:\* 1\(推送失败\) — 动态配置推送失败/, 'the other language below, as for patterns');
     const zh = findingMarkdown(pushFinding(), { lang: 'zh', fieldAdvice: (id) => advice.get(id) });
-    assert.match(zh, /动态配置推送失败/);
+    assert.match(zh, /\*\*Action:\*\* 动态配置推送失败/);
   });
 
   it('still gives an action line and the log\'s § where no check names an action', () => {
