@@ -127,7 +127,7 @@ export class LogViewer extends Disposable implements vscode.CodeLensProvider {
     const uri = remoteLogUri(hostName, path);
     // An editor already showing the log keeps its place; a new one shows the last line.
     const shown = vscode.window.visibleTextEditors.some((e) => e.document.uri.toString() === uri.toString());
-    const remote = this.provider.document(uri);
+    const remote = await this.provider.forOpen(uri);
     try {
       await remote.loaded;
     } catch (err) {

@@ -239,6 +239,39 @@ export class RemoteLogProvider extends Disposable implements vscode.TextDocument
     return doc;
   }
 
+  /**
+   * The document for a log being opened. One no tab shows any more is read afresh: its window,
+   * size and line numbers are as of when it was last shown, and the file has moved on since. A
+   * log that is shown is kept as it is (the reader's place, pages loaded, follow).
+   */
+  async forOpen(uri: vscode.Uri): Promise<RemoteLogDocument> {
+    const existing = this.find(uri);
+    if (!existing || existing.following || this.isShown(uri)) return this.document(uri);
+    this.discard(uri);
+    const fresh = this.document(uri);
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (!open) return fresh;
+    try {
+      await fresh.loaded;
+    } catch {
+      return fresh; // the opener reports it
+    }
+    if (open.getText() === fresh.text) return fresh;
+    // The editor still holds the old text: have it read the new one before it is shown.
+    const updated = new Promise<void>((resolve) => {
+      const done = () => {
+        sub.dispose();
+        clearTimeout(timer);
+        resolve();
+      };
+      const sub = vscode.workspace.onDidChangeTextDocument((e) => e.document === open && done());
+      const timer = setTimeout(done, 5000);
+    });
+    this.changed.fire(uri);
+    await updated;
+    return fresh;
+  }
+
   find(uri: vscode.Uri): RemoteLogDocument | undefined {
     return this.documents.get(uri.toString());
   }

@@ -161,6 +161,21 @@ describe('log viewer', function () {
     assert.ok(scan, `a whole-file summary naming the last line (got ${vscode.languages.getDiagnostics(uri).map((d) => d.message).join(' | ')})`);
   });
 
+  it('reopened after its tab was closed, shows the file as it is now: new lines, size and line numbers', async () => {
+    const logs = await logsApi();
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())!;
+    await vscode.window.showTextDocument(open);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    fs.appendFileSync(file, `${logback('INFO', 'written while the tab was closed')}\n`);
+    await vscode.commands.executeCommand('sofaOps.openLog', HOST, file);
+    const editor = await waitFor('the reopened log', () => vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString()));
+    assert.match(editor.document.lineAt(editor.document.lineCount - 2).text, /written while the tab was closed$/);
+    const lines = fs.readFileSync(file, 'utf8').split('\n').length - 1;
+    await waitFor(`file line ${lines} drawn before the last line`, () => logs.lineNumbersFor(editor).find((l) => l.line === editor.document.lineCount - 2)?.text.trim() === String(lines) || undefined);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+    assert.ok(lenses.some((l) => l.command?.title.includes(megabytes(fs.statSync(file).size))), lenses.map((l) => l.command?.title).join(' | '));
+  });
+
   it('decorates a local .log file too, and Next Problem moves to its known line', async () => {
     const local = vscode.Uri.joinPath(site.folder, 'local-common-error.log');
     await vscode.workspace.fs.writeFile(local, new TextEncoder().encode([logback('INFO', 'fine'), logback('INFO', 'fine'), logback('ERROR', ERROR_MESSAGE), ''].join('\n')));
