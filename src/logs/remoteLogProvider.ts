@@ -269,6 +269,7 @@ export class RemoteLogProvider extends Disposable implements vscode.TextDocument
     });
     this.changed.fire(uri);
     await updated;
+    if (open.getText() !== fresh.text) this.logger.warn(`${fresh.host}:${fresh.path}: reread, but the editor has not taken the new text yet`);
     return fresh;
   }
 

@@ -166,10 +166,11 @@ describe('log viewer', function () {
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())!;
     await vscode.window.showTextDocument(open);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await waitFor('the tab closed', () => !vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => (t.input as { uri?: vscode.Uri }).uri?.toString() === uri.toString())) || undefined);
     fs.appendFileSync(file, `${logback('INFO', 'written while the tab was closed')}\n`);
     await vscode.commands.executeCommand('sofaOps.openLog', HOST, file);
     const editor = await waitFor('the reopened log', () => vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString()));
-    assert.match(editor.document.lineAt(editor.document.lineCount - 2).text, /written while the tab was closed$/);
+    await waitFor(`the line written while the tab was closed (last: ${editor.document.lineAt(editor.document.lineCount - 2).text})`, () => /written while the tab was closed$/.test(editor.document.lineAt(editor.document.lineCount - 2).text) || undefined);
     const lines = fs.readFileSync(file, 'utf8').split('\n').length - 1;
     await waitFor(`file line ${lines} drawn before the last line`, () => logs.lineNumbersFor(editor).find((l) => l.line === editor.document.lineCount - 2)?.text.trim() === String(lines) || undefined);
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
