@@ -29,8 +29,9 @@ with the guide's explanation, action and section. Stack traces stay with the lin
 Remote (the scan runs on each selected host: grep there, only matching lines travel):
   --host SELECTOR     hosts as for exec: all | GROUP | GROUP[0] | HOST | tag=dc-a, comma-separated
   --inventory FILE    SOFA Ops YAML or Ansible inventory
-  --log NAME|PATH     catalog log id or file name (path from the catalog and the host's logRoot),
-                      or a path (absolute, or relative to the host's logRoot)
+  --log NAME|PATH     catalog log id or file name, resolved through each host's component and
+                      logRoot (a name only other components have is looked for in the host's
+                      component's log folder), or a path (absolute, or relative to the logRoot)
   --known-hosts FILE  extra known_hosts file (repeatable); --accept-new accepts unknown host keys
 Output: file:line: [severity] text → explanation (§section)   (remote: host:path:line: ...)
 Exit code: 0 nothing of severity error or critical, 1 at least one error or critical line,

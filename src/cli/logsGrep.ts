@@ -177,6 +177,7 @@ async function grep(args: string[], io: CliIO, defaultCatalogDir: string, cacheD
     const print = (r: HostGrepResult) => {
       matches += r.matches;
       if (r.error) failed = true;
+      if (r.note) io.err(`sofa-ops: ${r.host}: ${r.note}\n`);
       io.out(values.json ? grepJson(r) : grepHuman(r));
       if (r.error) io.err(`sofa-ops: ${r.host}: ${r.error}\n`);
     };

@@ -55,6 +55,7 @@ export async function scanOnHosts(
         io.err(`sofa-ops: no catalog log "${request.log}"; give a log id, a file name the catalog knows, or a path\n`);
         return 2;
       }
+      if (where.note) io.err(`sofa-ops: ${host.name}: ${where.note}\n`);
       const scan: HostScan = { label: `${host.name}:${where.path}`, host: host.name, path: where.path, logs: where.logs };
       const matcher = compileLogMatcher(request.catalog, where.logs);
       const target = selected.targets[i];

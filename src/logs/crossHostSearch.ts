@@ -40,9 +40,11 @@ export class CrossHostSearch extends Disposable {
   ) {
     super();
     const t = vscode.l10n.t;
-    this.register(vscode.commands.registerCommand(CommandIds.searchLogsAcrossHosts, guarded(logger, t('Search logs across hosts'), (node?: unknown) => this.search(node as CatalogNode | undefined))));
+    // Code (tests, other commands) may pass what the prompts would ask: the text; the window.
+    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    this.register(vscode.commands.registerCommand(CommandIds.searchLogsAcrossHosts, guarded(logger, t('Search logs across hosts'), (node?: unknown, query?: unknown) => this.search(node as CatalogNode | undefined, text(query)))));
     this.register(vscode.commands.registerCommand(CommandIds.openLogSearchHit, guarded(logger, t('Open log'), (host: string, file: string, line: number) => this.open(host, file, line))));
-    this.register(vscode.commands.registerCommand(CommandIds.incidentTimeline, guarded(logger, t('Incident timeline'), (node?: unknown) => this.timeline(node as CatalogNode | undefined))));
+    this.register(vscode.commands.registerCommand(CommandIds.incidentTimeline, guarded(logger, t('Incident timeline'), (node?: unknown, since?: unknown, until?: unknown) => this.timeline(node as CatalogNode | undefined, text(since), text(until)))));
   }
 
   private async hosts(): Promise<InventoryHost[]> {
@@ -56,7 +58,7 @@ export class CrossHostSearch extends Disposable {
   }
 
   /** From a log node: that log on every host serving it. From a host node: a log of its component, on every host of that component. */
-  private async search(node?: CatalogNode): Promise<void> {
+  private async search(node?: CatalogNode, given?: string): Promise<void> {
     const t = vscode.l10n.t;
     const all = await this.hosts();
     const catalog = logCatalogOf((await this.store.get()).catalog);
@@ -80,7 +82,7 @@ export class CrossHostSearch extends Disposable {
     if (!log) return;
     const hosts = scope.filter((h) => serves(h, log.components));
     if (!hosts.length) throw new Error(t('No inventory host serves {0}.', log.components.join(', ')));
-    const text = await vscode.window.showInputBox({
+    const text = given ?? await vscode.window.showInputBox({
       prompt: t('Text to find in {0} on {1} host(s) (literal; /…/ for a regex)', log.name, hosts.length),
       validateInput: (value) => {
         try {
@@ -121,7 +123,7 @@ export class CrossHostSearch extends Disposable {
     await this.viewer.openAt(host, file, line);
   }
 
-  private async timeline(node?: CatalogNode): Promise<void> {
+  private async timeline(node?: CatalogNode, givenSince?: string, givenUntil?: string): Promise<void> {
     const t = vscode.l10n.t;
     const all = await this.hosts();
     let hosts = all;
@@ -136,9 +138,9 @@ export class CrossHostSearch extends Disposable {
       if (!picked.some((p) => p.id === '')) hosts = all.filter((h) => picked.some((p) => p.id === h.component));
     }
     const now = new Date();
-    const since = await vscode.window.showInputBox({ prompt: t('Start of the window (the logs\' own time)'), value: localTimeText(new Date(now.getTime() - 15 * 60_000)), validateInput: validTime });
+    const since = givenSince ?? await vscode.window.showInputBox({ prompt: t('Start of the window (the logs\' own time)'), value: localTimeText(new Date(now.getTime() - 15 * 60_000)), validateInput: validTime });
     if (!since) return;
-    const until = await vscode.window.showInputBox({ prompt: t('End of the window (excluded)'), value: localTimeText(new Date(now.getTime() + 60_000)), validateInput: validTime });
+    const until = givenUntil ?? await vscode.window.showInputBox({ prompt: t('End of the window (excluded)'), value: localTimeText(new Date(now.getTime() + 60_000)), validateInput: validTime });
     if (!until) return;
     const window = parseWindow(since, until);
     const lang = catalogLanguage();

@@ -7,6 +7,7 @@
 import * as vscode from 'vscode';
 import type { CatalogStore } from '../catalog/catalogStore';
 import { Disposable } from '../core/dispose';
+import { fileLineNumbers } from '../core/logs/fileLineNumbers';
 import { type LineMarks, markRanges, type MarkSeverity, summarizeFindings } from '../core/logs/findingView';
 import { type LogCatalog, logCatalogOf, resolveLogs } from '../core/logs/logCatalog';
 import { compileLogMatcher, type LogMatcher } from '../core/logs/logMatcher';
@@ -17,6 +18,9 @@ import { catalogLanguage } from '../vscode/settings';
 import { LOG_LANGUAGE, LOG_SCHEME, type RemoteLogProvider } from './remoteLogProvider';
 
 const REDRAW_MS = 150;
+/** Line numbers are drawn for the visible lines and this many around them (scrolling stays numbered). */
+const NUMBER_MARGIN = 200;
+const SCROLL_REDRAW_MS = 30;
 const LOCAL_SCHEMES = new Set(['file', 'untitled', 'vscode-remote']);
 const SEVERITIES: MarkSeverity[] = ['critical', 'error', 'warning', 'info'];
 
@@ -58,6 +62,11 @@ export class LogDecorations extends Disposable {
   private readonly scanDiagnostics = new Map<string, vscode.Diagnostic[]>();
   private catalog: Promise<LogCatalog> | undefined;
   private readonly matchers = new Map<string, LogMatcher>();
+  private readonly numberType = this.register(vscode.window.createTextEditorDecorationType({
+    before: { color: new vscode.ThemeColor('editorLineNumber.foreground'), margin: '0 2ch 0 0' },
+  }));
+  private readonly numberTimers = new Map<vscode.TextEditor, NodeJS.Timeout>();
+  private readonly drawnNumbers = new Map<vscode.TextEditor, { line: number; text: string }[]>();
   private readonly changed = this.register(new vscode.EventEmitter<vscode.Uri>());
   /** A document's findings were recomputed. */
   readonly onDidUpdate = this.changed.event;
@@ -91,7 +100,13 @@ export class LogDecorations extends Disposable {
       if (open) this.schedule(open);
     }));
     this.register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('sofaOps.language') && this.reset()));
-    this.register({ dispose: () => this.timers.forEach((t) => clearTimeout(t)) });
+    this.register(vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.scheduleNumbers(e.textEditor)));
+    this.register({
+      dispose: () => {
+        this.timers.forEach((t) => clearTimeout(t));
+        this.numberTimers.forEach((t) => clearTimeout(t));
+      },
+    });
     for (const editor of vscode.window.visibleTextEditors) this.show(editor);
   }
 
@@ -100,6 +115,19 @@ export class LogDecorations extends Disposable {
     // Files only: output channels are 'log' documents too, and are not ours to mark.
     if (!LOCAL_SCHEMES.has(doc.uri.scheme)) return false;
     return doc.languageId === LOG_LANGUAGE || doc.languageId === 'log' || /\.log(\.\d+)?$/i.test(doc.uri.path);
+  }
+
+  /**
+   * Lines of the file before the document's first line: 0 for a local file, the lines before the
+   * window for a remote log (undefined until they are counted).
+   */
+  linesBeforeWindow(uri: vscode.Uri): number | undefined {
+    return uri.scheme === LOG_SCHEME ? this.remote.find(uri)?.linesBefore : 0;
+  }
+
+  /** The file line numbers drawn in an editor (document line → number shown): for tests and the API. */
+  lineNumbersFor(editor: vscode.TextEditor): { line: number; text: string }[] {
+    return this.drawnNumbers.get(editor) ?? [];
   }
 
   /** The findings of a document, computed now if they are missing or stale. */
@@ -135,7 +163,7 @@ export class LogDecorations extends Disposable {
         t('Whole file: {0} line(s), first at line {1}, last at line {2} of the file — {3}', row.count, row.first, row.last, row.explanation),
         toDiagnosticSeverity(row.severity),
       );
-      d.source = t('SOFA Ops log scan');
+      d.source = sourceLabel(t('SOFA Ops log scan'), uri);
       d.code = row.id;
       return d;
     }));
@@ -173,10 +201,40 @@ export class LogDecorations extends Disposable {
   }
 
   private draw(editor: vscode.TextEditor, view: LogView): void {
+    this.drawNumbers(editor);
     for (const severity of SEVERITIES) {
       editor.setDecorations(this.lineTypes.get(severity)!, view.marks.lines.filter((l) => l.severity === severity).map((l) => new vscode.Range(l.line, 0, l.line, 0)));
       editor.setDecorations(this.matchTypes.get(severity)!, view.marks.ranges.filter((r) => r.severity === severity).map((r) => new vscode.Range(r.line, r.start, r.line, r.end)));
     }
+  }
+
+  private scheduleNumbers(editor: vscode.TextEditor): void {
+    if (this.numberTimers.has(editor) || !this.numbered(editor.document)) return;
+    this.numberTimers.set(editor, setTimeout(() => {
+      this.numberTimers.delete(editor);
+      this.drawNumbers(editor);
+    }, SCROLL_REDRAW_MS));
+  }
+
+  /** Remote logs and documents in the log language: the editor's own numbers are off for it (package.json). */
+  private numbered(doc: vscode.TextDocument): boolean {
+    return doc.uri.scheme === LOG_SCHEME || (doc.languageId === LOG_LANGUAGE && this.isLogDocument(doc));
+  }
+
+  /** The file's line numbers before the visible lines (and some around them). */
+  private drawNumbers(editor: vscode.TextEditor): void {
+    const doc = editor.document;
+    if (!this.numbered(doc)) {
+      if (this.drawnNumbers.delete(editor)) editor.setDecorations(this.numberType, []);
+      return;
+    }
+    const visible = editor.visibleRanges;
+    const from = (visible[0]?.start.line ?? 0) - NUMBER_MARGIN;
+    const to = (visible[visible.length - 1]?.end.line ?? 0) + NUMBER_MARGIN;
+    const endsWithBreak = doc.lineCount > 0 && doc.lineAt(doc.lineCount - 1).text === '';
+    const labels = fileLineNumbers(this.linesBeforeWindow(doc.uri), from, to, doc.lineCount, endsWithBreak);
+    this.drawnNumbers.set(editor, labels);
+    editor.setDecorations(this.numberType, labels.map((l) => ({ range: new vscode.Range(l.line, 0, l.line, 0), renderOptions: { before: { contentText: l.text } } })));
   }
 
   /** One Problems-panel entry per pattern: how many lines, first and last seen. */
@@ -184,7 +242,7 @@ export class LogDecorations extends Disposable {
     const t = vscode.l10n.t;
     const lang = catalogLanguage();
     // Remote windows name lines of the file once the lines before the window are counted.
-    const base = doc.uri.scheme === LOG_SCHEME ? this.remote.find(doc.uri)?.linesBefore : 0;
+    const base = this.linesBeforeWindow(doc.uri);
     const fileLine = (line: number) => (base === undefined ? line : base + line);
     const diagnostics = summarizeFindings(view.findings).map((s) => {
       const first = view.byLine.get(s.first - 1);
@@ -197,7 +255,7 @@ export class LogDecorations extends Disposable {
           : t('{0} — {1} line(s) shown, first at line {2}, last at line {3} of the file', pick(s.explanation, lang), s.count, fileLine(s.first), fileLine(s.last)),
         toDiagnosticSeverity(s.severity),
       );
-      d.source = 'SOFA Ops';
+      d.source = sourceLabel('SOFA Ops', doc.uri);
       d.code = s.id;
       if (s.last !== s.first) {
         d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, new vscode.Position(s.last - 1, 0)), t('last seen here'))];
@@ -214,6 +272,7 @@ export class LogDecorations extends Disposable {
   }
 
   private forget(uri: vscode.Uri): void {
+    for (const editor of this.drawnNumbers.keys()) if (editor.document.uri.toString() === uri.toString()) this.drawnNumbers.delete(editor);
     const key = uri.toString();
     this.views.delete(key);
     this.windowDiagnostics.delete(key);
@@ -238,6 +297,11 @@ export class LogDecorations extends Disposable {
     if (!matcher) this.matchers.set(key, (matcher = compileLogMatcher(catalog, logs)));
     return matcher;
   }
+}
+
+/** A remote log's Problems entries name its host (the file row names it too: see resourceLabelFormatters). */
+function sourceLabel(source: string, uri: vscode.Uri): string {
+  return uri.scheme === LOG_SCHEME ? `${source} · ${uri.authority}` : source;
 }
 
 export function toDiagnosticSeverity(severity: Severity): vscode.DiagnosticSeverity {

@@ -1,7 +1,8 @@
 /** Hover over a known log line: the guide's explanation and action, the section link, the field table. */
 import * as vscode from 'vscode';
 import type { CatalogStore } from '../catalog/catalogStore';
-import { findingMarkdown, type HoverLabels } from '../core/logs/findingView';
+import { badFieldAdvice, type FieldAdvice, findingMarkdown, type HoverLabels } from '../core/logs/findingView';
+import { Disposable } from '../core/dispose';
 import type { GuideSections } from '../core/guide/guideSections';
 import { CommandIds } from '../vscode/ids';
 import { catalogLanguage } from '../vscode/settings';
@@ -14,17 +15,21 @@ function hoverLabels(): HoverLabels {
     action: t('Action'), section: t('Guide §'), otherLanguage: lang === 'zh' ? 'English' : '中文',
     field: t('Field'), value: t('Value'), meaning: t('Meaning'), bad: t('Bad?'),
     stack: t('lines of stack trace follow'), startedAt: t('Part of the entry that starts on line'),
+    noAction: t('the guide names no action for this value; see the section for what the field records'), moreFields: t('more field(s) not shown'),
   };
 }
 
-export class LogHoverProvider implements vscode.HoverProvider {
+export class LogHoverProvider extends Disposable implements vscode.HoverProvider {
   private sections: GuideSections | undefined;
+  private advice: Promise<Map<string, FieldAdvice>> | undefined;
 
   constructor(
     private readonly decorations: LogDecorations,
     private readonly store: CatalogStore,
   ) {
+    super();
     void store.guideSections().then((s) => (this.sections = s), () => undefined);
+    this.register(store.onDidChange(() => (this.advice = undefined)));
   }
 
   async provideHover(doc: vscode.TextDocument, position: vscode.Position): Promise<vscode.Hover | undefined> {
@@ -32,11 +37,16 @@ export class LogHoverProvider implements vscode.HoverProvider {
     const finding = view?.byLine.get(position.line);
     if (!finding) return undefined;
     this.sections ??= await this.store.guideSections().catch(() => undefined);
+    this.advice ??= this.store.get().then((s) => badFieldAdvice(s.catalog));
+    const advice = await this.advice;
+    const base = this.decorations.linesBeforeWindow(doc.uri);
     const text = findingMarkdown(finding, {
       lang: catalogLanguage(),
       labels: hoverLabels(),
       sectionTitle: (n) => this.sections?.find(n)?.title,
       openSectionCommand: CommandIds.openGuideSection,
+      fieldAdvice: (id) => advice.get(id),
+      fileLine: (line) => (base === undefined ? undefined : base + line),
     });
     const markdown = new vscode.MarkdownString(text);
     // Links may run exactly one command: opening a guide section.

@@ -34,6 +34,8 @@ export interface LogViewerApi {
   /** Open with this file line (1-based) selected. */
   openAt(hostName: string, path: string, fileLine: number): Promise<vscode.TextEditor>;
   decorationsFor: LogDecorations['decorationsFor'];
+  /** The file line numbers drawn in an editor (document line → the number shown). */
+  lineNumbersFor: LogDecorations['lineNumbersFor'];
   document(uri: vscode.Uri): RemoteLogDocument | undefined;
   scanWholeFile(uri: vscode.Uri): Promise<RemoteScanResult & { findings: LogFinding[] }>;
   /** Resolves once the document's findings reflect its current text. */
@@ -44,6 +46,8 @@ export class LogViewer extends Disposable implements vscode.CodeLensProvider {
   readonly provider: RemoteLogProvider;
   readonly decorations: LogDecorations;
   private readonly lensesChanged = this.register(new vscode.EventEmitter<void>());
+  /** The file line of the cursor: the editor's own "Ln" counts from the top of the window. */
+  private readonly fileLineItem = this.register(vscode.window.createStatusBarItem('sofaOps.logFileLine', vscode.StatusBarAlignment.Right, 101));
   readonly onDidChangeCodeLenses = this.lensesChanged.event;
 
   constructor(
@@ -54,7 +58,7 @@ export class LogViewer extends Disposable implements vscode.CodeLensProvider {
     super();
     this.provider = this.register(new RemoteLogProvider(ssh, logger));
     this.decorations = this.register(new LogDecorations(store, this.provider));
-    this.register(vscode.languages.registerHoverProvider(LOG_SELECTOR, new LogHoverProvider(this.decorations, store)));
+    this.register(vscode.languages.registerHoverProvider(LOG_SELECTOR, this.register(new LogHoverProvider(this.decorations, store))));
     this.register(vscode.languages.registerCodeLensProvider({ scheme: LOG_SCHEME }, this));
     this.register(this.provider.onDidChangeState(() => this.lensesChanged.fire()));
     const t = vscode.l10n.t;
@@ -67,6 +71,43 @@ export class LogViewer extends Disposable implements vscode.CodeLensProvider {
     command(CommandIds.scanRemoteLog, t('Scan whole remote file'), (uri?: vscode.Uri) => this.scanCommand(uri));
     command(CommandIds.nextLogProblem, t('Next problem in log'), () => this.goToProblem(1));
     command(CommandIds.previousLogProblem, t('Previous problem in log'), () => this.goToProblem(-1));
+    command(CommandIds.goToLogFileLine, t('Go to file line'), (line?: unknown) => this.goToFileLine(typeof line === 'number' ? line : undefined));
+    this.fileLineItem.name = t('Log file line');
+    this.fileLineItem.command = CommandIds.goToLogFileLine;
+    this.register(vscode.window.onDidChangeActiveTextEditor(() => this.showFileLine()));
+    this.register(vscode.window.onDidChangeTextEditorSelection((e) => e.textEditor === vscode.window.activeTextEditor && this.showFileLine()));
+    this.register(this.provider.onDidChangeState(() => this.showFileLine()));
+  }
+
+  private showFileLine(): void {
+    const editor = vscode.window.activeTextEditor;
+    const remote = editor && this.provider.find(editor.document.uri);
+    if (!editor || !remote || remote.error !== undefined) {
+      this.fileLineItem.hide();
+      return;
+    }
+    const t = vscode.l10n.t;
+    const before = remote.linesBefore;
+    this.fileLineItem.text = before === undefined ? t('File line: counting…') : t('File line {0}', before + editor.selection.active.line + 1);
+    this.fileLineItem.tooltip = t('Line of {0} on {1}, as grep -n counts it (the editor\'s Ln counts from the top of the lines loaded). Click to go to a file line.', remote.path, remote.host);
+    this.fileLineItem.show();
+  }
+
+  /** Go to a line of the file (as grep -n counts), loading earlier pages when it is above the window. */
+  private async goToFileLine(given?: number): Promise<void> {
+    const remote = this.remoteDoc();
+    if (!remote) return;
+    const t = vscode.l10n.t;
+    let line = given;
+    if (line === undefined) {
+      const typed = await vscode.window.showInputBox({
+        prompt: t('Line of {0} on {1} (as grep -n counts)', remote.path, remote.host),
+        validateInput: (v) => (/^\s*[1-9]\d*\s*$/.test(v) ? undefined : t('A line number: 1 or more')),
+      });
+      if (!typed) return;
+      line = Number(typed);
+    }
+    await this.openAt(remote.host, remote.path, line);
   }
 
   get api(): LogViewerApi {
@@ -74,6 +115,7 @@ export class LogViewer extends Disposable implements vscode.CodeLensProvider {
       open: (hostName, path) => this.open(hostName, path),
       openAt: (hostName, path, line) => this.openAt(hostName, path, line),
       decorationsFor: (uri) => this.decorations.decorationsFor(uri),
+      lineNumbersFor: (editor) => this.decorations.lineNumbersFor(editor),
       document: (uri) => this.provider.find(uri),
       scanWholeFile: (uri) => this.scanWholeFile(uri),
       refreshed: (doc) => this.decorations.view(doc),
@@ -83,7 +125,9 @@ export class LogViewer extends Disposable implements vscode.CodeLensProvider {
   /** Open `path` on `hostName` as a remote log, its tail shown, in the sofa-log language. */
   async open(hostName: string, path: string): Promise<vscode.TextEditor> {
     const uri = remoteLogUri(hostName, path);
-    const remote = this.provider.document(uri);
+    // An editor already showing the log keeps its place; a new one shows the last line.
+    const shown = vscode.window.visibleTextEditors.some((e) => e.document.uri.toString() === uri.toString());
+    const remote = await this.provider.forOpen(uri);
     try {
       await remote.loaded;
     } catch (err) {
@@ -93,6 +137,7 @@ export class LogViewer extends Disposable implements vscode.CodeLensProvider {
     let doc = await vscode.workspace.openTextDocument(uri);
     if (doc.languageId !== LOG_LANGUAGE) doc = await vscode.languages.setTextDocumentLanguage(doc, LOG_LANGUAGE);
     const editor = await vscode.window.showTextDocument(doc, { preview: false });
+    if (shown) return editor;
     const last = Math.max(0, doc.lineCount - 1);
     editor.selection = new vscode.Selection(last, 0, last, 0);
     editor.revealRange(new vscode.Range(last, 0, last, 0), vscode.TextEditorRevealType.Default);

@@ -128,6 +128,8 @@ export class RemoteLogDocument extends Disposable {
     this.window.prepend(page.text, page.lines);
     this.pagesAdded.push(page.lines);
     this.start = page.start;
+    // The host said how big the file is now (it may have grown since the tail was read).
+    this.size = Math.max(page.size, this.end);
     if (this.linesBefore !== undefined) this.linesBefore -= page.lines;
     this.changed.fire();
     return page.lines;
@@ -151,6 +153,10 @@ export class RemoteLogDocument extends Disposable {
           if (this.linesBefore !== undefined) this.linesBefore += window.dropped - droppedLines;
         }
         this.end += Buffer.byteLength(text);
+        // What was followed is in the file: it is at least this big (the CodeLens shows it). After
+        // a rotation the follow reads the new file from its start: its size is what was read of it.
+        const reached = this.follow?.position.offset ?? this.end;
+        this.size = reached < this.size && reached < this.end ? reached : Math.max(this.size, reached);
         this.appended.fire();
       },
       onState: (state, detail) => {
@@ -233,6 +239,40 @@ export class RemoteLogProvider extends Disposable implements vscode.TextDocument
     return doc;
   }
 
+  /**
+   * The document for a log being opened. One no tab shows any more is read afresh: its window,
+   * size and line numbers are as of when it was last shown, and the file has moved on since. A
+   * log that is shown is kept as it is (the reader's place, pages loaded, follow).
+   */
+  async forOpen(uri: vscode.Uri): Promise<RemoteLogDocument> {
+    const existing = this.find(uri);
+    if (!existing || existing.following || this.isShown(uri)) return this.document(uri);
+    this.discard(uri);
+    const fresh = this.document(uri);
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    if (!open) return fresh;
+    try {
+      await fresh.loaded;
+    } catch {
+      return fresh; // the opener reports it
+    }
+    if (open.getText() === fresh.text) return fresh;
+    // The editor still holds the old text: have it read the new one before it is shown.
+    const updated = new Promise<void>((resolve) => {
+      const done = () => {
+        sub.dispose();
+        clearTimeout(timer);
+        resolve();
+      };
+      const sub = vscode.workspace.onDidChangeTextDocument((e) => e.document === open && done());
+      const timer = setTimeout(done, 5000);
+    });
+    this.changed.fire(uri);
+    await updated;
+    if (open.getText() !== fresh.text) this.logger.warn(`${fresh.host}:${fresh.path}: reread, but the editor has not taken the new text yet`);
+    return fresh;
+  }
+
   find(uri: vscode.Uri): RemoteLogDocument | undefined {
     return this.documents.get(uri.toString());
   }
@@ -266,6 +306,8 @@ export class RemoteLogProvider extends Disposable implements vscode.TextDocument
         setTimeout(() => sub.dispose(), 5000);
       }
       this.changed.fire(doc.uri);
+      // The file size and the lines shown changed: the CodeLens row says so.
+      this.stateChanged.fire(doc);
     }, APPEND_THROTTLE_MS));
   }
 

@@ -21,6 +21,7 @@ export const CommandIds = {
   scanRemoteLog: 'sofaOps.scanRemoteLog',
   nextLogProblem: 'sofaOps.nextLogProblem',
   previousLogProblem: 'sofaOps.previousLogProblem',
+  goToLogFileLine: 'sofaOps.goToLogFileLine',
   searchLogsAcrossHosts: 'sofaOps.searchLogsAcrossHosts',
   openLogSearchHit: 'sofaOps.openLogSearchHit',
   incidentTimeline: 'sofaOps.incidentTimeline',

@@ -8,7 +8,7 @@
  */
 import { guideText, patternRemarks } from '../catalog/provenance';
 import { pick } from '../catalog/text';
-import type { Lang, Severity } from '../catalog/types';
+import type { Bilingual, Catalog, Lang, Severity } from '../catalog/types';
 import { BAD_FIELD_SEVERITY, badFieldId, findingSeverity, type LogFinding, severityRank } from './logScanner';
 
 /** Severities that get a colour (ok findings do not exist; info is drawn quietly). */
@@ -62,12 +62,48 @@ export interface HoverLabels {
   bad: string;
   stack: string;
   startedAt: string;
+  /** Said where the guide gives no action for a bad value. */
+  noAction: string;
+  /** After a count: table rows left out. */
+  moreFields: string;
 }
 
 export const englishHoverLabels: HoverLabels = {
   action: 'Action', section: 'Guide §', otherLanguage: '中文', field: 'Field', value: 'Value', meaning: 'Meaning', bad: 'Bad?',
   stack: 'lines of stack trace follow', startedAt: 'Part of the entry that starts on line',
+  noAction: 'the guide names no action for this value; see the section for what the field records', moreFields: 'more field(s) not shown',
 };
+
+/** What to do about a bad field value, and where the guide says so. */
+export interface FieldAdvice {
+  section: string;
+  action?: Bilingual;
+}
+
+/**
+ * Advice per bad field (`format.field`): the action and section of the check that watches it
+ * (`log.pattern: microservice-fmt-drmdata-push.result`), else the section of the log that documents
+ * the field, with no action.
+ */
+export function badFieldAdvice(catalog: Pick<Catalog, 'products'>): Map<string, FieldAdvice> {
+  const advice = new Map<string, FieldAdvice>();
+  for (const product of catalog.products) {
+    for (const log of product.logs) {
+      for (const field of log.format?.fields ?? []) if (field.bad) advice.set(badFieldId(log.format!.id, field.name), { section: log.section });
+    }
+  }
+  for (const product of catalog.products) {
+    for (const check of product.checks) {
+      if (check.log && advice.has(check.log.pattern) && check.action) advice.set(check.log.pattern, { section: check.section, action: check.action });
+    }
+  }
+  return advice;
+}
+
+/** Table rows a hover shows at most (bad values first); the rest are counted. */
+export const MAX_HOVER_FIELDS = 8;
+/** Characters of a value or meaning shown in a table cell. */
+const MAX_CELL = 80;
 
 export interface HoverOptions {
   lang: Lang;
@@ -76,6 +112,13 @@ export interface HoverOptions {
   sectionTitle?: (section: string) => string | undefined;
   /** Command id that opens a guide section (given the section number); no link without it. */
   openSectionCommand?: string;
+  /** Action and section for a bad field value (see badFieldAdvice). */
+  fieldAdvice?: (badFieldId: string) => FieldAdvice | undefined;
+  /**
+   * The file's line number of a 1-based line of the text scanned (a remote window starts further
+   * down the file); undefined when it is not known yet. Default: the same number.
+   */
+  fileLine?: (line: number) => number | undefined;
 }
 
 /** Markdown for the hover over a finding's line. */
@@ -105,16 +148,29 @@ export function findingMarkdown(finding: LogFinding, options: HoverOptions): str
   }
   const structured = finding.structured;
   if (structured) {
-    const rows = structured.fields.map(
-      (f) => `| \`${inlineCode(f.name)}\` | \`${inlineCode(f.value)}\` | ${cell(pick(f.meaning, lang))} | ${f.bad ? `⚠ ${cell(pick(f.bad, lang))}` : ''} |`,
-    );
     const bad = structured.fields.filter((f) => f.bad);
-    const head = bad.length
-      ? `**${BAD_FIELD_SEVERITY.toUpperCase()}** ${bad.map((f) => `\`${inlineCode(badFieldId(structured.format.id, f.name))}\``).join(', ')}`
-      : `\`${inlineCode(structured.format.id)}\``;
-    parts.push([head, `| ${labels.field} | ${labels.value} | ${labels.meaning} | ${labels.bad} |`, '|---|---|---|---|', ...rows].join('\n'));
+    for (const f of bad) {
+      const advice = options.fieldAdvice?.(badFieldId(structured.format.id, f.name));
+      const action = advice?.action ? escapeMarkdown(guideText(advice.action, lang)) : `*${escapeMarkdown(labels.noAction)}*`;
+      parts.push([
+        `**${BAD_FIELD_SEVERITY.toUpperCase()}** \`${inlineCode(f.name)}\` = \`${inlineCode(clip(f.value))}\`: ${escapeMarkdown(pick(f.bad, lang))}${advice?.section ? ` — ${sectionLink(advice.section)}` : ''}`,
+        `**${labels.action}:** ${action}`,
+        `*${labels.otherLanguage}:* ${escapeMarkdown(pick(f.bad, other))}${advice?.action ? ` — ${escapeMarkdown(guideText(advice.action, other))}` : ''}`,
+      ].join('\n\n'));
+    }
+    // Bad values first, so a long table still shows them.
+    const ordered = [...bad, ...structured.fields.filter((f) => !f.bad)];
+    const shown = ordered.slice(0, MAX_HOVER_FIELDS);
+    const rows = shown.map(
+      (f) => `| \`${inlineCode(f.name)}\` | \`${inlineCode(clip(f.value))}\` | ${cell(clip(pick(f.meaning, lang)))} | ${f.bad ? `⚠ ${cell(pick(f.bad, lang))}` : ''} |`,
+    );
+    const more = ordered.length - shown.length;
+    parts.push([`| ${labels.field} | ${labels.value} | ${labels.meaning} | ${labels.bad} |`, '|---|---|---|---|', ...rows, ...(more > 0 ? ['', `*+${more} ${labels.moreFields}*`] : [])].join('\n'));
   }
-  if (finding.entry) parts.push(`*${labels.startedAt} ${finding.entry.line}*`);
+  if (finding.entry) {
+    const line = options.fileLine ? options.fileLine(finding.entry.line) : finding.entry.line;
+    if (line !== undefined) parts.push(`*${labels.startedAt} ${line}*`);
+  }
   if (finding.stack?.length) parts.push(`*${finding.stack.length}${finding.stackTruncated ? '+' : ''} ${labels.stack}*`);
   return parts.join('\n\n---\n\n');
 }
@@ -125,6 +181,10 @@ function escapeMarkdown(text: string): string {
 
 function inlineCode(text: string): string {
   return text.replace(/`/g, "'");
+}
+
+function clip(text: string): string {
+  return text.length > MAX_CELL ? `${text.slice(0, MAX_CELL - 1)}…` : text;
 }
 
 function cell(text: string): string {

@@ -6,6 +6,7 @@
  */
 import type { InventoryHost } from '../inventory/inventory';
 import type { ExecOptions, ExecResult } from '../ssh/remoteExec';
+import { stderrReason } from '../ssh/stderrReason';
 import type { SshTarget } from '../ssh/types';
 import { logOnHost } from './hostLogPath';
 import type { LogCatalog } from './logCatalog';
@@ -22,6 +23,8 @@ export interface HostGrepResult {
   skipped: string[];
   /** Set when the host could not be searched: why. */
   error?: string;
+  /** How a file name was resolved when it was not the catalog's for this host (see HostLog.note). */
+  note?: string;
   /** Bytes that crossed the network. */
   transferred: number;
   durationMs: number;
@@ -73,10 +76,10 @@ async function grepOneHost(exec: HostExec, catalog: LogCatalog, host: InventoryH
     },
   });
   const output = parser.end();
-  const done = { ...base, path: where.path, files: output.files, skipped: output.skipped, matches: parser.matches, transferred, durationMs: Date.now() - started };
+  const done = { ...base, path: where.path, ...(where.note ? { note: where.note } : {}), files: output.files, skipped: output.skipped, matches: parser.matches, transferred, durationMs: Date.now() - started };
   // grep's 1 is "no match"; 2 is an error (unreadable file…), the reason is on stderr.
   if (result.outcome === 'ok' || (result.outcome === 'exit' && result.exitCode === 1)) return done;
   if (result.outcome !== 'exit') return { ...done, error: result.message ?? `${result.outcome} searching ${where.path}` };
-  const reason = result.stderr.trim().split('\n').filter(Boolean).pop();
+  const reason = stderrReason(result.stderr);
   return { ...done, error: reason ?? `grep failed on ${where.path} (exit code ${result.exitCode})` };
 }

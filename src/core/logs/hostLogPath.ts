@@ -25,24 +25,61 @@ export interface HostLog {
   path: string;
   /** The catalog log(s) it is (none: unknown to the catalog). */
   logs: LogFile[];
+  /**
+   * Set when a file name the catalog knows only for other components was looked for in the host's
+   * own component's log folder instead (`common-error.log` on a registry session server): says so.
+   */
+  note?: string;
+}
+
+interface LogHost {
+  logRoot: string;
+  component?: string;
+  groups?: string[];
+}
+
+function serves(log: LogFile, host: LogHost): boolean {
+  return log.components.some((c) => c === host.component || host.groups?.includes(c));
 }
 
 /**
- * A log named by catalog id, file name or path, on a host serving `component`. A name several
- * catalog logs share (`common-error.log`) is narrowed to the host's component when that decides it.
- * Returns undefined when a name (not a path) is unknown.
+ * A log named by catalog id, file name or path, on `host`. A file name resolves through the host's
+ * component: a name several catalog logs share (`common-error.log`) is narrowed to the logs of the
+ * host's component; a name the catalog knows only for other components is not taken to be their
+ * file (another product's path) but looked for in the folder where the host's component keeps its
+ * logs. Returns undefined when a name (not a path) is unknown.
  */
-export function logOnHost(catalog: LogCatalog, nameOrPath: string, host: { logRoot: string; component?: string; groups?: string[] }): HostLog | undefined {
+export function logOnHost(catalog: LogCatalog, nameOrPath: string, host: LogHost): HostLog | undefined {
   const isPath = nameOrPath.includes('/');
   let logs = resolveLogs(catalog, nameOrPath);
-  if (logs.length > 1) {
-    const serving = logs.filter((l) => l.components.some((c) => c === host.component || host.groups?.includes(c)));
-    if (serving.length) logs = serving;
-  }
+  const byId = logs.length === 1 && logs[0].id === nameOrPath;
+  const serving = logs.filter((l) => serves(l, host));
+  if (serving.length) logs = serving;
   if (isPath) {
     const file = path.posix.isAbsolute(nameOrPath) ? nameOrPath : hostLogPath(nameOrPath, host.logRoot);
     return { path: file, logs };
   }
   if (!logs.length) return undefined;
+  if (!serving.length && !byId) {
+    const folder = componentLogFolder(catalog, host);
+    if (folder) {
+      const file = path.posix.join(folder, path.posix.basename(nameOrPath));
+      const others = [...new Set(logs.flatMap((l) => l.components))].join(', ');
+      return { path: file, logs: [], note: `the catalog lists ${nameOrPath} for ${others}, not for ${host.component ?? 'this host'}; reading ${file} from its own log folder` };
+    }
+  }
   return { path: hostLogPath(logs[0].path, host.logRoot), logs };
+}
+
+/** Where the host's component keeps most of its catalog logs (on this host), if it has any. */
+export function componentLogFolder(catalog: LogCatalog, host: LogHost): string | undefined {
+  const counts = new Map<string, number>();
+  for (const log of catalog.logs) {
+    if (!serves(log, host)) continue;
+    const folder = path.posix.dirname(hostLogPath(log.path, host.logRoot));
+    counts.set(folder, (counts.get(folder) ?? 0) + 1);
+  }
+  let best: string | undefined;
+  for (const [folder, n] of counts) if (best === undefined || n > counts.get(best)!) best = folder;
+  return best;
 }

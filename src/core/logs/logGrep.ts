@@ -8,6 +8,7 @@
  * never mistaken for a line.
  */
 import { shellQuote } from '../shellQuote';
+import { REQUIRE_READABLE } from './remoteLogCommands';
 import { StreamedLines } from './remoteScan';
 import { hasWindow, OUT_OF_WINDOW, type TimeWindow, windowFunctions } from './timeWindow';
 
@@ -49,7 +50,7 @@ export function logGrepCommand(file: string, query: GrepQuery): string {
     // The pattern, read before anything else can use stdin; "$p" is never parsed by the shell.
     'p=$(cat)',
     `f=${shellQuote(file)}`,
-    `[ -r "$f" ] || { printf 'cannot read %s\\n' "$f" >&2; exit 2; }`,
+    REQUIRE_READABLE,
     windowed ? windowFunctions(window) : '',
     'set -- "$f"',
     query.rotated ? 'for g in "$f".*; do [ -f "$g" ] && set -- "$@" "$g"; done' : '',

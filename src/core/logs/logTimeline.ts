@@ -8,13 +8,14 @@
 import { pick } from '../catalog/text';
 import type { Lang, LogFile, Severity } from '../catalog/types';
 import type { InventoryHost } from '../inventory/inventory';
+import { stderrReason } from '../ssh/stderrReason';
 import type { SshTarget } from '../ssh/types';
 import type { HostExec } from './hostGrep';
 import { hostLogPath } from './hostLogPath';
 import type { LogCatalog } from './logCatalog';
 import { compileLogMatcher, type LogMatcher } from './logMatcher';
 import { BAD_FIELD_SEVERITY, badFieldId, findingSeverity, type LogFinding, LogScanner, scanText, severityRank } from './logScanner';
-import { toExtendedRegex } from './remoteLogCommands';
+import { REQUIRE_READABLE, toExtendedRegex } from './remoteLogCommands';
 import { GrepLines, planRemoteScan } from './remoteScan';
 import { lineTimeKey, OUT_OF_WINDOW, type TimeKey, type TimeWindow, windowFunctions } from './timeWindow';
 import { shellQuote } from '../shellQuote';
@@ -84,7 +85,7 @@ export function windowScanCommand(file: string, matcher: LogMatcher, window: Tim
     plan.stdin !== undefined ? 'p=$(cat)' : '',
     `f=${shellQuote(file)}`,
     `[ -e "$f" ] || { echo ${MISSING}; exit 0; }`,
-    `[ -r "$f" ] || { printf 'cannot read %s\\n' "$f" >&2; exit 2; }`,
+    REQUIRE_READABLE,
     windowFunctions(window),
     gz ? `echo '${BASE} 0'` : `sofa_cut "$f" || exit 2; printf '${BASE} %s\\n' "$B"; [ "$E" -gt "$S" ] || exit 0`,
   ];
@@ -214,7 +215,7 @@ async function scanWindowOnHost(exec: HostExec, target: SshTarget, file: string,
   const split = new HeaderFirst((chunk) => (scanner ? scanner.push(chunk) : grepLines!.push(chunk)));
   const result = await exec(target, plan.command, { stdin: plan.stdin, signal: options.signal, timeoutMs: options.timeoutMs, maxBufferBytes: 0, onStdout: (chunk) => split.push(chunk) });
   if (result.outcome !== 'ok') {
-    const reason = result.outcome === 'exit' ? (result.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit code ${result.exitCode}`) : (result.message ?? result.outcome);
+    const reason = result.outcome === 'exit' ? (stderrReason(result.stderr) ?? `exit code ${result.exitCode}`) : (result.message ?? result.outcome);
     throw Object.assign(new Error(reason), { unreachable: result.outcome !== 'exit' });
   }
   if (split.header === MISSING) return [];

@@ -11,8 +11,14 @@ import { shellQuote } from '../shellQuote';
 
 export const HEADER_TAG = 'SOFA-OPS-LOG';
 
-/** Prints the header for file `$f` (size, inode, and the start offset in `$st`); fails when `$f` is unreadable. */
-const STAT = `out=$(LC_ALL=C stat -L -c '%s %i' -- "$f") || exit 2; set -- $out; s=$1; i=$2`;
+/**
+ * Exits 2 when file `$f` cannot be read, with the system's reason on stderr (`FILE: No such file
+ * or directory`, `FILE: Permission denied`: cat's message without its `cat: ` prefix).
+ */
+export const REQUIRE_READABLE = `[ -r "$f" ] || { r=$(LC_ALL=C cat -- "$f" 2>&1 >/dev/null); printf '%s\\n' "\${r#cat: }" >&2; exit 2; }`;
+
+/** Sets the size and inode of file `$f` (for the header); fails when `$f` is unreadable. */
+const STAT = `${REQUIRE_READABLE}\nout=$(LC_ALL=C stat -L -c '%s %i' -- "$f") || exit 2; set -- $out; s=$1; i=$2`;
 
 function int(n: number, what: string): number {
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${what} must be a non-negative integer, not ${n}`);
@@ -106,7 +112,7 @@ export function parseHeader(buf: Buffer): { header: RangeHeader; bodyOffset: num
  * as `N:text`. Byte-wise (`LC_ALL=C`), binary-safe (`-a`); grep's "no match" is not a failure.
  */
 export function remoteGrepCommand(file: string, options: { literals: boolean; regexes: readonly string[] }): string {
-  const lines = [`f=${shellQuote(file)}`, `[ -r "$f" ] || { printf 'cannot read %s\\n' "$f" >&2; exit 2; }`, 'export LC_ALL=C', 'r=0'];
+  const lines = [`f=${shellQuote(file)}`, REQUIRE_READABLE, 'export LC_ALL=C', 'r=0'];
   if (options.literals) lines.push(`grep -a -n -F -f - -- "$f" || r=$?`, `[ "$r" -le 1 ] || exit "$r"`);
   if (options.regexes.length) {
     lines.push(`grep -a -n -E ${options.regexes.map((re) => `-e ${shellQuote(re)}`).join(' ')} -- "$f" </dev/null || r=$?`, `[ "$r" -le 1 ] || exit "$r"`);

@@ -6,6 +6,7 @@
  */
 import { Disposable } from '../dispose';
 import type { ExecOptions, ExecResult } from '../ssh/remoteExec';
+import { stderrReason } from '../ssh/stderrReason';
 import { cutWindow, earlierRange, type LogWindow } from './logWindow';
 import { byteRangeCommand, followCommand, linesBeforeCommand, parseHeader, type RangeHeader, tailNotice, tailWindowCommand } from './remoteLogCommands';
 
@@ -98,9 +99,13 @@ export class RemoteLogSource {
   }
 }
 
+/** A failed read, for the user: the path and the host's whole reason. */
 export function describeFailure(path: string, result: ExecResult): string {
-  const stderr = result.stderr.trim().split('\n').filter(Boolean).pop();
-  if (result.outcome === 'exit') return `cannot read ${path}: ${stderr ?? `exit code ${result.exitCode}`}`;
+  if (result.outcome === 'exit') {
+    const reason = stderrReason(result.stderr);
+    // The host names the file too (`PATH: No such file or directory`): once is enough.
+    return `cannot read ${path}: ${reason?.startsWith(`${path}: `) ? reason.slice(path.length + 2) : (reason ?? `exit code ${result.exitCode}`)}`;
+  }
   return result.message ?? `${result.outcome} reading ${path}`;
 }
 

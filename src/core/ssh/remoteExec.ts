@@ -15,7 +15,11 @@ export interface ExecOptions {
   signal?: AbortSignal;
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
-  /** Bytes kept in memory per stream (default 1 MiB); output beyond it is counted, not kept. */
+  /**
+   * Bytes kept in memory per stream (default 1 MiB); output beyond it is counted, not kept. 0 keeps
+   * no stdout (the caller streams it through `onStdout`); stderr always keeps at least
+   * `MIN_STDERR_KEPT`, since it holds the reason a command failed.
+   */
   maxBufferBytes?: number;
   /** Also write the complete stdout here (for huge outputs the user wants to keep). */
   fullOutputFile?: string;
@@ -42,6 +46,8 @@ export interface ExecResult {
 const DEFAULT_MAX_BUFFER = 1024 * 1024;
 /** Of the bytes kept per stream, at most this many are the stream's end (where the reason for a failure usually is). */
 const MAX_TAIL = 64 * 1024;
+/** Stderr kept whatever `maxBufferBytes` says: a failure's reason must reach the user whole. */
+export const MIN_STDERR_KEPT = 64 * 1024;
 /** Node's timers overflow above this (fires at once); longer limits are waited for in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -142,7 +148,7 @@ export async function runOnConnection(connection: SshConnection, command: string
   const remainingMs = options.timeoutMs ? Math.max(1, options.timeoutMs - (Date.now() - started)) : 0;
   return new Promise<ExecResult>((resolve) => {
     const stdout = new BoundedBuffer(options.maxBufferBytes ?? DEFAULT_MAX_BUFFER);
-    const stderr = new BoundedBuffer(options.maxBufferBytes ?? DEFAULT_MAX_BUFFER);
+    const stderr = new BoundedBuffer(Math.max(options.maxBufferBytes ?? DEFAULT_MAX_BUFFER, MIN_STDERR_KEPT));
     let file: WriteStream | undefined;
     if (options.fullOutputFile) file = createWriteStream(options.fullOutputFile, { mode: 0o600 });
     let stoppedAs: 'timeout' | 'cancelled' | undefined;

@@ -49,6 +49,7 @@ export async function runWith(options: RunOptions = {}): Promise<RunResult> {
     require('./guide.test');
     require('./ssh.test');
     require('./logs.test');
+    require('./crossHostLogs.test');
     require('./notebook.test');
     require('./checks.test');
     require('./triage.test');

@@ -27,7 +27,7 @@ function foreignRsaKey(): string {
  * `downgraded` addresses are pinned with an RSA key only while the sshd offers ed25519 alone: what a
  * man in the middle with another key type looks like (OpenSSH calls it a changed key).
  */
-export async function startSshSite(hosts: Record<string, string[]>, options: { downgraded?: string[] } = {}): Promise<SshSite> {
+export async function startSshSite(hosts: Record<string, string[]>, options: { downgraded?: string[]; logRoot?: string } = {}): Promise<SshSite> {
   const user = await ensureTestUser();
   const sshd = await Sshd.start({ hostKeyTypes: ['ed25519'] });
   const folder = vscode.workspace.workspaceFolders![0].uri;
@@ -35,7 +35,7 @@ export async function startSshSite(hosts: Record<string, string[]>, options: { d
   const components = Object.entries(hosts)
     .map(([component, addresses]) => `    ${component}:\n${addresses.map((a, i) => `      - { name: ${component}-${i + 1}, host: ${a} }`).join('\n')}`)
     .join('\n');
-  await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, 'sofa-ops.inventory.yaml'), enc.encode(`defaults: { port: ${sshd.port}, user: ${user.name}, identityFile: ${user.keys.plain} }
+  await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, 'sofa-ops.inventory.yaml'), enc.encode(`defaults: { port: ${sshd.port}, user: ${user.name}, identityFile: ${user.keys.plain}${options.logRoot ? `, logRoot: ${JSON.stringify(options.logRoot)}` : ''} }
 products:
   registry:
 ${components}
