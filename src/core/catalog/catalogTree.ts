@@ -5,6 +5,7 @@
 import { guideText, noteText, patternRemarks } from './provenance';
 import { pick } from './text';
 import { describeCondition } from '../checks/ruleModel';
+import { translator, type Translate as Localize } from '../l10n';
 import type { Applicability, Bilingual, Catalog, Check, Component, Condition, Lang, LogFile, LogPattern, ManualReason, Metric, Note, Plan, ProductCatalog, Sampling } from './types';
 
 export type CatalogNodeKind =
@@ -48,7 +49,7 @@ export interface RunbookRef {
   components: string[];
 }
 
-/** Localised fixed labels; the editor passes its translated strings, the CLI/tests the English ones. */
+/** Fixed labels, in the catalog language by default (`treeLabelsFor`); a caller may pass its own. */
 export interface TreeLabels {
   ports: string;
   logs: string;
@@ -72,12 +73,18 @@ export interface TreeLabels {
   inspectedBy: string;
 }
 
-export const englishTreeLabels: TreeLabels = {
-  ports: 'Ports', logs: 'Logs', checks: 'Checks', alerts: 'Alerts', runbooks: 'Runbooks',
-  emergencyPlans: 'Emergency plans', scenarios: 'Scenarios', procedures: 'Procedures', general: 'General', hosts: 'Hosts',
-  anyLog: 'Any log', section: 'Guide §', action: 'Action', threshold: 'Threshold',
-  rule: 'Rule', manual: 'MANUAL', appliesTo: 'Applies to', inspectedBy: 'Inspected by',
-};
+/** The labels in `lang`, from the extension's l10n bundle (the same strings the editor translates). */
+export function treeLabelsFor(lang: Lang): TreeLabels {
+  const t = translator(lang);
+  return {
+    ports: t('Ports'), logs: t('Logs'), checks: t('Checks'), alerts: t('Alerts'), runbooks: t('Runbooks'),
+    emergencyPlans: t('Emergency plans'), scenarios: t('Scenarios'), procedures: t('Procedures'), general: t('General'), hosts: t('Hosts'),
+    anyLog: t('Any log'), section: t('Guide §'), action: t('Action'), threshold: t('Threshold'),
+    rule: t('Rule'), manual: t('MANUAL (not inspected)'), appliesTo: t('Applies to'), inspectedBy: t('Inspected by'),
+  };
+}
+
+export const englishTreeLabels: TreeLabels = treeLabelsFor('en');
 
 export interface TreeInputs {
   labels?: TreeLabels;
@@ -88,7 +95,7 @@ export interface TreeInputs {
 
 export function buildCatalogTree(catalog: Catalog, lang: Lang, inputs: TreeInputs = {}): CatalogNode[] {
   const t = tr(lang);
-  const labels = inputs.labels ?? englishTreeLabels;
+  const labels = inputs.labels ?? treeLabelsFor(lang);
   // A component's logs may be listed under another product (the registry servers' logs are in
   // chapter 2, the registry components in chapter 7): components see every product's logs.
   const shared: SharedLogs = { logs: catalog.products.flatMap((p) => p.logs), patterns: catalog.products.flatMap((p) => p.patterns) };
@@ -106,6 +113,8 @@ interface Translate {
   note: (note: Note | undefined) => string;
   noteInline: (note: Note | undefined) => string;
   remarks: (pattern: LogPattern) => string;
+  /** The tree's own words (severities, check kinds, rule words) in the same language. */
+  ui: Localize;
 }
 
 function tr(lang: Lang): Translate {
@@ -115,6 +124,7 @@ function tr(lang: Lang): Translate {
   t.note = (note) => quote(noteText(note, lang));
   t.noteInline = (note) => (note ? ` — *${noteText(note, lang).replace(/\n/g, ' ')}*` : '');
   t.remarks = (pattern) => patternRemarks(pattern, lang).map(quote).join('');
+  t.ui = translator(lang);
   return t;
 }
 
@@ -238,10 +248,10 @@ function patternNode(parent: CatalogNode, x: LogPattern, t: Translate, labels: T
     id: `${parent.id}/${x.id}`,
     kind: 'pattern',
     label: x.match,
-    description: x.severity,
+    description: t.ui(x.severity),
     icon: x.severity,
     section: x.section,
-    tooltip: `**${x.severity.toUpperCase()}** \`${x.match}\`\n\n${t.g(x.explanation)}\n\n**${labels.action}:** ${t.g(x.action)}${t.remarks(x)}\n\n${labels.section}${x.section}`,
+    tooltip: `**${severityWord(x.severity, t.ui)}** \`${x.match}\`\n\n${t.g(x.explanation)}\n\n**${labels.action}:** ${t.g(x.action)}${t.remarks(x)}\n\n${labels.section}${x.section}`,
   });
 }
 
@@ -251,7 +261,7 @@ function checkNode(parent: CatalogNode, c: Check, t: Translate, labels: TreeLabe
     id: `${parent.id}/${c.id}`,
     kind: 'check',
     label: t(c.title),
-    description: c.kind,
+    description: t.ui(c.kind),
     icon: c.kind,
     section: c.section,
     tooltip: `**${t.g(c.title)}**${detail}\n\n✔ ${t.g(c.passWhen)}${ruleLines(c, t, labels)}${c.action ? `\n\n**${labels.action}:** ${t.g(c.action)}` : ''}${t.note(c.note)}\n\n${labels.section}${c.section}`,
@@ -261,9 +271,10 @@ function checkNode(parent: CatalogNode, c: Check, t: Translate, labels: TreeLabe
 /** The structured rule under an item's hover: condition (and minor level), sampling, versions, why MANUAL. */
 function ruleLines(x: { condition?: Condition; minor?: Condition; severity?: string; sampling?: Sampling; appliesTo?: Applicability[]; manual?: ManualReason; manualReason?: ManualReason; inspectedBy?: string[] }, t: Translate, labels: TreeLabels): string {
   const out: string[] = [];
-  if (x.condition) out.push(`**${labels.rule}:** \`${describeCondition(x.condition)}\`${x.severity ? ` (${x.severity === 'major' ? '重大 major' : '次要 minor'})` : ''}${x.minor ? `; 次要 minor: \`${describeCondition(x.minor)}\`` : ''}`);
+  const ui = t.ui;
+  if (x.condition) out.push(`**${labels.rule}:** \`${describeCondition(x.condition, ui)}\`${x.severity ? ` (${ui(x.severity === 'major' ? 'major' : 'minor')})` : ''}${x.minor ? `; ${ui('minor')}: \`${describeCondition(x.minor, ui)}\`` : ''}`);
   const s = x.sampling;
-  if (s) out.push([s.interval && `interval ${s.interval}`, s.window && `window ${s.window}`, s.consecutive && `${s.consecutive} consecutive periods`, s.repeat && `repeat ${s.repeat}`].filter(Boolean).join(', '));
+  if (s) out.push([s.interval && ui('interval {0}', s.interval), s.window && ui('window {0}', s.window), s.consecutive && ui('{0} consecutive periods', s.consecutive), s.repeat && ui('repeat {0}', s.repeat)].filter(Boolean).join(ui(', ')));
   if (x.appliesTo?.length) out.push(`**${labels.appliesTo}:** ${x.appliesTo.map((a) => `${a.of} ${a.range}`).join(', ')}`);
   if (x.inspectedBy?.length) out.push(`**${labels.inspectedBy}:** ${x.inspectedBy.join(', ')}`);
   const reason = x.manual ?? x.manualReason;
@@ -303,6 +314,12 @@ function componentTooltip(c: Component, t: Translate, labels: TreeLabels): strin
 function logTooltip(log: LogFile, t: Translate, labels: TreeLabels): string {
   const sample = log.samples?.length ? `\n\n\`\`\`\n${log.samples[0]}\n\`\`\`` : '';
   return `**${log.name}** \`${log.path}\`\n\n${t.g(log.records)}${sample}${t.note(log.note)}\n\n${labels.section}${log.section}`;
+}
+
+/** A log severity as a hover heads it: the translated word, or the English one in capitals. */
+export function severityWord(severity: string, t: Localize): string {
+  const word = t(severity);
+  return word === severity ? severity.toUpperCase() : word;
 }
 
 /** Walk a forest depth-first. */

@@ -50,6 +50,17 @@ export interface CheckResult {
   measured?: Record<string, number>;
   /** Milliseconds this check itself took (the host's shared round trip for batched checks). */
   durationMs: number;
+  /**
+   * `message`, `value` and `threshold` in Chinese where the runner worded them (host output and
+   * the guide's own strings stay as they are): a result is kept in the history and shown again
+   * after the reader switches language, so it carries both.
+   */
+  zh?: { message?: string; value?: string; threshold?: string };
+}
+
+/** A result's message, value or threshold in the reader's language. */
+export function resultText(r: CheckResult, field: 'message' | 'value' | 'threshold', lang: 'zh' | 'en'): string | undefined {
+  return (lang === 'zh' ? r.zh?.[field] : undefined) ?? r[field];
 }
 
 export interface InspectionScope {
