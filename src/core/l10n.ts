@@ -29,6 +29,12 @@ export function hasTranslation(lang: Lang, message: string): boolean {
   return lang === 'en' || Object.hasOwn(bundles[lang] ?? {}, message);
 }
 
+/** A log severity as a hover heads it: the translated word, or the English one in capitals. */
+export function severityWord(severity: string, t: Translate): string {
+  const word = t(severity);
+  return word === severity ? severity.toUpperCase() : word;
+}
+
 function format(template: string, args: readonly MessageArg[], lang: Lang): string {
   return template.replace(/\{(\d+)\}/g, (whole, i: string) => {
     const arg = args[Number(i)];

@@ -1,21 +1,11 @@
 /** Hover over a known log line: the guide's explanation and action, the section link, the field table. */
 import * as vscode from 'vscode';
 import type { CatalogStore } from '../catalog/catalogStore';
-import { findingMarkdown, type HoverLabels } from '../core/logs/findingView';
+import { findingMarkdown, hoverLabelsFor } from '../core/logs/findingView';
 import type { GuideSections } from '../core/guide/guideSections';
 import { CommandIds } from '../vscode/ids';
 import { catalogLanguage } from '../vscode/settings';
 import type { LogDecorations } from './logDecorations';
-
-function hoverLabels(): HoverLabels {
-  const t = vscode.l10n.t;
-  const lang = catalogLanguage();
-  return {
-    action: t('Action'), section: t('Guide §'), otherLanguage: lang === 'zh' ? 'English' : '中文',
-    field: t('Field'), value: t('Value'), meaning: t('Meaning'), bad: t('Bad?'),
-    stack: t('lines of stack trace follow'), startedAt: t('Part of the entry that starts on line'),
-  };
-}
 
 export class LogHoverProvider implements vscode.HoverProvider {
   private sections: GuideSections | undefined;
@@ -34,7 +24,7 @@ export class LogHoverProvider implements vscode.HoverProvider {
     this.sections ??= await this.store.guideSections().catch(() => undefined);
     const text = findingMarkdown(finding, {
       lang: catalogLanguage(),
-      labels: hoverLabels(),
+      labels: hoverLabelsFor(catalogLanguage()),
       sectionTitle: (n) => this.sections?.find(n)?.title,
       openSectionCommand: CommandIds.openGuideSection,
     });

@@ -5,7 +5,7 @@
 import { guideText, noteText, patternRemarks } from './provenance';
 import { pick } from './text';
 import { describeCondition } from '../checks/ruleModel';
-import { translator, type Translate as Localize } from '../l10n';
+import { severityWord, translator, type Translate as Localize } from '../l10n';
 import type { Applicability, Bilingual, Catalog, Check, Component, Condition, Lang, LogFile, LogPattern, ManualReason, Metric, Note, Plan, ProductCatalog, Sampling } from './types';
 
 export type CatalogNodeKind =
@@ -314,12 +314,6 @@ function componentTooltip(c: Component, t: Translate, labels: TreeLabels): strin
 function logTooltip(log: LogFile, t: Translate, labels: TreeLabels): string {
   const sample = log.samples?.length ? `\n\n\`\`\`\n${log.samples[0]}\n\`\`\`` : '';
   return `**${log.name}** \`${log.path}\`\n\n${t.g(log.records)}${sample}${t.note(log.note)}\n\n${labels.section}${log.section}`;
-}
-
-/** A log severity as a hover heads it: the translated word, or the English one in capitals. */
-export function severityWord(severity: string, t: Localize): string {
-  const word = t(severity);
-  return word === severity ? severity.toUpperCase() : word;
 }
 
 /** Walk a forest depth-first. */

@@ -1,5 +1,5 @@
 /** Shapes of an inspection (巡检): which checks ran where, and what each one found. Editor-free. */
-import type { Bilingual, CheckKind } from '../catalog/types';
+import type { Bilingual, CheckKind, Lang } from '../catalog/types';
 
 /**
  * PASS / WARN / FAIL as the guide judges a measured value; ERROR when the check could not run
@@ -59,7 +59,7 @@ export interface CheckResult {
 }
 
 /** A result's message, value or threshold in the reader's language. */
-export function resultText(r: CheckResult, field: 'message' | 'value' | 'threshold', lang: 'zh' | 'en'): string | undefined {
+export function resultText(r: CheckResult, field: 'message' | 'value' | 'threshold', lang: Lang): string | undefined {
   return (lang === 'zh' ? r.zh?.[field] : undefined) ?? r[field];
 }
 

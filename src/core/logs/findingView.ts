@@ -7,6 +7,7 @@
  * (lines per pattern, first and last seen). The editor only turns these into its own types.
  */
 import { guideText, patternRemarks } from '../catalog/provenance';
+import { severityWord, translator } from '../l10n';
 import { pick } from '../catalog/text';
 import type { Lang, Severity } from '../catalog/types';
 import { BAD_FIELD_SEVERITY, badFieldId, findingSeverity, type LogFinding, severityRank } from './logScanner';
@@ -64,10 +65,16 @@ export interface HoverLabels {
   startedAt: string;
 }
 
-export const englishHoverLabels: HoverLabels = {
-  action: 'Action', section: 'Guide §', otherLanguage: '中文', field: 'Field', value: 'Value', meaning: 'Meaning', bad: 'Bad?',
-  stack: 'lines of stack trace follow', startedAt: 'Part of the entry that starts on line',
-};
+/** The hover's words in `lang` (the l10n bundle the editor uses); the other language is named in its own script. */
+export function hoverLabelsFor(lang: Lang): HoverLabels {
+  const t = translator(lang);
+  return {
+    action: t('Action'), section: t('Guide §'), otherLanguage: lang === 'zh' ? 'English' : '中文', field: t('Field'), value: t('Value'), meaning: t('Meaning'), bad: t('Bad?'),
+    stack: t('lines of stack trace follow'), startedAt: t('Part of the entry that starts on line'),
+  };
+}
+
+export const englishHoverLabels: HoverLabels = hoverLabelsFor('en');
 
 export interface HoverOptions {
   lang: Lang;
@@ -80,8 +87,9 @@ export interface HoverOptions {
 
 /** Markdown for the hover over a finding's line. */
 export function findingMarkdown(finding: LogFinding, options: HoverOptions): string {
-  const labels = options.labels ?? englishHoverLabels;
   const lang = options.lang;
+  const labels = options.labels ?? hoverLabelsFor(lang);
+  const t = translator(lang);
   const other: Lang = lang === 'zh' ? 'en' : 'zh';
   const parts: string[] = [];
   const sectionLink = (section: string) => {
@@ -95,7 +103,7 @@ export function findingMarkdown(finding: LogFinding, options: HoverOptions): str
     const p = m.pattern;
     parts.push(
       [
-        `**${p.severity.toUpperCase()}** \`${inlineCode(p.match)}\` — ${sectionLink(p.section)}`,
+        `**${severityWord(p.severity, t)}** \`${inlineCode(p.match)}\` — ${sectionLink(p.section)}`,
         escapeMarkdown(guideText(p.explanation, lang)),
         `**${labels.action}:** ${escapeMarkdown(guideText(p.action, lang))}`,
         ...patternRemarks(p, lang).map((r) => `> ${escapeMarkdown(r).replace(/\n/g, '\n> ')}`),
@@ -110,7 +118,7 @@ export function findingMarkdown(finding: LogFinding, options: HoverOptions): str
     );
     const bad = structured.fields.filter((f) => f.bad);
     const head = bad.length
-      ? `**${BAD_FIELD_SEVERITY.toUpperCase()}** ${bad.map((f) => `\`${inlineCode(badFieldId(structured.format.id, f.name))}\``).join(', ')}`
+      ? `**${severityWord(BAD_FIELD_SEVERITY, t)}** ${bad.map((f) => `\`${inlineCode(badFieldId(structured.format.id, f.name))}\``).join(', ')}`
       : `\`${inlineCode(structured.format.id)}\``;
     parts.push([head, `| ${labels.field} | ${labels.value} | ${labels.meaning} | ${labels.bad} |`, '|---|---|---|---|', ...rows].join('\n'));
   }
