@@ -6,7 +6,8 @@ import { formatProblem } from '../core/catalog/problems';
 import { guideText, noteText, patternRemarks } from '../core/catalog/provenance';
 import { flattenLanguage, pick } from '../core/catalog/text';
 import type { Lang, Note, ProductCatalog } from '../core/catalog/types';
-import { type CliIO, UsageError } from './io';
+import { translator } from '../core/l10n';
+import { cliLang, type CliIO, say, UsageError } from './io';
 
 export const catalogUsage = `Usage: sofa-ops catalog [--json] [--lang zh|en] [--product ID] [--catalog DIR]
 
@@ -32,7 +33,7 @@ export async function catalogCommand(args: string[], io: CliIO, defaultCatalogDi
     strict: true,
   });
   if (values.help) {
-    io.out(catalogUsage);
+    io.out(say(io, values.lang, catalogUsage));
     return 0;
   }
   if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') {
@@ -51,13 +52,13 @@ export async function catalogCommand(args: string[], io: CliIO, defaultCatalogDi
       throw new UsageError(`no product "${values.product}"; known: ${catalog.products.map((p) => p.product.id).join(', ')}`);
     }
   }
-  const explicitLang = values.lang as Lang | undefined;
+  const explicitLang = (values.lang ?? io.lang) as Lang | undefined;
   if (values.json) {
     const data = { products: products.map(({ files: _files, ...rest }) => rest) };
     io.out(JSON.stringify(explicitLang ? flattenLanguage(data, explicitLang) : data, null, 2) + '\n');
     return 0;
   }
-  const lang: Lang = explicitLang ?? (/^zh/i.test(process.env.LANG ?? '') ? 'zh' : 'en');
+  const lang: Lang = cliLang(io, explicitLang);
   for (const product of products) io.out(describeProduct(product, lang, products.length === 1));
   return 0;
 }
@@ -65,25 +66,25 @@ export async function catalogCommand(args: string[], io: CliIO, defaultCatalogDi
 function describeProduct(p: ProductCatalog, lang: Lang, detailed: boolean): string {
   const lines: string[] = [];
   const t = (text: Parameters<typeof pick>[0]) => pick(text, lang);
+  const ui = translator(lang);
   lines.push(`${p.product.id}  ${t(p.product.name)}  [§${p.product.section}]`);
   lines.push(
-    `  ${p.components.length} components, ${p.components.reduce((n, c) => n + c.ports.length, 0)} ports, ${p.logs.length} logs, ` +
-      `${p.patterns.length} patterns, ${p.metrics.length} metrics, ${p.checks.length} checks, ${p.plans.length} plans`,
+    `  ${ui('{0} components, {1} ports, {2} logs, {3} patterns, {4} metrics, {5} checks, {6} plans', p.components.length, p.components.reduce((n, c) => n + c.ports.length, 0), p.logs.length, p.patterns.length, p.metrics.length, p.checks.length, p.plans.length)}`,
   );
   for (const c of p.components) {
     const ports = c.ports.map((port) => port.port).join(', ');
-    lines.push(`  - ${c.id}: ${t(c.name)}${c.instances ? ` ×${c.instances}` : ''}${ports ? `  ports ${ports}` : ''}`);
+    lines.push(`  - ${c.id}: ${t(c.name)}${c.instances ? ` ×${c.instances}` : ''}${ports ? `  ${ui('ports {0}', ports)}` : ''}`);
   }
   if (detailed) {
     // A zh text that is not the guide's words says so; what the catalog corrected follows the item.
     const g = (text: Parameters<typeof pick>[0]) => guideText(text, lang);
     const n = (note: Note | undefined) => (note ? `  (${noteText(note, lang)})` : '');
-    section(lines, 'Ports', p.components.flatMap((c) => c.ports.map((port) => `${c.id}:${port.port}  ${g(port.purpose)}  [§${port.section}]${n(port.note)}`)));
-    section(lines, 'Logs', p.logs.map((l) => `${l.path}  ${g(l.records)}  [§${l.section}]${n(l.note)}`));
-    section(lines, 'Log patterns', p.patterns.map((x) => `[${x.severity}] "${x.match}"  ${g(x.explanation)} → ${g(x.action)}  [§${x.section}]${patternRemarks(x, lang).map((r) => `  (${r})`).join('')}`));
-    section(lines, 'Metrics and alerts', p.metrics.map((m) => `${g(m.name)}: ${m.threshold ? g(m.threshold.text) : g(m.meaning)}${m.level ? ` (${m.level})` : ''}  [§${m.section}]${n(m.note)}`));
-    section(lines, 'Checks', p.checks.map((c) => `${c.kind}: ${g(c.title)}${c.command ? `  $ ${c.command}` : ''}  [§${c.section}]${n(c.note)}`));
-    section(lines, 'Plans', p.plans.map((plan) => `${plan.kind}: ${g(plan.title)} (${plan.steps.length} steps)  [§${plan.section}]${n(plan.note)}`));
+    section(lines, ui('Ports'), p.components.flatMap((c) => c.ports.map((port) => `${c.id}:${port.port}  ${g(port.purpose)}  [§${port.section}]${n(port.note)}`)));
+    section(lines, ui('Logs'), p.logs.map((l) => `${l.path}  ${g(l.records)}  [§${l.section}]${n(l.note)}`));
+    section(lines, ui('Log patterns'), p.patterns.map((x) => `[${ui(x.severity)}] "${x.match}"  ${g(x.explanation)} → ${g(x.action)}  [§${x.section}]${patternRemarks(x, lang).map((r) => `  (${r})`).join('')}`));
+    section(lines, ui('Metrics and alerts'), p.metrics.map((m) => `${g(m.name)}: ${m.threshold ? g(m.threshold.text) : g(m.meaning)}${m.level ? ` (${m.level})` : ''}  [§${m.section}]${n(m.note)}`));
+    section(lines, ui('Checks'), p.checks.map((c) => `${ui(c.kind)}: ${g(c.title)}${c.command ? `  $ ${c.command}` : ''}  [§${c.section}]${n(c.note)}`));
+    section(lines, ui('Plans'), p.plans.map((plan) => `${ui(plan.kind)}: ${g(plan.title)} ${ui('({0} steps)', plan.steps.length)}  [§${plan.section}]${n(plan.note)}`));
   }
   return lines.join('\n') + '\n\n';
 }

@@ -4,9 +4,9 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { DemoConflictError, DemoSite } from '../demo/demoSite';
 import { FaultParseError, faultHelp } from '../demo/faults';
-import { type CliIO, UsageError } from './io';
+import { type CliIO, say, UsageError } from './io';
 
-export const demoUsage = `Usage: sofa-ops demo [--dir DIR] [--faults SET] [--isolation auto|namespaces|plain] [--subnet 127.0.N] [--json-ready]
+export const demoUsageText = `Usage: sofa-ops demo [--dir DIR] [--faults SET] [--isolation auto|namespaces|plain] [--subnet 127.0.N] [--json-ready]
 
 Starts a small SOFAStack site on loopback (127.0.1.1-127.0.1.17, SSH port 2022) and writes a ready
 workspace into DIR (default ./sofa-ops-demo): sofa-ops.inventory.yaml, known_hosts pinned to the
@@ -20,9 +20,11 @@ Runs until Ctrl-C or SIGTERM, and leaves nothing running.
   --subnet 127.0.N   loopback /24 for the containers (default 127.0.1), so two sites can coexist
   --json-ready       print one JSON line when the site is ready (dir, inventory, hosts, ms)
 Faults:
-${faultHelp()}
+{0}
 Exit code: 0 stopped by a signal, 1 could not start (e.g. already running), 2 usage error.
 `;
+
+export const demoUsage = demoUsageText.replace('{0}', faultHelp());
 
 export async function demoCommand(args: string[], io: CliIO, catalogDir: string): Promise<number> {
   const { values } = parseArgs({
@@ -37,7 +39,7 @@ export async function demoCommand(args: string[], io: CliIO, catalogDir: string)
     },
   });
   if (values.help) {
-    io.out(demoUsage);
+    io.out(say(io, undefined, demoUsageText, faultHelp()));
     return 0;
   }
   const isolation = values.isolation;

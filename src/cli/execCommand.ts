@@ -3,7 +3,7 @@ import { parseArgs } from 'util';
 import { commandFromArgv } from '../core/shellQuote';
 import { fanOut, groupResults, type HostResult } from '../core/ssh/fanOut';
 import { openCliPool, selectCliHosts } from './cliSsh';
-import { type CliIO, UsageError } from './io';
+import { type CliIO, say, UsageError } from './io';
 
 export const execUsage = `Usage: sofa-ops exec --inventory FILE --target SELECTOR [options] -- COMMAND...
 
@@ -36,7 +36,7 @@ export async function execCommand(args: string[], io: CliIO): Promise<number> {
     allowPositionals: true,
   });
   if (values.help) {
-    io.out(execUsage);
+    io.out(say(io, undefined, execUsage));
     return 0;
   }
   const commandArgv = dashdash >= 0 ? args.slice(dashdash + 1) : positionals;

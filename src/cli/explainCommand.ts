@@ -10,7 +10,7 @@ import { componentEquivalence } from '../core/checks/checkPlan';
 import { withSections } from '../core/checks/runbookLinks';
 import { loadInventory } from '../core/inventory/inventory';
 import { TriageIndex, type TriageResult } from '../core/triage/triageIndex';
-import { type CliIO, UsageError } from './io';
+import { cliLang, type CliIO, say, UsageError } from './io';
 
 export const explainUsage = `Usage: sofa-ops explain "TEXT"|- [--json] [--lang zh|en] [--inventory FILE] [--limit N] [--catalog DIR]
 
@@ -47,7 +47,7 @@ export async function explainCommand(args: string[], io: CliIO, defaultCatalogDi
     strict: true,
   });
   if (values.help) {
-    io.out(explainUsage);
+    io.out(say(io, values.lang, explainUsage));
     return 0;
   }
   if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') throw new UsageError(`--lang must be zh or en, not "${values.lang}"`);
@@ -80,7 +80,7 @@ export async function explainCommand(args: string[], io: CliIO, defaultCatalogDi
   const answer = index.query(text, { limit, ...(inventory ? { inventory } : {}) });
   const queryMs = performance.now() - started - (answer.builtInMs ?? 0);
 
-  const explicitLang = values.lang as Lang | undefined;
+  const explicitLang = (values.lang ?? io.lang) as Lang | undefined;
   if (values.json) {
     const data = { text, hosts: answer.hosts, results: answer.results, buildMs: round(index.buildTimeMs ?? 0), queryMs: round(queryMs) };
     io.out(JSON.stringify(explicitLang ? flattenLanguage(data, explicitLang) : data, null, 2) + '\n');
@@ -90,7 +90,7 @@ export async function explainCommand(args: string[], io: CliIO, defaultCatalogDi
     io.err('sofa-ops explain: nothing in the guide matches this text\n');
     return 1;
   }
-  const lang: Lang = explicitLang ?? (/^zh/i.test(process.env.LANG ?? '') ? 'zh' : 'en');
+  const lang: Lang = cliLang(io, explicitLang);
   io.out(answer.results.map((r, i) => describe(r, i + 1, lang)).join('\n'));
   return 0;
 }

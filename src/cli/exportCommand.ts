@@ -9,7 +9,7 @@ import { exportReadme, type ExportedEntry } from '../core/export/exportReadme';
 import { sofaOpsFilterPlugin } from '../core/export/filterPlugin';
 import { loadInventory } from '../core/inventory/inventory';
 import { parseRunbook } from '../core/runbook/runbookParser';
-import { type CliIO, UsageError } from './io';
+import { type CliIO, say, UsageError } from './io';
 
 export const exportUsage = `Usage: sofa-ops export ansible RUNBOOK... [--out DIR]
        sofa-ops export ansible --inventory FILE [--out DIR]
@@ -43,7 +43,7 @@ export async function exportCommand(args: string[], io: CliIO): Promise<number> 
     allowPositionals: true,
   });
   if (values.help) {
-    io.out(exportUsage);
+    io.out(say(io, undefined, exportUsage));
     return 0;
   }
   const [format, ...runbooks] = positionals;

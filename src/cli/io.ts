@@ -1,7 +1,22 @@
+import type { Lang } from '../core/catalog/types';
+import { cliLanguage, translator } from '../core/l10n';
+
 /** Where CLI commands write; tests pass buffers, the bin passes the process streams. */
 export interface CliIO {
   out(text: string): void;
   err(text: string): void;
+  /** `sofa-ops --lang zh|en …` given to every command (else the command's own --lang, then LANG). */
+  lang?: Lang;
+}
+
+/** The language a command speaks: its --lang, the global one, else the locale (LANG=zh_CN.UTF-8). */
+export function cliLang(io: CliIO, flag?: string): Lang {
+  return cliLanguage(flag ?? io.lang);
+}
+
+/** A usage text (or any message of the bundle) in the command's language. */
+export function say(io: CliIO, flag: string | undefined, message: string, ...args: (string | number)[]): string {
+  return translator(cliLang(io, flag))(message, ...args);
 }
 
 export const processIO: CliIO = {

@@ -9,7 +9,8 @@ import { defaultCacheDir, type LogCatalog, loadLogCatalog, resolveLogs } from '.
 import { compileLogMatcher } from '../core/logs/logMatcher';
 import { BAD_FIELD_SEVERITY, badFieldId, type LogFinding, severityRank, type ScanTotals } from '../core/logs/logScanner';
 import { scanFile, scanStream, type SourceOptions } from '../core/logs/scanSources';
-import { type CliIO, processIO, UsageError } from './io';
+import { cliLanguage } from '../core/l10n';
+import { type CliIO, processIO, say, UsageError } from './io';
 
 export const logsUsage = `Usage: sofa-ops logs scan FILE|- [--json] [--lang zh|en] [--count] [--log NAME] [--catalog DIR]
        sofa-ops logs scan --host SELECTOR --inventory FILE --log NAME|PATH [--known-hosts FILE] [--accept-new] [...]
@@ -48,7 +49,7 @@ export interface LogsCommandDeps {
 export async function logsCommand(args: string[], io: CliIO, defaultCatalogDir: string, deps: LogsCommandDeps = {}): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help') {
-    io.out(logsUsage);
+    io.out(say(io, undefined, logsUsage));
     return sub === undefined ? 2 : 0;
   }
   if (sub === 'grep' || sub === 'timeline') {
@@ -75,7 +76,7 @@ export async function logsCommand(args: string[], io: CliIO, defaultCatalogDir: 
     strict: true,
   });
   if (values.help) {
-    io.out(logsUsage);
+    io.out(say(io, values.lang, logsUsage));
     return 0;
   }
   const remote = values.host !== undefined;
@@ -88,7 +89,7 @@ export async function logsCommand(args: string[], io: CliIO, defaultCatalogDir: 
     throw new UsageError(`--lang must be zh or en, not "${values.lang}"`);
   }
   const env = deps.env ?? process.env;
-  const lang: Lang = (values.lang as Lang | undefined) ?? (/^zh/i.test(env.LANG ?? '') ? 'zh' : 'en');
+  const lang: Lang = (values.lang as Lang | undefined) ?? io.lang ?? cliLanguage(undefined, env);
   const file = positionals[0] ?? '';
 
   const cacheDir = deps.cacheDir === null ? undefined : (deps.cacheDir ?? defaultCacheDir(env));

@@ -15,7 +15,8 @@ import { checkQuery, type GrepQuery, GrepQueryError } from '../core/logs/logGrep
 import { collectTimeline, type Timeline, timelineMarkdown } from '../core/logs/logTimeline';
 import { parseWindow, TimeParseError, type TimeWindow } from '../core/logs/timeWindow';
 import { openCliPool, selectCliHosts } from './cliSsh';
-import { type CliIO, UsageError } from './io';
+import { cliLanguage } from '../core/l10n';
+import { type CliIO, say, UsageError } from './io';
 
 export const grepUsage = `Usage: sofa-ops logs grep PATTERN --host SELECTOR --inventory FILE --log NAME|PATH [options]
 
@@ -143,7 +144,7 @@ async function grep(args: string[], io: CliIO, defaultCatalogDir: string, cacheD
     strict: true,
   });
   if (values.help) {
-    io.out(grepUsage);
+    io.out(say(io, undefined, grepUsage));
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(positionals.length ? 'give one PATTERN (quote it)' : 'which PATTERN? sofa-ops logs grep PATTERN --host … --log …');
@@ -229,7 +230,7 @@ async function timeline(args: string[], io: CliIO, defaultCatalogDir: string, en
     strict: true,
   });
   if (values.help) {
-    io.out(timelineUsage);
+    io.out(say(io, values.lang, timelineUsage));
     return 0;
   }
   if (positionals.length) throw new UsageError(`unexpected "${positionals[0]}": the timeline reads every log of the selected hosts`);
@@ -237,7 +238,7 @@ async function timeline(args: string[], io: CliIO, defaultCatalogDir: string, en
   if (!values.since) throw new UsageError('--since T is required (the start of the window, e.g. "2026-11-02 03:10")');
   if (values.md && values.json) throw new UsageError('give --json or --md, not both');
   if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') throw new UsageError(`--lang must be zh or en, not "${values.lang}"`);
-  const lang: Lang = (values.lang as Lang | undefined) ?? (/^zh/i.test(env.LANG ?? '') ? 'zh' : 'en');
+  const lang: Lang = (values.lang as Lang | undefined) ?? io.lang ?? cliLanguage(undefined, env);
   const w = window(values.since, values.until);
   const catalog = await loadCatalogFor(io, values.catalog ?? defaultCatalogDir, cacheDir);
   if (!catalog) return 2;

@@ -18,7 +18,7 @@ import { renderCommand, renderText } from '../core/runbook/renderCommand';
 import { resolveParameters } from '../core/runbook/parameters';
 import { inventoryTargets, sshCellExecutor } from '../core/runbook/sshCellExecutor';
 import { openCliPool } from './cliSsh';
-import { type CliIO, UsageError } from './io';
+import { type CliIO, say, UsageError } from './io';
 import { terminalPrompter } from './prompter';
 
 export const runUsage = `Usage: sofa-ops run RUNBOOK --inventory FILE [options]
@@ -64,7 +64,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     allowPositionals: true,
   });
   if (values.help) {
-    io.out(runUsage);
+    io.out(say(io, undefined, runUsage));
     return 0;
   }
   let auditSyslog: SyslogTarget | undefined;

@@ -6,13 +6,10 @@
 import { pick } from '../catalog/text';
 import type { Lang } from '../catalog/types';
 import { translator } from '../l10n';
-import { STATUS_LABEL } from './reports';
-import { resultText, type CheckResult, type CheckStatus } from './types';
+import { statusWord } from './reports';
+import { resultText, type CheckResult } from './types';
 
-/** PASS, FAIL… in the reader's language. */
-export function statusWord(status: CheckStatus, lang: Lang): string {
-  return translator(lang)(STATUS_LABEL[status]);
-}
+export { statusWord };
 
 export interface ResultView {
   label: string;
