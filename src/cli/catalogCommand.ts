@@ -37,7 +37,7 @@ export async function catalogCommand(args: string[], io: CliIO, defaultCatalogDi
     return 0;
   }
   if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') {
-    throw new UsageError(`--lang must be zh or en, not "${values.lang}"`);
+    throw new UsageError('--lang must be zh or en, not "{0}"', values.lang);
   }
   const { catalog, problems } = await loadCatalog(values.catalog!);
   if (problems.length) {
@@ -49,7 +49,7 @@ export async function catalogCommand(args: string[], io: CliIO, defaultCatalogDi
   if (values.product) {
     products = products.filter((p) => p.product.id === values.product);
     if (!products.length) {
-      throw new UsageError(`no product "${values.product}"; known: ${catalog.products.map((p) => p.product.id).join(', ')}`);
+      throw new UsageError('no product "{0}"; known: {1}', values.product, catalog.products.map((p) => p.product.id).join(', '));
     }
   }
   const explicitLang = (values.lang ?? io.lang) as Lang | undefined;

@@ -43,8 +43,8 @@ export async function demoCommand(args: string[], io: CliIO, catalogDir: string)
     return 0;
   }
   const isolation = values.isolation;
-  if (isolation !== 'auto' && isolation !== 'namespaces' && isolation !== 'plain') throw new UsageError(`--isolation must be auto, namespaces or plain, not "${isolation}"`);
-  if (!/^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/.test(values.subnet!)) throw new UsageError(`--subnet must be three octets inside 127/8 such as 127.0.1, not "${values.subnet}"`);
+  if (isolation !== 'auto' && isolation !== 'namespaces' && isolation !== 'plain') throw new UsageError('--isolation must be auto, namespaces or plain, not "{0}"', isolation);
+  if (!/^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/.test(values.subnet!)) throw new UsageError('--subnet must be three octets inside 127/8 such as 127.0.1, not "{0}"', values.subnet);
 
   let site: DemoSite;
   try {

@@ -45,8 +45,8 @@ export async function execCommand(args: string[], io: CliIO): Promise<number> {
   if (!commandArgv.length) throw new UsageError('no COMMAND given after --');
   const parallel = Number(values.parallel);
   const timeout = Number(values.timeout);
-  if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError(`--parallel must be a positive integer, not "${values.parallel}"`);
-  if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError(`--timeout must be seconds >= 0, not "${values.timeout}"`);
+  if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError('--parallel must be a positive integer, not "{0}"', values.parallel);
+  if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError('--timeout must be seconds >= 0, not "{0}"', values.timeout);
 
   const selected = await selectCliHosts(io, values.inventory, values.target);
   if (typeof selected === 'number') return selected;

@@ -71,7 +71,7 @@ export async function exportCommand(args: string[], io: CliIO): Promise<number> 
   const used = new Set<string>();
   for (const file of runbooks) {
     const text = await fs.readFile(file, 'utf8').catch((err: Error) => {
-      throw new UsageError(`cannot read ${file}: ${err.message}`);
+      throw new UsageError('cannot read {0}: {1}', file, err.message);
     });
     // Task names carry the runbook's path for AWX job output: relative to here, or from its runbooks/ folder.
     let display = path.relative(process.cwd(), path.resolve(file)).split(path.sep).join('/');

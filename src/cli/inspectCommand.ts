@@ -73,19 +73,19 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
     return 0;
   }
   if (!values.inventory) throw new UsageError('--inventory FILE is required');
-  if (values.report !== undefined && !FORMATS.includes(values.report as ReportFormat)) throw new UsageError(`--report must be one of ${FORMATS.join(', ')}, not "${values.report}"`);
-  if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') throw new UsageError(`--lang must be zh or en, not "${values.lang}"`);
+  if (values.report !== undefined && !FORMATS.includes(values.report as ReportFormat)) throw new UsageError('--report must be one of {0}, not "{1}"', FORMATS.join(', '), values.report);
+  if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') throw new UsageError('--lang must be zh or en, not "{0}"', values.lang);
   const parallel = Number(values.parallel);
-  if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError(`--parallel must be a positive integer, not "${values.parallel}"`);
+  if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError('--parallel must be a positive integer, not "{0}"', values.parallel);
   const lang: Lang = cliLang(io, values.lang);
 
   const { catalog, problems: catalogProblems } = await loadCatalog(values.catalog ?? catalogDir);
   // A broken catalog file costs its own checks, not the inspection.
   for (const p of catalogProblems) io.err(`sofa-ops: catalog: ${formatProblem(p)}\n`);
   if (values.product && !catalog.products.some((p) => p.product.id === values.product)) {
-    throw new UsageError(`no product "${values.product}"; products: ${catalog.products.map((p) => p.product.id).join(', ')}`);
+    throw new UsageError('no product "{0}"; products: {1}', values.product, catalog.products.map((p) => p.product.id).join(', '));
   }
-  if (values.component && !componentEquivalence(catalog).has(values.component)) throw new UsageError(`no component "${values.component}" in the catalog`);
+  if (values.component && !componentEquivalence(catalog).has(values.component)) throw new UsageError('no component "{0}" in the catalog', values.component);
 
   const components = new Map(catalog.products.flatMap((p) => p.components.map((c) => [c.id, p.product.id] as const)));
   const { inventory, problems } = await loadInventoryCached(path.resolve(values.inventory), { knownComponents: components }, defaultCacheDir());

@@ -25,9 +25,18 @@ export const processIO: CliIO = {
 };
 
 /**
- * Bad arguments: main prints the message and the command's usage and exits 2. Recognised by its
- * name, not instanceof: each command is its own bundle with its own copy of this class.
+ * Bad arguments: main prints the message (in the user's language: `template` is the bundle key)
+ * and the command's usage and exits 2. Recognised by its name, not instanceof: each command is its
+ * own bundle with its own copy of this class.
  */
 export class UsageError extends Error {
   override name = 'UsageError';
+  readonly template: string;
+  readonly args: (string | number)[];
+
+  constructor(template: string, ...args: (string | number)[]) {
+    super(translator('en')(template, ...args));
+    this.template = template;
+    this.args = args;
+  }
 }

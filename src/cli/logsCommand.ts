@@ -9,7 +9,7 @@ import { defaultCacheDir, type LogCatalog, loadLogCatalog, resolveLogs } from '.
 import { compileLogMatcher } from '../core/logs/logMatcher';
 import { BAD_FIELD_SEVERITY, badFieldId, type LogFinding, severityRank, type ScanTotals } from '../core/logs/logScanner';
 import { scanFile, scanStream, type SourceOptions } from '../core/logs/scanSources';
-import { cliLanguage } from '../core/l10n';
+import { cliLanguage, translator } from '../core/l10n';
 import { type CliIO, processIO, say, UsageError } from './io';
 
 export const logsUsage = `Usage: sofa-ops logs scan FILE|- [--json] [--lang zh|en] [--count] [--log NAME] [--catalog DIR]
@@ -57,7 +57,7 @@ export async function logsCommand(args: string[], io: CliIO, defaultCatalogDir: 
     const { logsGrepCommand } = require('./logsGrep') as typeof import('./logsGrep');
     return logsGrepCommand(sub, rest, io, defaultCatalogDir, deps.env ?? process.env, deps.cacheDir);
   }
-  if (sub !== 'scan') throw new UsageError(`unknown logs command "${sub}" (scan, grep or timeline)`);
+  if (sub !== 'scan') throw new UsageError('unknown logs command "{0}" (scan, grep or timeline)', sub);
   const { values, positionals } = parseArgs({
     args: rest,
     options: {
@@ -86,7 +86,7 @@ export async function logsCommand(args: string[], io: CliIO, defaultCatalogDir: 
     if (!values.log) throw new UsageError('--host needs --log NAME|PATH (a catalog log id or file name, or a path on the host)');
   } else if (positionals.length !== 1) throw new UsageError(positionals.length ? 'give one log file (or - for stdin)' : 'which log? give a FILE or - for stdin');
   if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') {
-    throw new UsageError(`--lang must be zh or en, not "${values.lang}"`);
+    throw new UsageError('--lang must be zh or en, not "{0}"', values.lang);
   }
   const env = deps.env ?? process.env;
   const lang: Lang = (values.lang as Lang | undefined) ?? io.lang ?? cliLanguage(undefined, env);
@@ -180,7 +180,7 @@ function chooseLogs(catalog: LogCatalog, file: string, logOption: string | undef
     const logs = resolveLogs(catalog, logOption);
     if (!logs.length) {
       const names = [...new Set(catalog.logs.map((l) => l.name))].sort().join(', ');
-      throw new UsageError(`no catalog log "${logOption}"; give a log id or one of: ${names}`);
+      throw new UsageError('no catalog log "{0}"; give a log id or one of: {1}', logOption, names);
     }
     if (logs.length > 1) io.err(`sofa-ops: "${logOption}" is ${logs.length} catalog logs (${logs.map((l) => l.id).join(', ')}); scanning for the messages of all of them\n`);
     return logs;
@@ -287,9 +287,10 @@ function findingJson(f: LogFinding, logs: LogFile[], lang: Lang): Record<string,
 function humanLine(label: string, f: LogFinding, logs: LogFile[], lang: Lang): string {
   const matches = matchesOf(f, logs, lang);
   const main = primary(matches);
-  const more = matches.length > 1 ? ` (+${matches.length - 1} more)` : '';
+  const ui = translator(lang);
+  const more = matches.length > 1 ? ui(' (+{0} more)', matches.length - 1) : '';
   const remarks = main.remarks ? ` [${main.remarks.join(' ')}]` : '';
-  return `${label}:${f.line}: [${main.severity}] ${f.text} → ${main.explanation}${main.section ? ` (§${main.section})` : ''}${remarks}${more}\n`;
+  return `${label}:${f.line}: [${ui(main.severity)}] ${f.text} → ${main.explanation}${main.section ? ` (§${main.section})` : ''}${remarks}${more}\n`;
 }
 
 function writeCounts(out: BufferedOutput, totals: ScanTotals, json: boolean): void {

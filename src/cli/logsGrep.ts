@@ -97,7 +97,7 @@ function window(since: string | undefined, until: string | undefined): TimeWindo
 
 function integer(value: string | undefined, what: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`${what} must be a number, not "${value}"`);
+  if (!/^\d+$/.test(value)) throw new UsageError('{0} must be a number, not "{1}"', what, value);
   return Number(value);
 }
 
@@ -233,11 +233,11 @@ async function timeline(args: string[], io: CliIO, defaultCatalogDir: string, en
     io.out(say(io, values.lang, timelineUsage));
     return 0;
   }
-  if (positionals.length) throw new UsageError(`unexpected "${positionals[0]}": the timeline reads every log of the selected hosts`);
+  if (positionals.length) throw new UsageError('unexpected "{0}": the timeline reads every log of the selected hosts', positionals[0]);
   const ssh = common(values);
   if (!values.since) throw new UsageError('--since T is required (the start of the window, e.g. "2026-11-02 03:10")');
   if (values.md && values.json) throw new UsageError('give --json or --md, not both');
-  if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') throw new UsageError(`--lang must be zh or en, not "${values.lang}"`);
+  if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') throw new UsageError('--lang must be zh or en, not "{0}"', values.lang);
   const lang: Lang = (values.lang as Lang | undefined) ?? io.lang ?? cliLanguage(undefined, env);
   const w = window(values.since, values.until);
   const catalog = await loadCatalogFor(io, values.catalog ?? defaultCatalogDir, cacheDir);

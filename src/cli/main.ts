@@ -73,7 +73,9 @@ export async function main(argvIn: string[], ioIn: CliIO = processIO, catalogDir
     return await command.run(rest, io, catalogDir);
   } catch (err) {
     if (err instanceof UsageError || (err as Error | undefined)?.name === 'UsageError' || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`sofa-ops: ${(err as Error).message}\n${translator(lang)(command.usage)}`);
+      const usageError = err as Partial<UsageError> & Error;
+      const message = usageError.template !== undefined ? translator(lang)(usageError.template, ...(usageError.args ?? [])) : usageError.message;
+      io.err(`sofa-ops: ${message}\n${translator(lang)(command.usage)}`);
       return 2;
     }
     // The one place an unexpected error reaches the user: one line naming what failed, never a

@@ -20,7 +20,7 @@ export async function runbookCommand(args: string[], io: CliIO): Promise<number>
     io.out(say(io, undefined, runbookUsage));
     return sub === undefined ? 2 : 0;
   }
-  if (sub !== 'fmt') throw new UsageError(`unknown runbook command "${sub}"`);
+  if (sub !== 'fmt') throw new UsageError('unknown runbook command "{0}"', sub);
   const { values, positionals } = parseArgs({
     args: rest,
     options: { check: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },

@@ -260,11 +260,34 @@ describe('zh everywhere a user reads (no English words outside ids, paths, comma
       io = { ...captureIO(), lang: 'zh' as const };
       assert.strictEqual(await main(['--lang', 'fr', 'catalog'], io, bundledCatalog), 2);
       assertChinese('bad --lang', io.stderr, ['fr'], allow);
+      // A usage error: the message, then the command's usage.
+      for (const argv of [['inspect'], ['inspect', '--inventory', 'x.yaml', '--parallel', 'many'], ['exec', '--inventory', 'x.yaml'], ['run'], ['logs', 'grep'], ['catalog', '--product', 'nope']]) {
+        io = captureIO();
+        assert.strictEqual(await main(['--lang', 'zh', ...argv], io, bundledCatalog), 2, argv.join(' '));
+        assertChinese(`sofa-ops ${argv.join(' ')}`, io.stderr, ['many', 'nope', 'x.yaml'], allow);
+      }
       io = captureIO();
       assert.strictEqual(await main(['catalog', '--lang', 'zh', '--product', 'registry'], io, bundledCatalog), 0);
       const catalog = (await loadCatalog(bundledCatalog)).catalog;
       const patterns: LogPattern[] = catalog.products.flatMap((p) => p.patterns);
-      assertChinese('sofa-ops catalog --product registry', io.stdout, [...catalogData(catalog), ...patterns.map((p) => p.match)], new Set([...ALLOW, ...catalog.products.flatMap((p) => [p.product.id, ...p.components.map((c) => c.id)])]));
+      const catalogWords = [...catalogData(catalog), ...patterns.map((p) => p.match)];
+      assertChinese('sofa-ops catalog --product registry', io.stdout, catalogWords, allow);
+
+      io = captureIO();
+      assert.strictEqual(await main(['--lang', 'zh', 'explain', 'no available connection 9529'], io, bundledCatalog), 0);
+      assertChinese('sofa-ops explain', io.stdout, catalogWords, allow);
+
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sofa-ops-zh-scan-'));
+      try {
+        const line = '2026-11-02 03:10:05,250 ERROR [main] no available connection';
+        fs.writeFileSync(path.join(dir, 'common-error.log'), `${line}\n${line}\n`);
+        io = captureIO();
+        await main(['--lang', 'zh', 'logs', 'scan', path.join(dir, 'common-error.log')], io, bundledCatalog);
+        assert.ok(io.stdout, io.stderr);
+        assertChinese('sofa-ops logs scan', io.stdout, [line, ...catalogWords], allow);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 });
