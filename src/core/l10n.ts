@@ -24,11 +24,6 @@ export function bilingual(message: string, ...args: MessageArg[]): Bilingual {
   return { en: translator('en')(message, ...args), zh: translator('zh')(message, ...args) };
 }
 
-/** Whether the bundle has the message (tests use it to find untranslated text). */
-export function hasTranslation(lang: Lang, message: string): boolean {
-  return lang === 'en' || Object.hasOwn(bundles[lang] ?? {}, message);
-}
-
 /** A log severity as a hover heads it: the translated word, or the English one in capitals. */
 export function severityWord(severity: string, t: Translate): string {
   const word = t(severity);

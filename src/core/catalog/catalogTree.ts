@@ -84,8 +84,6 @@ export function treeLabelsFor(lang: Lang): TreeLabels {
   };
 }
 
-export const englishTreeLabels: TreeLabels = treeLabelsFor('en');
-
 export interface TreeInputs {
   labels?: TreeLabels;
   runbooks?: RunbookRef[];

@@ -74,8 +74,6 @@ export function hoverLabelsFor(lang: Lang): HoverLabels {
   };
 }
 
-export const englishHoverLabels: HoverLabels = hoverLabelsFor('en');
-
 export interface HoverOptions {
   lang: Lang;
   labels?: HoverLabels;
