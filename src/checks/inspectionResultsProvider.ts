@@ -5,12 +5,13 @@
  */
 import * as vscode from 'vscode';
 import type { CatalogStore } from '../catalog/catalogStore';
-import { pick } from '../core/catalog/text';
-import { byProduct, STATUS_LABEL } from '../core/checks/reports';
+import { byProduct } from '../core/checks/reports';
+import { resultLinkLabels, resultView } from '../core/checks/resultView';
 import { runbooksFor, withSections, type RunbookLink } from '../core/checks/runbookLinks';
 import { countStatuses, notRun, rollUp, type CheckResult, type CheckStatus } from '../core/checks/types';
 import { Disposable } from '../core/dispose';
-import { CommandIds } from '../vscode/ids';
+import { translator } from '../core/l10n';
+import { CommandIds, SettingKeys } from '../vscode/ids';
 import { catalogLanguage } from '../vscode/settings';
 import type { InspectionController } from './inspectionController';
 
@@ -51,12 +52,15 @@ export class InspectionResultsProvider extends Disposable implements vscode.Tree
     super();
     this.register(controller.onDidChange(() => this.changed.fire(undefined)));
     this.register(store.onDidChange(() => (this.runbooks = undefined)));
+    // The view's words follow the catalog language: re-render, not re-run, when it changes.
+    this.register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SettingKeys.section}.${SettingKeys.language}`) && this.changed.fire(undefined)));
   }
 
   getChildren(element?: ResultNode): Promise<ResultNode[]> | ResultNode[] {
     const latest = this.controller.latest;
     if (!element) {
-      if (!latest) return [{ kind: 'message', label: vscode.l10n.t('No inspection yet: run one'), command: { command: CommandIds.runInspection, title: vscode.l10n.t('Run Inspection') } }];
+      const t = translator(catalogLanguage());
+      if (!latest) return [{ kind: 'message', label: t('No inspection yet: run one'), command: { command: CommandIds.runInspection, title: t('Run Inspection') } }];
       return [...byProduct(latest.results)].map(([product, results]) => ({ kind: 'product', product, results }));
     }
     if (element.kind === 'product') {
@@ -90,14 +94,14 @@ export class InspectionResultsProvider extends Disposable implements vscode.Tree
       case 'result': {
         const r = node.result;
         const attention = r.status === 'fail' || r.status === 'warn' || r.status === 'error';
-        const item = new vscode.TreeItem(pick(r.title, lang), attention ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const view = resultView(r, lang);
+        const item = new vscode.TreeItem(view.label, attention ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.id = `inspection:${r.product}/${r.checkId}@${r.host ?? r.component}`;
         item.iconPath = statusIcon(r.status);
-        item.description = `${r.host ?? r.component} · ${r.value ?? r.message}`;
+        item.description = view.description;
         item.contextValue = `result ${r.status}`;
-        const action = r.action ? `\n\n**${vscode.l10n.t('Action')}:** ${pick(r.action, lang)}` : '';
-        item.tooltip = new vscode.MarkdownString(`**${STATUS_LABEL[r.status]}** ${pick(r.title, lang)}\n\n\`${r.host ?? r.component}\` — ${r.message}${r.threshold ? `\n\n${vscode.l10n.t('Expected')}: ${r.threshold}` : ''}${action}\n\n${vscode.l10n.t('Guide §')}${r.section}`);
-        if (!attention) item.command = { command: CommandIds.openGuideSection, title: vscode.l10n.t('Open Guide Section'), arguments: [r.section] };
+        item.tooltip = new vscode.MarkdownString(view.tooltip);
+        if (!attention) item.command = { command: CommandIds.openGuideSection, title: translator(lang)('Open Guide Section'), arguments: [r.section] };
         return item;
       }
       case 'link': {
@@ -111,12 +115,15 @@ export class InspectionResultsProvider extends Disposable implements vscode.Tree
 
   private async linksFor(element: Extract<ResultNode, { kind: 'result' }>): Promise<ResultNode[]> {
     const r = element.result;
+    const lang = catalogLanguage();
+    const t = translator(lang);
+    const words = resultLinkLabels(lang);
     const links: ResultNode[] = [
-      { kind: 'link', parent: element, label: vscode.l10n.t('Guide §{0}', r.section), icon: 'book', command: { command: CommandIds.openGuideSection, title: vscode.l10n.t('Open Guide Section'), arguments: [r.section] } },
+      { kind: 'link', parent: element, label: words.section(r.section), icon: 'book', command: { command: CommandIds.openGuideSection, title: t('Open Guide Section'), arguments: [r.section] } },
     ];
     if (r.logId && r.host && (await vscode.commands.getCommands(true)).includes(CommandIds.openLog)) {
       const log = (await this.store.get()).catalog.products.flatMap((p) => p.logs).find((l) => l.id === r.logId);
-      if (log) links.push({ kind: 'link', parent: element, label: vscode.l10n.t('Open log {0} on {1}', log.name, r.host), icon: 'output', command: { command: CommandIds.openLog, title: vscode.l10n.t('Open log'), arguments: [r.host, log.path] } });
+      if (log) links.push({ kind: 'link', parent: element, label: words.log(log.name, r.host), icon: 'output', command: { command: CommandIds.openLog, title: t('Open log'), arguments: [r.host, log.path] } });
     }
     this.runbooks ??= this.store.get().then((s) => withSections(s.runbooks));
     const same = await this.controller.sameComponent();
@@ -124,8 +131,8 @@ export class InspectionResultsProvider extends Disposable implements vscode.Tree
       // Opened for the failing host: its parameters and the cells that target it are pre-filled.
       links.push(
         r.host
-          ? { kind: 'link', parent: element, label: vscode.l10n.t('Runbook: {0} on {1}', rb.title, r.host), icon: 'notebook', command: { command: CommandIds.openRunbookForHost, title: vscode.l10n.t('Open Runbook'), arguments: [rb.file, r.host] } }
-          : { kind: 'link', parent: element, label: vscode.l10n.t('Runbook: {0}', rb.title), icon: 'notebook', command: { command: 'vscode.open', title: vscode.l10n.t('Open Runbook'), arguments: [vscode.Uri.file(rb.file)] } },
+          ? { kind: 'link', parent: element, label: words.runbook(rb.title, r.host), icon: 'notebook', command: { command: CommandIds.openRunbookForHost, title: t('Open Runbook'), arguments: [rb.file, r.host] } }
+          : { kind: 'link', parent: element, label: words.runbook(rb.title), icon: 'notebook', command: { command: 'vscode.open', title: t('Open Runbook'), arguments: [vscode.Uri.file(rb.file)] } },
       );
     }
     return links;

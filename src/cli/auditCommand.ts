@@ -1,7 +1,7 @@
 /** `sofa-ops audit verify FILE`: checks an audit trail's signatures, chain and anchored head. */
 import { verifyAuditTrail } from '../core/audit/auditTrail';
 import { AuditKeyError } from '../core/audit/auditKey';
-import { type CliIO, UsageError } from './io';
+import { type CliIO, say, UsageError } from './io';
 
 export const auditUsage = `Usage: sofa-ops audit verify FILE
 
@@ -18,7 +18,7 @@ problem printed as FILE:LINE: message), 2 usage or unreadable.
 export async function auditCommand(args: string[], io: CliIO): Promise<number> {
   const [sub, file, ...rest] = args;
   if (sub === '--help' || sub === '-h') {
-    io.out(auditUsage);
+    io.out(say(io, undefined, auditUsage));
     return 0;
   }
   if (sub !== 'verify' || !file || rest.length) throw new UsageError('expected: audit verify FILE');

@@ -8,7 +8,8 @@ import { loadInventory } from '../core/inventory/inventory';
 import { guideText, noteText, patternRemarks } from '../core/catalog/provenance';
 import { flattenLanguage, pick } from '../core/catalog/text';
 import type { Lang, Note } from '../core/catalog/types';
-import { type CliIO, UsageError } from './io';
+import { translator } from '../core/l10n';
+import { cliLang, type CliIO, say, UsageError } from './io';
 
 export const catalogUsage = `Usage: sofa-ops catalog [--json] [--lang zh|en] [--product ID] [--catalog DIR] [--inventory FILE]
 
@@ -40,11 +41,11 @@ export async function catalogCommand(args: string[], io: CliIO, defaultCatalogDi
     strict: true,
   });
   if (values.help) {
-    io.out(catalogUsage);
+    io.out(say(io, values.lang, catalogUsage));
     return 0;
   }
   if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') {
-    throw new UsageError(`--lang must be zh or en, not "${values.lang}"`);
+    throw new UsageError('--lang must be zh or en, not "{0}"', values.lang);
   }
   const { catalog, problems } = await loadCatalog(values.catalog!);
   if (problems.length) {
@@ -67,16 +68,16 @@ export async function catalogCommand(args: string[], io: CliIO, defaultCatalogDi
   if (values.product) {
     members = members.filter((m) => m.product.product.id === values.product);
     if (!members.length) {
-      throw new UsageError(`no product "${values.product}"; known: ${catalog.products.map((p) => p.product.id).join(', ')}`);
+      throw new UsageError('no product "{0}"; known: {1}', values.product, catalog.products.map((p) => p.product.id).join(', '));
     }
   }
-  const explicitLang = values.lang as Lang | undefined;
+  const explicitLang = (values.lang ?? io.lang) as Lang | undefined;
   if (values.json) {
     const data = { products: members.map((m) => { const { files: _files, ...rest } = m.product; return { ...rest, members: summarizeMembership(m) }; }) };
     io.out(JSON.stringify(explicitLang ? flattenLanguage(data, explicitLang) : data, null, 2) + '\n');
     return 0;
   }
-  const lang: Lang = explicitLang ?? (/^zh/i.test(process.env.LANG ?? '') ? 'zh' : 'en');
+  const lang: Lang = cliLang(io, explicitLang);
   for (const m of members) io.out(describeProduct(m, lang, members.length === 1, values.inventory !== undefined));
   return 0;
 }
@@ -86,34 +87,35 @@ function describeProduct(m: ProductMembers, lang: Lang, detailed: boolean, withH
   const all = m.all;
   const lines: string[] = [];
   const t = (text: Parameters<typeof pick>[0]) => pick(text, lang);
+  const ui = translator(lang);
   // "13 logs (13 from §2)": counted once, and how many another chapter lists.
-  const count = (items: Member<unknown>[], noun: string) => {
+  const count = (items: Member<unknown>[], template: string) => {
     const shared = [...new Set(items.filter((x) => x.from).map((x) => x.from!.product.section))];
     const n = items.filter((x) => x.from).length;
-    return `${items.length} ${noun}${n ? ` (${n} from §${shared.join(', §')})` : ''}`;
+    return `${ui(template, items.length)}${n ? ` ${ui('({0} from §{1})', n, shared.join(', §'))}` : ''}`;
   };
   lines.push(`${p.product.id}  ${t(p.product.name)}  [§${p.product.section}]`);
   lines.push(
-    `  ${p.components.length} components, ${p.components.reduce((n, c) => n + c.ports.length, 0)} ports, ${count(all.logs, 'logs')}, ` +
-      `${count(all.patterns, 'patterns')}, ${count(all.metrics, 'metrics')}, ${count(all.checks, 'checks')}, ${count(all.plans, 'plans')}` +
-      (withHosts ? `, ${all.hosts.length} hosts` : ''),
+    `  ${ui('{0} components', p.components.length)}, ${ui('{0} ports', p.components.reduce((n, c) => n + c.ports.length, 0))}, ${count(all.logs, '{0} logs')}, ` +
+      `${count(all.patterns, '{0} patterns')}, ${count(all.metrics, '{0} metrics')}, ${count(all.checks, '{0} checks')}, ${count(all.plans, '{0} plans')}` +
+      (withHosts ? `, ${ui('{0} hosts', all.hosts.length)}` : ''),
   );
   for (const c of m.components) {
     const ports = c.component.ports.map((port) => port.port).join(', ');
-    const hosts = withHosts ? `  hosts ${c.hosts.map((h) => h.name).join(', ') || '-'}` : '';
-    lines.push(`  - ${c.component.id}: ${t(c.component.name)}${c.component.instances ? ` ×${c.component.instances}` : ''}${ports ? `  ports ${ports}` : ''}${hosts}`);
+    const hosts = withHosts ? `  ${ui('hosts {0}', c.hosts.map((h) => h.name).join(', ') || '-')}` : '';
+    lines.push(`  - ${c.component.id}: ${t(c.component.name)}${c.component.instances ? ` ×${c.component.instances}` : ''}${ports ? `  ${ui('ports {0}', ports)}` : ''}${hosts}`);
   }
   if (detailed) {
     // A zh text that is not the guide's words says so; what the catalog corrected follows the item.
     const g = (text: Parameters<typeof pick>[0]) => guideText(text, lang);
     const n = (note: Note | undefined) => (note ? `  (${noteText(note, lang)})` : '');
-    const from = (x: Member<unknown>) => (x.from ? `  (from §${x.from.product.section} ${t(x.from.product.name)})` : '');
-    section(lines, 'Ports', p.components.flatMap((c) => c.ports.map((port) => `${c.id}:${port.port}  ${g(port.purpose)}  [§${port.section}]${n(port.note)}`)));
-    section(lines, 'Logs', all.logs.map((x) => `${x.item.path}  ${g(x.item.records)}  [§${x.item.section}]${n(x.item.note)}${from(x)}`));
-    section(lines, 'Log patterns', all.patterns.map(({ item: x, ...rest }) => `[${x.severity}] "${x.match}"  ${g(x.explanation)} → ${g(x.action)}  [§${x.section}]${patternRemarks(x, lang).map((r) => `  (${r})`).join('')}${from({ item: x, ...rest })}`));
-    section(lines, 'Metrics and alerts', all.metrics.map((x) => `${g(x.item.name)}: ${x.item.threshold ? g(x.item.threshold.text) : g(x.item.meaning)}${x.item.level ? ` (${x.item.level})` : ''}  [§${x.item.section}]${n(x.item.note)}${from(x)}`));
-    section(lines, 'Checks', all.checks.map((x) => `${x.item.kind}: ${g(x.item.title)}${x.item.command ? `  $ ${x.item.command}` : ''}  [§${x.item.section}]${n(x.item.note)}${from(x)}`));
-    section(lines, 'Plans', all.plans.map((x) => `${x.item.kind}: ${g(x.item.title)} (${x.item.steps.length} steps)  [§${x.item.section}]${n(x.item.note)}${from(x)}`));
+    const from = (x: Member<unknown>) => (x.from ? `  (${ui('from')} §${x.from.product.section} ${t(x.from.product.name)})` : '');
+    section(lines, ui('Ports'), p.components.flatMap((c) => c.ports.map((port) => `${c.id}:${port.port}  ${g(port.purpose)}  [§${port.section}]${n(port.note)}`)));
+    section(lines, ui('Logs'), all.logs.map((x) => `${x.item.path}  ${g(x.item.records)}  [§${x.item.section}]${n(x.item.note)}${from(x)}`));
+    section(lines, ui('Log patterns'), all.patterns.map(({ item: x, ...rest }) => `[${ui(x.severity)}] "${x.match}"  ${g(x.explanation)} → ${g(x.action)}  [§${x.section}]${patternRemarks(x, lang).map((r) => `  (${r})`).join('')}${from({ item: x, ...rest })}`));
+    section(lines, ui('Metrics and alerts'), all.metrics.map((x) => `${g(x.item.name)}: ${x.item.threshold ? g(x.item.threshold.text) : g(x.item.meaning)}${x.item.level ? ` (${x.item.level})` : ''}  [§${x.item.section}]${n(x.item.note)}${from(x)}`));
+    section(lines, ui('Checks'), all.checks.map((x) => `${ui(x.item.kind)}: ${g(x.item.title)}${x.item.command ? `  $ ${x.item.command}` : ''}  [§${x.item.section}]${n(x.item.note)}${from(x)}`));
+    section(lines, ui('Plans'), all.plans.map((x) => `${ui(x.item.kind)}: ${g(x.item.title)} ${ui('({0} steps)', x.item.steps.length)}  [§${x.item.section}]${n(x.item.note)}${from(x)}`));
   }
   return lines.join('\n') + '\n\n';
 }

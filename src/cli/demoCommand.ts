@@ -5,9 +5,9 @@ import { parseArgs } from 'util';
 import { demoFaultsFile } from '../demo/demoLauncher';
 import { DemoConflictError, DemoSite } from '../demo/demoSite';
 import { FaultParseError, faultHelp } from '../demo/faults';
-import { type CliIO, UsageError } from './io';
+import { type CliIO, say, UsageError } from './io';
 
-export const demoUsage = `Usage: sofa-ops demo [--dir DIR] [--faults SET] [--isolation auto|namespaces|plain] [--subnet 127.0.N] [--json-ready]
+export const demoUsageText = `Usage: sofa-ops demo [--dir DIR] [--faults SET] [--isolation auto|namespaces|plain] [--subnet 127.0.N] [--json-ready]
 
 Starts a small SOFAStack site on loopback (127.0.1.1-127.0.1.17, SSH port 2022) and writes a ready
 workspace into DIR (default ./sofa-ops-demo): sofa-ops.inventory.yaml, known_hosts pinned to the
@@ -21,9 +21,11 @@ Runs until Ctrl-C or SIGTERM, and leaves nothing running.
   --subnet 127.0.N   loopback /24 for the containers (default 127.0.1), so two sites can coexist
   --json-ready       print one JSON line when the site is ready (dir, inventory, hosts, ms)
 Faults:
-${faultHelp()}
+{0}
 Exit code: 0 stopped by a signal, 1 could not start (e.g. already running), 2 usage error.
 `;
+
+export const demoUsage = demoUsageText.replace('{0}', faultHelp());
 
 export async function demoCommand(args: string[], io: CliIO, catalogDir: string): Promise<number> {
   const { values } = parseArgs({
@@ -38,12 +40,12 @@ export async function demoCommand(args: string[], io: CliIO, catalogDir: string)
     },
   });
   if (values.help) {
-    io.out(demoUsage);
+    io.out(say(io, undefined, demoUsageText, faultHelp()));
     return 0;
   }
   const isolation = values.isolation;
-  if (isolation !== 'auto' && isolation !== 'namespaces' && isolation !== 'plain') throw new UsageError(`--isolation must be auto, namespaces or plain, not "${isolation}"`);
-  if (!/^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/.test(values.subnet!)) throw new UsageError(`--subnet must be three octets inside 127/8 such as 127.0.1, not "${values.subnet}"`);
+  if (isolation !== 'auto' && isolation !== 'namespaces' && isolation !== 'plain') throw new UsageError('--isolation must be auto, namespaces or plain, not "{0}"', isolation);
+  if (!/^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/.test(values.subnet!)) throw new UsageError('--subnet must be three octets inside 127/8 such as 127.0.1, not "{0}"', values.subnet);
 
   let site: DemoSite;
   try {

@@ -3,7 +3,7 @@ import { parseArgs } from 'util';
 import { commandFromArgv } from '../core/shellQuote';
 import { fanOut, groupResults, type HostResult } from '../core/ssh/fanOut';
 import { openCliPool, selectCliHosts } from './cliSsh';
-import { type CliIO, UsageError } from './io';
+import { type CliIO, say, UsageError } from './io';
 
 export const execUsage = `Usage: sofa-ops exec --inventory FILE --target SELECTOR [options] -- COMMAND...
 
@@ -36,7 +36,7 @@ export async function execCommand(args: string[], io: CliIO): Promise<number> {
     allowPositionals: true,
   });
   if (values.help) {
-    io.out(execUsage);
+    io.out(say(io, undefined, execUsage));
     return 0;
   }
   const commandArgv = dashdash >= 0 ? args.slice(dashdash + 1) : positionals;
@@ -45,8 +45,8 @@ export async function execCommand(args: string[], io: CliIO): Promise<number> {
   if (!commandArgv.length) throw new UsageError('no COMMAND given after --');
   const parallel = Number(values.parallel);
   const timeout = Number(values.timeout);
-  if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError(`--parallel must be a positive integer, not "${values.parallel}"`);
-  if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError(`--timeout must be seconds >= 0, not "${values.timeout}"`);
+  if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError('--parallel must be a positive integer, not "{0}"', values.parallel);
+  if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError('--timeout must be seconds >= 0, not "{0}"', values.timeout);
 
   const selected = await selectCliHosts(io, values.inventory, values.target);
   if (typeof selected === 'number') return selected;

@@ -10,7 +10,8 @@ import { componentEquivalence } from '../core/checks/checkPlan';
 import { withSections } from '../core/checks/runbookLinks';
 import { loadInventory } from '../core/inventory/inventory';
 import { TriageIndex, type TriageResult } from '../core/triage/triageIndex';
-import { type CliIO, UsageError } from './io';
+import { translator } from '../core/l10n';
+import { cliLang, type CliIO, say, UsageError } from './io';
 
 export const explainUsage = `Usage: sofa-ops explain "TEXT"|- [--json] [--lang zh|en] [--inventory FILE] [--limit N] [--catalog DIR]
 
@@ -47,12 +48,12 @@ export async function explainCommand(args: string[], io: CliIO, defaultCatalogDi
     strict: true,
   });
   if (values.help) {
-    io.out(explainUsage);
+    io.out(say(io, values.lang, explainUsage));
     return 0;
   }
-  if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') throw new UsageError(`--lang must be zh or en, not "${values.lang}"`);
+  if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') throw new UsageError('--lang must be zh or en, not "{0}"', values.lang);
   const limit = Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive whole number, not "${values.limit}"`);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number, not "{0}"', values.limit);
   if (!positionals.length) throw new UsageError('expected the TEXT to explain (or - to read it from stdin)');
   const text = positionals.length === 1 && positionals[0] === '-' ? await readStdin() : positionals.join(' ');
   if (!text.trim()) throw new UsageError('the TEXT to explain is empty');
@@ -80,7 +81,7 @@ export async function explainCommand(args: string[], io: CliIO, defaultCatalogDi
   const answer = index.query(text, { limit, ...(inventory ? { inventory } : {}) });
   const queryMs = performance.now() - started - (answer.builtInMs ?? 0);
 
-  const explicitLang = values.lang as Lang | undefined;
+  const explicitLang = (values.lang ?? io.lang) as Lang | undefined;
   if (values.json) {
     const data = { text, hosts: answer.hosts, results: answer.results, buildMs: round(index.buildTimeMs ?? 0), queryMs: round(queryMs) };
     io.out(JSON.stringify(explicitLang ? flattenLanguage(data, explicitLang) : data, null, 2) + '\n');
@@ -90,7 +91,7 @@ export async function explainCommand(args: string[], io: CliIO, defaultCatalogDi
     io.err('sofa-ops explain: nothing in the guide matches this text\n');
     return 1;
   }
-  const lang: Lang = explicitLang ?? (/^zh/i.test(process.env.LANG ?? '') ? 'zh' : 'en');
+  const lang: Lang = cliLang(io, explicitLang);
   io.out(answer.results.map((r, i) => describe(r, i + 1, lang)).join('\n'));
   return 0;
 }
@@ -101,11 +102,12 @@ function round(ms: number): number {
 
 function describe(r: TriageResult, n: number, lang: Lang): string {
   const t = (text: Parameters<typeof pick>[0]) => pick(text, lang);
-  const lines = [`${n}. [${r.kind}${r.severity ? ` ${r.severity}` : ''}] ${t(r.title)}${r.exact ? '  (exact match)' : ''}  [§${r.section}]`];
-  lines.push(`   ${[r.product, r.components.join(', ')].filter(Boolean).join(' / ')}${r.host ? `  · host ${r.host.name} (${r.host.address})` : ''}`);
+  const ui = translator(lang);
+  const lines = [`${n}. [${ui(r.kind)}${r.severity ? ` ${ui(r.severity)}` : ''}] ${t(r.title)}${r.exact ? `  ${ui('(exact match)')}` : ''}  [§${r.section}]`];
+  lines.push(`   ${[r.product, r.components.join(', ')].filter(Boolean).join(' / ')}${r.host ? `  · ${ui('host {0} ({1})', r.host.name, r.host.address)}` : ''}`);
   if (r.explanation) lines.push(`   ${t(r.explanation).replace(/\n/g, '\n   ')}`);
-  if (r.action) lines.push(`   Action${r.actionFrom ? ` (check ${r.actionFrom})` : ''}: ${t(r.action).replace(/\n/g, '\n   ')}`);
-  if (r.checks.length) lines.push(`   Checks: ${r.checks.map((c) => `${c.id} (§${c.section})`).join(', ')}`);
-  if (r.runbooks.length) lines.push(`   Runbooks: ${r.runbooks.map((b) => path.relative(process.cwd(), b.file) || b.file).join(', ')}`);
+  if (r.action) lines.push(`   ${r.actionFrom ? ui('Action (check {0}): {1}', r.actionFrom, t(r.action)) : ui('Action: {0}', t(r.action))}`.replace(/\n/g, '\n   '));
+  if (r.checks.length) lines.push(`   ${ui('Checks: {0}', r.checks.map((c) => `${c.id} (§${c.section})`).join(', '))}`);
+  if (r.runbooks.length) lines.push(`   ${ui('Runbooks: {0}', r.runbooks.map((b) => path.relative(process.cwd(), b.file) || b.file).join(', '))}`);
   return lines.join('\n') + '\n';
 }

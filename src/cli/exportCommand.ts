@@ -9,7 +9,7 @@ import { exportReadme, type ExportedEntry } from '../core/export/exportReadme';
 import { sofaOpsFilterPlugin } from '../core/export/filterPlugin';
 import { loadInventory } from '../core/inventory/inventory';
 import { parseRunbook } from '../core/runbook/runbookParser';
-import { type CliIO, UsageError } from './io';
+import { type CliIO, say, UsageError } from './io';
 
 export const exportUsage = `Usage: sofa-ops export ansible RUNBOOK... [--out DIR]
        sofa-ops export ansible --inventory FILE [--out DIR]
@@ -43,7 +43,7 @@ export async function exportCommand(args: string[], io: CliIO): Promise<number> 
     allowPositionals: true,
   });
   if (values.help) {
-    io.out(exportUsage);
+    io.out(say(io, undefined, exportUsage));
     return 0;
   }
   const [format, ...runbooks] = positionals;
@@ -71,7 +71,7 @@ export async function exportCommand(args: string[], io: CliIO): Promise<number> 
   const used = new Set<string>();
   for (const file of runbooks) {
     const text = await fs.readFile(file, 'utf8').catch((err: Error) => {
-      throw new UsageError(`cannot read ${file}: ${err.message}`);
+      throw new UsageError('cannot read {0}: {1}', file, err.message);
     });
     // Task names carry the runbook's path for AWX job output: relative to here, or from its runbooks/ folder.
     let display = path.relative(process.cwd(), path.resolve(file)).split(path.sep).join('/');

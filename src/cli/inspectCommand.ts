@@ -9,14 +9,17 @@ import type { Lang } from '../core/catalog/types';
 import { componentEquivalence } from '../core/checks/checkPlan';
 import { loadHistory, loadRuleHistory, saveInspection } from '../core/checks/history';
 import { inspect } from '../core/checks/inspect';
-import { overall, renderReport, STATUS_LABEL, type ReportFormat } from '../core/checks/reports';
-import { countStatuses, notRun, type CheckResult, type Inspection } from '../core/checks/types';
+import { overall, renderReport, type ReportFormat } from '../core/checks/reports';
+import { statusWord } from '../core/checks/resultView';
+import { pick } from '../core/catalog/text';
+import { translator } from '../core/l10n';
+import { countStatuses, notRun, resultText, type CheckResult, type Inspection } from '../core/checks/types';
 import { loadInventoryCached } from '../core/inventory/inventoryCache';
 import { defaultCacheDir } from '../core/cacheDir';
 import { SelectorError } from '../core/inventory/selectors';
 import { SshPool } from '../core/ssh/sshPool';
 import { cliUnknownHostPolicy, loadCliHostKeys } from './cliSsh';
-import { type CliIO, UsageError } from './io';
+import { cliLang, type CliIO, say, UsageError } from './io';
 import { terminalPrompter } from './prompter';
 
 export const inspectUsage = `Usage: sofa-ops inspect --inventory FILE [options]
@@ -34,7 +37,7 @@ Leader), lines per time window and baselines. Manual checks are listed, with why
   --out FILE          write the report there instead of stdout (the summary still goes to stderr)
   --history DIR       keep this run in DIR (<timestamp>.json), show the last runs as a trend, and
                       judge baselines (same time yesterday / last week) and consecutive periods on it
-  --lang zh|en        language of titles and actions in md/html (default en; actions show both)
+  --lang zh|en        language of the summary and md/html reports (default: en, or zh when LANG starts with zh; actions show both)
   --parallel N        hosts at once (default 32)
   --known-hosts FILE  extra known_hosts file (repeatable), e.g. a site's pinned keys
   --accept-new        accept and record keys of hosts never seen before (changed keys are still refused)
@@ -57,7 +60,7 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
       report: { type: 'string' },
       out: { type: 'string' },
       history: { type: 'string' },
-      lang: { type: 'string', default: 'en' },
+      lang: { type: 'string' },
       parallel: { type: 'string', default: '32' },
       catalog: { type: 'string' },
       'known-hosts': { type: 'string', multiple: true, default: [] },
@@ -66,23 +69,23 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
     },
   });
   if (values.help) {
-    io.out(inspectUsage);
+    io.out(say(io, values.lang, inspectUsage));
     return 0;
   }
   if (!values.inventory) throw new UsageError('--inventory FILE is required');
-  if (values.report !== undefined && !FORMATS.includes(values.report as ReportFormat)) throw new UsageError(`--report must be one of ${FORMATS.join(', ')}, not "${values.report}"`);
-  if (values.lang !== 'zh' && values.lang !== 'en') throw new UsageError(`--lang must be zh or en, not "${values.lang}"`);
+  if (values.report !== undefined && !FORMATS.includes(values.report as ReportFormat)) throw new UsageError('--report must be one of {0}, not "{1}"', FORMATS.join(', '), values.report);
+  if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') throw new UsageError('--lang must be zh or en, not "{0}"', values.lang);
   const parallel = Number(values.parallel);
-  if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError(`--parallel must be a positive integer, not "${values.parallel}"`);
-  const lang = values.lang as Lang;
+  if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError('--parallel must be a positive integer, not "{0}"', values.parallel);
+  const lang: Lang = cliLang(io, values.lang);
 
   const { catalog, problems: catalogProblems } = await loadCatalog(values.catalog ?? catalogDir);
   // A broken catalog file costs its own checks, not the inspection.
   for (const p of catalogProblems) io.err(`sofa-ops: catalog: ${formatProblem(p)}\n`);
   if (values.product && !catalog.products.some((p) => p.product.id === values.product)) {
-    throw new UsageError(`no product "${values.product}"; products: ${catalog.products.map((p) => p.product.id).join(', ')}`);
+    throw new UsageError('no product "{0}"; products: {1}', values.product, catalog.products.map((p) => p.product.id).join(', '));
   }
-  if (values.component && !componentEquivalence(catalog).has(values.component)) throw new UsageError(`no component "${values.component}" in the catalog`);
+  if (values.component && !componentEquivalence(catalog).has(values.component)) throw new UsageError('no component "{0}" in the catalog', values.component);
 
   const components = new Map(catalog.products.flatMap((p) => p.components.map((c) => [c.id, p.product.id] as const)));
   const { inventory, problems } = await loadInventoryCached(path.resolve(values.inventory), { knownComponents: components }, defaultCacheDir());
@@ -121,7 +124,7 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
     history = (await loadHistory(dir, 19)).inspections;
     await saveInspection(dir, inspection);
   }
-  const summary = summaryText(inspection);
+  const summary = summaryText(inspection, lang);
   if (values.report) {
     const text = renderReport(values.report as ReportFormat, inspection, { lang, history });
     if (values.out) {
@@ -145,14 +148,18 @@ export function exitCode(results: readonly CheckResult[]): number {
   return ran.some((r) => r.status === 'fail' || r.status === 'error') ? 1 : 0;
 }
 
-function summaryText(inspection: Inspection): string {
+/** The short summary: what needs attention, one line each, then the counts; in `lang`. */
+export function summaryText(inspection: Inspection, lang: Lang = 'en'): string {
+  const t = translator(lang);
   const lines: string[] = [];
   for (const r of inspection.results) {
     if (r.status === 'pass' || notRun(r.status)) continue;
-    lines.push(`${STATUS_LABEL[r.status].padEnd(5)} ${r.product}/${r.checkId} @ ${r.host ?? r.component}: ${r.value ?? r.message}${r.threshold ? ` (expected ${r.threshold})` : ''} [§${r.section}]`);
-    if (r.action && r.status === 'fail') lines.push(`      action: ${r.action.en}`);
+    const threshold = resultText(r, 'threshold', lang);
+    lines.push(`${statusWord(r.status, lang).padEnd(5)} ${r.product}/${r.checkId} @ ${r.host ?? r.component}: ${resultText(r, 'value', lang) ?? resultText(r, 'message', lang)}${threshold ? t(' (expected {0})', threshold) : ''} [§${r.section}]`);
+    if (r.action && r.status === 'fail') lines.push(`      ${t('action: {0}', pick(r.action, lang))}`);
   }
   const c = countStatuses(inspection.results);
-  lines.push(`${STATUS_LABEL[overall(inspection)]}: ${c.pass} pass, ${c.warn} warn, ${c.fail} fail, ${c.error} error, ${c.manual} manual${c.na ? `, ${c.na} n/a` : ''} on ${inspection.hosts.length} hosts in ${(inspection.durationMs / 1000).toFixed(2)} s`);
+  const counts = t('{0} pass, {1} warn, {2} fail, {3} error, {4} manual', c.pass, c.warn, c.fail, c.error, c.manual) + (c.na ? t(', {0} n/a', c.na) : '');
+  lines.push(t('{0}: {1} on {2} hosts in {3} s', statusWord(overall(inspection), lang), counts, inspection.hosts.length, (inspection.durationMs / 1000).toFixed(2)));
   return lines.join('\n') + '\n';
 }

@@ -1,7 +1,22 @@
+import type { Lang } from '../core/catalog/types';
+import { cliLanguage, translator } from '../core/l10n';
+
 /** Where CLI commands write; tests pass buffers, the bin passes the process streams. */
 export interface CliIO {
   out(text: string): void;
   err(text: string): void;
+  /** `sofa-ops --lang zh|en …` given to every command (else the command's own --lang, then LANG). */
+  lang?: Lang;
+}
+
+/** The language a command speaks: its --lang, the global one, else the locale (LANG=zh_CN.UTF-8). */
+export function cliLang(io: CliIO, flag?: string): Lang {
+  return cliLanguage(flag ?? io.lang);
+}
+
+/** A usage text (or any message of the bundle) in the command's language. */
+export function say(io: CliIO, flag: string | undefined, message: string, ...args: (string | number)[]): string {
+  return translator(cliLang(io, flag))(message, ...args);
 }
 
 export const processIO: CliIO = {
@@ -10,9 +25,18 @@ export const processIO: CliIO = {
 };
 
 /**
- * Bad arguments: main prints the message and the command's usage and exits 2. Recognised by its
- * name, not instanceof: each command is its own bundle with its own copy of this class.
+ * Bad arguments: main prints the message (in the user's language: `template` is the bundle key)
+ * and the command's usage and exits 2. Recognised by its name, not instanceof: each command is its
+ * own bundle with its own copy of this class.
  */
 export class UsageError extends Error {
   override name = 'UsageError';
+  readonly template: string;
+  readonly args: (string | number)[];
+
+  constructor(template: string, ...args: (string | number)[]) {
+    super(translator('en')(template, ...args));
+    this.template = template;
+    this.args = args;
+  }
 }

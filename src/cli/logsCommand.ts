@@ -9,7 +9,8 @@ import { defaultCacheDir, type LogCatalog, loadLogCatalog, resolveLogs } from '.
 import { compileLogMatcher } from '../core/logs/logMatcher';
 import { BAD_FIELD_SEVERITY, badFieldId, type LogFinding, severityRank, type ScanTotals } from '../core/logs/logScanner';
 import { scanFile, scanStream, type SourceOptions } from '../core/logs/scanSources';
-import { type CliIO, processIO, UsageError } from './io';
+import { cliLanguage, translator } from '../core/l10n';
+import { type CliIO, processIO, say, UsageError } from './io';
 
 export const logsUsage = `Usage: sofa-ops logs scan FILE|- [--json] [--lang zh|en] [--count] [--log NAME] [--catalog DIR]
        sofa-ops logs scan --host SELECTOR --inventory FILE --log NAME|PATH [--known-hosts FILE] [--accept-new] [...]
@@ -49,7 +50,7 @@ export interface LogsCommandDeps {
 export async function logsCommand(args: string[], io: CliIO, defaultCatalogDir: string, deps: LogsCommandDeps = {}): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help') {
-    io.out(logsUsage);
+    io.out(say(io, undefined, logsUsage));
     return sub === undefined ? 2 : 0;
   }
   if (sub === 'grep' || sub === 'timeline') {
@@ -57,7 +58,7 @@ export async function logsCommand(args: string[], io: CliIO, defaultCatalogDir: 
     const { logsGrepCommand } = require('./logsGrep') as typeof import('./logsGrep');
     return logsGrepCommand(sub, rest, io, defaultCatalogDir, deps.env ?? process.env, deps.cacheDir);
   }
-  if (sub !== 'scan') throw new UsageError(`unknown logs command "${sub}" (scan, grep or timeline)`);
+  if (sub !== 'scan') throw new UsageError('unknown logs command "{0}" (scan, grep or timeline)', sub);
   const { values, positionals } = parseArgs({
     args: rest,
     options: {
@@ -76,7 +77,7 @@ export async function logsCommand(args: string[], io: CliIO, defaultCatalogDir: 
     strict: true,
   });
   if (values.help) {
-    io.out(logsUsage);
+    io.out(say(io, values.lang, logsUsage));
     return 0;
   }
   const remote = values.host !== undefined;
@@ -86,10 +87,10 @@ export async function logsCommand(args: string[], io: CliIO, defaultCatalogDir: 
     if (!values.log) throw new UsageError('--host needs --log NAME|PATH (a catalog log id or file name, or a path on the host)');
   } else if (positionals.length !== 1) throw new UsageError(positionals.length ? 'give one log file (or - for stdin)' : 'which log? give a FILE or - for stdin');
   if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') {
-    throw new UsageError(`--lang must be zh or en, not "${values.lang}"`);
+    throw new UsageError('--lang must be zh or en, not "{0}"', values.lang);
   }
   const env = deps.env ?? process.env;
-  const lang: Lang = (values.lang as Lang | undefined) ?? (/^zh/i.test(env.LANG ?? '') ? 'zh' : 'en');
+  const lang: Lang = (values.lang as Lang | undefined) ?? io.lang ?? cliLanguage(undefined, env);
   const file = positionals[0] ?? '';
 
   const cacheDir = deps.cacheDir === null ? undefined : (deps.cacheDir ?? defaultCacheDir(env));
@@ -180,7 +181,7 @@ function chooseLogs(catalog: LogCatalog, file: string, logOption: string | undef
     const logs = resolveLogs(catalog, logOption);
     if (!logs.length) {
       const names = [...new Set(catalog.logs.map((l) => l.name))].sort().join(', ');
-      throw new UsageError(`no catalog log "${logOption}"; give a log id or one of: ${names}`);
+      throw new UsageError('no catalog log "{0}"; give a log id or one of: {1}', logOption, names);
     }
     if (logs.length > 1) io.err(`sofa-ops: "${logOption}" is ${logs.length} catalog logs (${logs.map((l) => l.id).join(', ')}); scanning for the messages of all of them\n`);
     return logs;
@@ -287,9 +288,10 @@ function findingJson(f: LogFinding, logs: LogFile[], lang: Lang): Record<string,
 function humanLine(label: string, f: LogFinding, logs: LogFile[], lang: Lang): string {
   const matches = matchesOf(f, logs, lang);
   const main = primary(matches);
-  const more = matches.length > 1 ? ` (+${matches.length - 1} more)` : '';
+  const ui = translator(lang);
+  const more = matches.length > 1 ? ui(' (+{0} more)', matches.length - 1) : '';
   const remarks = main.remarks ? ` [${main.remarks.join(' ')}]` : '';
-  return `${label}:${f.line}: [${main.severity}] ${f.text} → ${main.explanation}${main.section ? ` (§${main.section})` : ''}${remarks}${more}\n`;
+  return `${label}:${f.line}: [${ui(main.severity)}] ${f.text} → ${main.explanation}${main.section ? ` (§${main.section})` : ''}${remarks}${more}\n`;
 }
 
 function writeCounts(out: BufferedOutput, totals: ScanTotals, json: boolean): void {

@@ -15,7 +15,8 @@ import { checkQuery, type GrepQuery, GrepQueryError } from '../core/logs/logGrep
 import { collectTimeline, type Timeline, timelineMarkdown } from '../core/logs/logTimeline';
 import { parseWindow, TimeParseError, type TimeWindow } from '../core/logs/timeWindow';
 import { openCliPool, selectCliHosts } from './cliSsh';
-import { type CliIO, UsageError } from './io';
+import { cliLanguage } from '../core/l10n';
+import { type CliIO, say, UsageError } from './io';
 
 export const grepUsage = `Usage: sofa-ops logs grep PATTERN --host SELECTOR --inventory FILE --log NAME|PATH [options]
 
@@ -96,7 +97,7 @@ function window(since: string | undefined, until: string | undefined): TimeWindo
 
 function integer(value: string | undefined, what: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`${what} must be a number, not "${value}"`);
+  if (!/^\d+$/.test(value)) throw new UsageError('{0} must be a number, not "{1}"', what, value);
   return Number(value);
 }
 
@@ -143,7 +144,7 @@ async function grep(args: string[], io: CliIO, defaultCatalogDir: string, cacheD
     strict: true,
   });
   if (values.help) {
-    io.out(grepUsage);
+    io.out(say(io, undefined, grepUsage));
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(positionals.length ? 'give one PATTERN (quote it)' : 'which PATTERN? sofa-ops logs grep PATTERN --host … --log …');
@@ -230,15 +231,15 @@ async function timeline(args: string[], io: CliIO, defaultCatalogDir: string, en
     strict: true,
   });
   if (values.help) {
-    io.out(timelineUsage);
+    io.out(say(io, values.lang, timelineUsage));
     return 0;
   }
-  if (positionals.length) throw new UsageError(`unexpected "${positionals[0]}": the timeline reads every log of the selected hosts`);
+  if (positionals.length) throw new UsageError('unexpected "{0}": the timeline reads every log of the selected hosts', positionals[0]);
   const ssh = common(values);
   if (!values.since) throw new UsageError('--since T is required (the start of the window, e.g. "2026-11-02 03:10")');
   if (values.md && values.json) throw new UsageError('give --json or --md, not both');
-  if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') throw new UsageError(`--lang must be zh or en, not "${values.lang}"`);
-  const lang: Lang = (values.lang as Lang | undefined) ?? (/^zh/i.test(env.LANG ?? '') ? 'zh' : 'en');
+  if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') throw new UsageError('--lang must be zh or en, not "{0}"', values.lang);
+  const lang: Lang = (values.lang as Lang | undefined) ?? io.lang ?? cliLanguage(undefined, env);
   const w = window(values.since, values.until);
   const catalog = await loadCatalogFor(io, values.catalog ?? defaultCatalogDir, cacheDir);
   if (!catalog) return 2;

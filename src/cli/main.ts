@@ -1,6 +1,8 @@
 /** The `sofa-ops` CLI: the same core as the extension, for shells, cron and CI. */
 import * as path from 'path';
-import { type CliIO, processIO, UsageError } from './io';
+import type { Lang } from '../core/catalog/types';
+import { cliLanguage, translator } from '../core/l10n';
+import { type CliIO, processIO, say, UsageError } from './io';
 
 /** The bundled catalog sits next to dist/ in the package. */
 export const bundledCatalogDir = path.join(__dirname, '..', 'runbooks');
@@ -27,23 +29,43 @@ const commands: Record<string, { summary: string; load(): Promise<CommandModule>
   demo: { summary: 'run a small SOFAStack demo site on loopback and write a workspace for it', load: async () => { const m = require('./demoCommand') as typeof import('./demoCommand'); return { run: m.demoCommand, usage: m.demoUsage }; } },
 };
 
-const usage = `Usage: sofa-ops <command> [options]
+function usage(lang: Lang): string {
+  const t = translator(lang);
+  return t('Usage: sofa-ops [--lang zh|en] <command> [options]\n\nCommands:\n{0}\n\nRun `sofa-ops <command> --help` for a command\'s options.\n', Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${t(c.summary)}`).join('\n'));
+}
 
-Commands:
-${Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`).join('\n')}
+/**
+ * `--lang zh|en` before the command (or anywhere before `--`) sets every command's language; a
+ * command that has its own --lang still sees it. Without it, the locale decides (LANG=zh_CN.UTF-8).
+ */
+const OWN_LANG = new Set(['catalog', 'explain', 'logs', 'inspect']);
 
-Run \`sofa-ops <command> --help\` for a command's options.
-`;
+function takeLang(argv: string[]): { argv: string[]; lang?: string } {
+  const end = argv.indexOf('--') < 0 ? argv.length : argv.indexOf('--');
+  const at = argv.slice(0, end).findIndex((a) => a === '--lang' || a.startsWith('--lang='));
+  // A command with its own --lang reads it itself (its --json output depends on it).
+  if (at < 0 || (at > 0 && OWN_LANG.has(argv[0]))) return { argv };
+  const inline = argv[at].startsWith('--lang=');
+  const lang = inline ? argv[at].slice('--lang='.length) : argv[at + 1];
+  return { argv: [...argv.slice(0, at), ...argv.slice(at + (inline ? 1 : 2))], lang };
+}
 
-export async function main(argv: string[], io: CliIO = processIO, catalogDir = bundledCatalogDir): Promise<number> {
+export async function main(argvIn: string[], ioIn: CliIO = processIO, catalogDir = bundledCatalogDir): Promise<number> {
+  const { argv, lang: flag } = takeLang(argvIn);
+  if (flag !== undefined && flag !== 'zh' && flag !== 'en') {
+    ioIn.err(say(ioIn, undefined, 'sofa-ops: --lang must be zh or en, not "{0}"\n', flag ?? ''));
+    return 2;
+  }
+  const io: CliIO = { ...ioIn, lang: (flag as Lang | undefined) ?? ioIn.lang };
+  const lang = cliLanguage(io.lang);
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
-    io.out(usage);
+    io.out(usage(lang));
     return name === undefined ? 2 : 0;
   }
   const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!entry) {
-    io.err(`sofa-ops: unknown command "${name}"\n${usage}`);
+    io.err(`${translator(lang)('sofa-ops: unknown command "{0}"', name)}\n${usage(lang)}`);
     return 2;
   }
   const command = await entry.load();
@@ -51,7 +73,9 @@ export async function main(argv: string[], io: CliIO = processIO, catalogDir = b
     return await command.run(rest, io, catalogDir);
   } catch (err) {
     if (err instanceof UsageError || (err as Error | undefined)?.name === 'UsageError' || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.err(`sofa-ops: ${(err as Error).message}\n${command.usage}`);
+      const usageError = err as Partial<UsageError> & Error;
+      const message = usageError.template !== undefined ? translator(lang)(usageError.template, ...(usageError.args ?? [])) : usageError.message;
+      io.err(`sofa-ops: ${message}\n${translator(lang)(command.usage)}`);
       return 2;
     }
     // The one place an unexpected error reaches the user: one line naming what failed, never a

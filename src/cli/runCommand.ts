@@ -18,7 +18,7 @@ import { renderCommand, renderText } from '../core/runbook/renderCommand';
 import { resolveParameters } from '../core/runbook/parameters';
 import { inventoryTargets, sshCellExecutor } from '../core/runbook/sshCellExecutor';
 import { openCliPool } from './cliSsh';
-import { type CliIO, UsageError } from './io';
+import { type CliIO, say, UsageError } from './io';
 import { terminalPrompter } from './prompter';
 
 export const runUsage = `Usage: sofa-ops run RUNBOOK --inventory FILE [options]
@@ -64,7 +64,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     allowPositionals: true,
   });
   if (values.help) {
-    io.out(runUsage);
+    io.out(say(io, undefined, runUsage));
     return 0;
   }
   let auditSyslog: SyslogTarget | undefined;
@@ -74,13 +74,13 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  if (values.manual !== 'ask' && values.manual !== 'done') throw new UsageError(`--manual must be ask or done, not "${values.manual}"`);
+  if (values.manual !== 'ask' && values.manual !== 'done') throw new UsageError('--manual must be ask or done, not "{0}"', values.manual);
   if (positionals.length !== 1) throw new UsageError('expected exactly one RUNBOOK file');
   if (!values.inventory) throw new UsageError('--inventory FILE is required');
-  if (values.report && !['md', 'junit', 'json'].includes(values.report)) throw new UsageError(`--report must be md, junit or json, not "${values.report}"`);
+  if (values.report && !['md', 'junit', 'json'].includes(values.report)) throw new UsageError('--report must be md, junit or json, not "{0}"', values.report);
   const file = positionals[0];
   const text = await fs.readFile(file, 'utf8').catch((err: Error) => {
-    throw new UsageError(`cannot read ${file}: ${err.message}`);
+    throw new UsageError('cannot read {0}: {1}', file, err.message);
   });
   const { runbook, problems } = parseRunbook(text, file);
   const { inventory, problems: invProblems } = await loadInventoryCached(path.resolve(values.inventory), {}, defaultCacheDir());
@@ -92,7 +92,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const params: Record<string, ParameterValue | undefined> = {};
   for (const pair of values.param!) {
     const eq = pair.indexOf('=');
-    if (eq < 1) throw new UsageError(`--param expects NAME=VALUE, not "${pair}"`);
+    if (eq < 1) throw new UsageError('--param expects NAME=VALUE, not "{0}"', pair);
     params[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   for (const name of Object.keys(decls)) params[name] ??= process.env[`SOFA_OPS_PARAM_${name.toUpperCase().replace(/-/g, '_')}`];

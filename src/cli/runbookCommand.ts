@@ -5,7 +5,7 @@ import { parseArgs } from 'util';
 import { formatProblem } from '../core/catalog/problems';
 import { parseRunbook } from '../core/runbook/runbookParser';
 import { serializeRunbook } from '../core/runbook/runbookSerializer';
-import { type CliIO, UsageError } from './io';
+import { type CliIO, say, UsageError } from './io';
 
 export const runbookUsage = `Usage: sofa-ops runbook fmt --check FILE...
 
@@ -17,10 +17,10 @@ Exit code: 0 all files are fine, 1 problems (printed as file:line: message), 2 u
 export async function runbookCommand(args: string[], io: CliIO): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === undefined || sub === '-h' || sub === '--help') {
-    io.out(runbookUsage);
+    io.out(say(io, undefined, runbookUsage));
     return sub === undefined ? 2 : 0;
   }
-  if (sub !== 'fmt') throw new UsageError(`unknown runbook command "${sub}"`);
+  if (sub !== 'fmt') throw new UsageError('unknown runbook command "{0}"', sub);
   const { values, positionals } = parseArgs({
     args: rest,
     options: { check: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
@@ -28,7 +28,7 @@ export async function runbookCommand(args: string[], io: CliIO): Promise<number>
     strict: true,
   });
   if (values.help) {
-    io.out(runbookUsage);
+    io.out(say(io, undefined, runbookUsage));
     return 0;
   }
   // Serializing an unchanged runbook is the identity, so rewriting files would change nothing.

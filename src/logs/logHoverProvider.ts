@@ -1,23 +1,12 @@
 /** Hover over a known log line: the guide's explanation and action, the section link, the field table. */
 import * as vscode from 'vscode';
 import type { CatalogStore } from '../catalog/catalogStore';
-import { badFieldAdvice, type FieldAdvice, findingMarkdown, type HoverLabels } from '../core/logs/findingView';
+import { badFieldAdvice, type FieldAdvice, findingMarkdown, hoverLabelsFor } from '../core/logs/findingView';
 import { Disposable } from '../core/dispose';
 import type { GuideSections } from '../core/guide/guideSections';
 import { CommandIds } from '../vscode/ids';
 import { catalogLanguage } from '../vscode/settings';
 import type { LogDecorations } from './logDecorations';
-
-function hoverLabels(): HoverLabels {
-  const t = vscode.l10n.t;
-  const lang = catalogLanguage();
-  return {
-    action: t('Action'), section: t('Guide §'), otherLanguage: lang === 'zh' ? 'English' : '中文',
-    field: t('Field'), value: t('Value'), meaning: t('Meaning'), bad: t('Bad?'),
-    stack: t('lines of stack trace follow'), startedAt: t('Part of the entry that starts on line'),
-    noAction: t('the guide names no action for this value; see the section for what the field records'), moreFields: t('more field(s) not shown'),
-  };
-}
 
 export class LogHoverProvider extends Disposable implements vscode.HoverProvider {
   private sections: GuideSections | undefined;
@@ -42,7 +31,7 @@ export class LogHoverProvider extends Disposable implements vscode.HoverProvider
     const base = this.decorations.linesBeforeWindow(doc.uri);
     const text = findingMarkdown(finding, {
       lang: catalogLanguage(),
-      labels: hoverLabels(),
+      labels: hoverLabelsFor(catalogLanguage()),
       sectionTitle: (n) => this.sections?.find(n)?.title,
       openSectionCommand: CommandIds.openGuideSection,
       fieldAdvice: (id) => advice.get(id),

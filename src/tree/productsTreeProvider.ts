@@ -1,8 +1,9 @@
 /** Adapts the catalog tree model (src/core/catalog/catalogTree) to the `sofaOps.products` view. */
 import * as vscode from 'vscode';
-import { buildCatalogTree, type CatalogNode, type TreeLabels } from '../core/catalog/catalogTree';
+import { buildCatalogTree, type CatalogNode } from '../core/catalog/catalogTree';
 import { filterCatalogTree, hitKeys, type TreeHit } from '../core/triage/treeFilter';
 import { Disposable } from '../core/dispose';
+import { translator } from '../core/l10n';
 import type { CatalogStore } from '../catalog/catalogStore';
 import { hostRef } from '../core/catalog/productMembership';
 import type { SshService } from '../ssh/sshService';
@@ -17,14 +18,9 @@ export interface MessageNode extends CatalogNode {
   command?: vscode.Command;
 }
 
-function labels(): TreeLabels {
-  const t = vscode.l10n.t;
-  return {
-    ports: t('Ports'), logs: t('Logs'), checks: t('Checks'), alerts: t('Alerts'), runbooks: t('Runbooks'),
-    emergencyPlans: t('Emergency plans'), scenarios: t('Scenarios'), procedures: t('Procedures'), general: t('General'), hosts: t('Hosts'),
-    anyLog: t('Any log'), section: t('Guide §'), action: t('Action'), threshold: t('Threshold'),
-    rule: t('Rule'), manual: t('MANUAL (not inspected)'), appliesTo: t('Applies to'), inspectedBy: t('Inspected by'), from: t('from'),
-  };
+/** The view's own words, in the catalog's language so labels and catalog text never mix languages. */
+function viewText(): ReturnType<typeof translator> {
+  return translator(catalogLanguage());
 }
 
 const GROUP_ICONS: Record<string, string> = {
@@ -96,12 +92,13 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
     filter.open.clear();
     const kept = filterCatalogTree(roots.filter((r) => r.kind !== 'message'), filter.keys, filter.matched);
     for (const hit of filter.matched) for (let up = hit.parent; up && !filter.open.has(up); up = up.parent) filter.open.add(up);
+    const t = viewText();
     const header: MessageNode = {
       id: 'message:filter',
       kind: 'message',
-      label: kept.length ? vscode.l10n.t('Filter "{0}": {1} match(es) — clear', filter.text, filter.matched.size) : vscode.l10n.t('Nothing in the catalog matches "{0}" — clear the filter', filter.text),
+      label: kept.length ? t('Filter "{0}": {1} match(es) — clear', filter.text, filter.matched.size) : t('Nothing in the catalog matches "{0}" — clear the filter', filter.text),
       children: [],
-      command: { command: CommandIds.clearProductsFilter, title: vscode.l10n.t('Clear Filter') },
+      command: { command: CommandIds.clearProductsFilter, title: t('Clear Filter') },
     };
     return [header, ...kept];
   }
@@ -114,6 +111,7 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
     // Filtered: the path down to each hit is open, and the ids differ so the view does not
     // apply the expansion state it remembers for the unfiltered tree.
     const onPath = this.filter?.open.has(node);
+    const t = viewText();
     const item = new vscode.TreeItem(node.label, !node.children.length ? vscode.TreeItemCollapsibleState.None : onPath ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.filter ? `filter:${node.id}` : node.id;
     item.description = node.description;
@@ -130,11 +128,11 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
     if ((node as MessageNode).command) {
       item.command = (node as MessageNode).command;
     } else if (node.kind === 'host') {
-      item.tooltip = new vscode.MarkdownString(`**${node.label}** \`${node.description}\`\n\n${this.ssh.isConnected(node.host!) ? vscode.l10n.t('Connected') : vscode.l10n.t('Not connected')}`);
+      item.tooltip = new vscode.MarkdownString(`**${node.label}** \`${node.description}\`\n\n${this.ssh.isConnected(node.host!) ? t('Connected') : t('Not connected')}`);
     } else if (node.kind === 'runbook' && node.file) {
-      item.command = { command: 'vscode.open', title: vscode.l10n.t('Open Runbook'), arguments: [vscode.Uri.file(node.file)] };
+      item.command = { command: 'vscode.open', title: t('Open Runbook'), arguments: [vscode.Uri.file(node.file)] };
     } else if (!node.children.length && node.section) {
-      item.command = { command: CommandIds.openGuideSection, title: vscode.l10n.t('Open Guide Section'), arguments: [node] };
+      item.command = { command: CommandIds.openGuideSection, title: t('Open Guide Section'), arguments: [node] };
     }
     return item;
   }
@@ -154,15 +152,17 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
 
   private async buildRoots(): Promise<CatalogNode[]> {
     const [snapshot, inventory] = await Promise.all([this.store.get(), this.ssh.inventory().catch(() => undefined)]);
-    const nodes: CatalogNode[] = buildCatalogTree(snapshot.catalog, catalogLanguage(), { labels: labels(), runbooks: snapshot.runbooks, hosts: inventory?.hosts.map(hostRef) });
+    const lang = catalogLanguage();
+    const t = translator(lang);
+    const nodes: CatalogNode[] = buildCatalogTree(snapshot.catalog, lang, { runbooks: snapshot.runbooks, hosts: inventory?.hosts.map(hostRef) });
     if (snapshot.problems.length) {
       const problems: MessageNode = {
         id: 'message:problems',
         kind: 'message',
-        label: vscode.l10n.t('The catalog has {0} problem(s): show them', snapshot.problems.length),
+        label: t('The catalog has {0} problem(s): show them', snapshot.problems.length),
         tooltip: snapshot.problems.slice(0, 10).map((p) => `- \`${p.file}:${p.line}\` ${p.message}`).join('\n'),
         children: [],
-        command: { command: 'workbench.actions.view.problems', title: vscode.l10n.t('Show Problems') },
+        command: { command: 'workbench.actions.view.problems', title: t('Show Problems') },
       };
       nodes.unshift(problems);
     }
@@ -170,9 +170,9 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
       const empty: MessageNode = {
         id: 'message:empty',
         kind: 'message',
-        label: vscode.l10n.t('No products in the catalog. Check the sofaOps.catalogPaths setting, then refresh.'),
+        label: t('No products in the catalog. Check the sofaOps.catalogPaths setting, then refresh.'),
         children: [],
-        command: { command: 'workbench.action.openSettings', title: vscode.l10n.t('Open Settings'), arguments: ['sofaOps.catalogPaths'] },
+        command: { command: 'workbench.action.openSettings', title: t('Open Settings'), arguments: ['sofaOps.catalogPaths'] },
       };
       nodes.push(empty);
     }

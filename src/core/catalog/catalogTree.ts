@@ -6,6 +6,7 @@ import { guideText, noteText, patternRemarks } from './provenance';
 import { catalogMembership, patternsOf, type HostRef, type Member, type Members, type ProductMembers } from './productMembership';
 import { pick } from './text';
 import { describeCondition } from '../checks/ruleModel';
+import { severityWord, translator, type Translate as Localize } from '../l10n';
 import type { Applicability, Bilingual, Catalog, Check, Component, Condition, Lang, LogFile, LogPattern, ManualReason, Metric, Note, Plan, Sampling } from './types';
 
 export type { HostRef } from './productMembership';
@@ -42,7 +43,7 @@ export interface RunbookRef {
   components: string[];
 }
 
-/** Localised fixed labels; the editor passes its translated strings, the CLI/tests the English ones. */
+/** Fixed labels, in the catalog language by default (`treeLabelsFor`); a caller may pass its own. */
 export interface TreeLabels {
   ports: string;
   logs: string;
@@ -68,12 +69,16 @@ export interface TreeLabels {
   from: string;
 }
 
-export const englishTreeLabels: TreeLabels = {
-  ports: 'Ports', logs: 'Logs', checks: 'Checks', alerts: 'Alerts', runbooks: 'Runbooks',
-  emergencyPlans: 'Emergency plans', scenarios: 'Scenarios', procedures: 'Procedures', general: 'General', hosts: 'Hosts',
-  anyLog: 'Any log', section: 'Guide §', action: 'Action', threshold: 'Threshold',
-  rule: 'Rule', manual: 'MANUAL', appliesTo: 'Applies to', inspectedBy: 'Inspected by', from: 'from',
-};
+/** The labels in `lang`, from the extension's l10n bundle (the same strings the editor translates). */
+export function treeLabelsFor(lang: Lang): TreeLabels {
+  const t = translator(lang);
+  return {
+    ports: t('Ports'), logs: t('Logs'), checks: t('Checks'), alerts: t('Alerts'), runbooks: t('Runbooks'),
+    emergencyPlans: t('Emergency plans'), scenarios: t('Scenarios'), procedures: t('Procedures'), general: t('General'), hosts: t('Hosts'),
+    anyLog: t('Any log'), section: t('Guide §'), action: t('Action'), threshold: t('Threshold'),
+    rule: t('Rule'), manual: t('MANUAL (not inspected)'), appliesTo: t('Applies to'), inspectedBy: t('Inspected by'), from: t('from'),
+  };
+}
 
 export interface TreeInputs {
   labels?: TreeLabels;
@@ -84,7 +89,7 @@ export interface TreeInputs {
 
 export function buildCatalogTree(catalog: Catalog, lang: Lang, inputs: TreeInputs = {}): CatalogNode[] {
   const t = tr(lang);
-  const labels = inputs.labels ?? englishTreeLabels;
+  const labels = inputs.labels ?? treeLabelsFor(lang);
   // What belongs where is decided once, in core, for the tree and `sofa-ops catalog` alike.
   return catalogMembership(catalog, inputs.hosts ?? []).map((m) => productNode(catalog, m, t, labels, (inputs.runbooks ?? []).filter((r) => r.product === m.product.product.id)));
 }
@@ -100,6 +105,8 @@ interface Translate {
   note: (note: Note | undefined) => string;
   noteInline: (note: Note | undefined) => string;
   remarks: (pattern: LogPattern) => string;
+  /** The tree's own words (severities, check kinds, rule words) in the same language. */
+  ui: Localize;
 }
 
 function tr(lang: Lang): Translate {
@@ -109,6 +116,7 @@ function tr(lang: Lang): Translate {
   t.note = (note) => quote(noteText(note, lang));
   t.noteInline = (note) => (note ? ` — *${noteText(note, lang).replace(/\n/g, ' ')}*` : '');
   t.remarks = (pattern) => patternRemarks(pattern, lang).map(quote).join('');
+  t.ui = translator(lang);
   return t;
 }
 
@@ -224,10 +232,10 @@ function patternNode(parent: CatalogNode, x: LogPattern, t: Translate, labels: T
     id: `${parent.id}/${x.id}`,
     kind: 'pattern',
     label: x.match,
-    description: x.severity,
+    description: t.ui(x.severity),
     icon: x.severity,
     section: x.section,
-    tooltip: `**${x.severity.toUpperCase()}** \`${x.match}\`\n\n${t.g(x.explanation)}\n\n**${labels.action}:** ${t.g(x.action)}${t.remarks(x)}\n\n${labels.section}${x.section}`,
+    tooltip: `**${severityWord(x.severity, t.ui)}** \`${x.match}\`\n\n${t.g(x.explanation)}\n\n**${labels.action}:** ${t.g(x.action)}${t.remarks(x)}\n\n${labels.section}${x.section}`,
   });
 }
 
@@ -237,7 +245,7 @@ function checkNode(parent: CatalogNode, c: Check, t: Translate, labels: TreeLabe
     id: `${parent.id}/${c.id}`,
     kind: 'check',
     label: t(c.title),
-    description: c.kind,
+    description: t.ui(c.kind),
     icon: c.kind,
     section: c.section,
     tooltip: `**${t.g(c.title)}**${detail}\n\n✔ ${t.g(c.passWhen)}${ruleLines(c, t, labels)}${c.action ? `\n\n**${labels.action}:** ${t.g(c.action)}` : ''}${t.note(c.note)}\n\n${labels.section}${c.section}`,
@@ -247,9 +255,10 @@ function checkNode(parent: CatalogNode, c: Check, t: Translate, labels: TreeLabe
 /** The structured rule under an item's hover: condition (and minor level), sampling, versions, why MANUAL. */
 function ruleLines(x: { condition?: Condition; minor?: Condition; severity?: string; sampling?: Sampling; appliesTo?: Applicability[]; manual?: ManualReason; manualReason?: ManualReason; inspectedBy?: string[] }, t: Translate, labels: TreeLabels): string {
   const out: string[] = [];
-  if (x.condition) out.push(`**${labels.rule}:** \`${describeCondition(x.condition)}\`${x.severity ? ` (${x.severity === 'major' ? '重大 major' : '次要 minor'})` : ''}${x.minor ? `; 次要 minor: \`${describeCondition(x.minor)}\`` : ''}`);
+  const ui = t.ui;
+  if (x.condition) out.push(`**${labels.rule}:** \`${describeCondition(x.condition, ui)}\`${x.severity ? ` (${ui(x.severity === 'major' ? 'major' : 'minor')})` : ''}${x.minor ? `; ${ui('minor')}: \`${describeCondition(x.minor, ui)}\`` : ''}`);
   const s = x.sampling;
-  if (s) out.push([s.interval && `interval ${s.interval}`, s.window && `window ${s.window}`, s.consecutive && `${s.consecutive} consecutive periods`, s.repeat && `repeat ${s.repeat}`].filter(Boolean).join(', '));
+  if (s) out.push([s.interval && ui('interval {0}', s.interval), s.window && ui('window {0}', s.window), s.consecutive && ui('{0} consecutive periods', s.consecutive), s.repeat && ui('repeat {0}', s.repeat)].filter(Boolean).join(ui(', ')));
   if (x.appliesTo?.length) out.push(`**${labels.appliesTo}:** ${x.appliesTo.map((a) => `${a.of} ${a.range}`).join(', ')}`);
   if (x.inspectedBy?.length) out.push(`**${labels.inspectedBy}:** ${x.inspectedBy.join(', ')}`);
   const reason = x.manual ?? x.manualReason;

@@ -3,7 +3,8 @@
  * body conditions of the guide's health URLs (`"success":true`, `passed:true`, `status: UP`) and
  * `expect` on a command's output.
  */
-import type { Check, Threshold } from '../catalog/types';
+import type { Bilingual, Check, Threshold } from '../catalog/types';
+import { bilingual, translator } from '../l10n';
 import { compare } from './ruleModel';
 
 export type Verdict = 'pass' | 'warn' | 'fail';
@@ -40,35 +41,33 @@ const KEY_VALUE = /^\s*"?([\w.-]+)"?\s*:\s*"?([^"\s]*)"?\s*$/;
  * `passed:false` is a failure even though `passed:true` appears too; a readiness document is UP
  * only when each of its parts is. Anything else is a plain substring.
  */
-export function bodyCondition(condition: string, body: string): { ok: boolean; detail: string } {
+export function bodyCondition(condition: string, body: string): { ok: boolean; detail: string; text: Bilingual } {
+  const said = (ok: boolean, text: Bilingual) => ({ ok, detail: text.en, text });
   const kv = KEY_VALUE.exec(condition);
   if (!kv) {
     const ok = body.includes(condition);
-    return { ok, detail: ok ? `contains ${condition}` : `does not contain ${condition}` };
+    return said(ok, bilingual(ok ? 'contains {0}' : 'does not contain {0}', condition));
   }
   const [, key, want] = kv;
   const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const occurrences = [...body.matchAll(new RegExp(`(?<![\\w.-])"?${escaped}"?\\s*[:=]\\s*"?([^",}\\]\\s]*)`, 'g'))].map((m) => m[1]);
-  if (!occurrences.length) return { ok: false, detail: `no ${key} in the response` };
+  if (!occurrences.length) return said(false, bilingual('no {0} in the response', key));
   const bad = occurrences.filter((v) => v.toLowerCase() !== want.toLowerCase());
-  if (bad.length) return { ok: false, detail: `${key}:${bad[0]}${occurrences.length > 1 ? ` (${bad.length} of ${occurrences.length})` : ''}` };
-  return { ok: true, detail: `${key}:${want}${occurrences.length > 1 ? ` (all ${occurrences.length})` : ''}` };
+  if (bad.length) return said(false, occurrences.length > 1 ? bilingual('{0} ({1} of {2})', `${key}:${bad[0]}`, bad.length, occurrences.length) : bilingual('{0}', `${key}:${bad[0]}`));
+  return said(true, occurrences.length > 1 ? bilingual('{0} (all {1})', `${key}:${want}`, occurrences.length) : bilingual('{0}', `${key}:${want}`));
 }
 
 /** `expect` of a command check on its stdout. */
-export function commandExpectation(expect: NonNullable<Check['expect']>, stdout: string): { ok: boolean; detail: string; wanted: string } {
-  const wanted = [
-    expect.contains !== undefined ? `contains "${expect.contains}"` : '',
-    expect.notContains !== undefined ? `no "${expect.notContains}"` : '',
-    expect.regex !== undefined ? `/${expect.regex}/` : '',
-  ].filter(Boolean).join(', ');
-  if (expect.contains !== undefined && !stdout.includes(expect.contains)) return { ok: false, detail: `"${expect.contains}" not in the output`, wanted };
+export function commandExpectation(expect: NonNullable<Check['expect']>, stdout: string): { ok: boolean; detail: string; wanted: string; text: { detail: Bilingual; wanted: Bilingual } } {
+  const wanted = commandWanted(expect);
+  const said = (ok: boolean, detail: Bilingual) => ({ ok, detail: detail.en, wanted: wanted.en, text: { detail, wanted } });
+  if (expect.contains !== undefined && !stdout.includes(expect.contains)) return said(false, bilingual('"{0}" not in the output', expect.contains));
   if (expect.notContains !== undefined && stdout.includes(expect.notContains)) {
     const line = stdout.split('\n').find((l) => l.includes(expect.notContains!)) ?? '';
-    return { ok: false, detail: `output has "${expect.notContains}": ${line.trim().slice(0, 160)}`, wanted };
+    return said(false, bilingual('output has "{0}": {1}', expect.notContains, line.trim().slice(0, 160)));
   }
-  if (expect.regex !== undefined && !new RegExp(expect.regex).test(stdout)) return { ok: false, detail: `output does not match /${expect.regex}/`, wanted };
-  return { ok: true, detail: 'as expected', wanted };
+  if (expect.regex !== undefined && !new RegExp(expect.regex).test(stdout)) return said(false, bilingual('output does not match /{0}/', expect.regex));
+  return said(true, bilingual('as expected'));
 }
 
 /**
@@ -102,6 +101,8 @@ export interface CommandJudgement {
   value: string;
   threshold: string;
   message: string;
+  /** value, threshold and message in both languages. */
+  text: { value: Bilingual; threshold: Bilingual; message: Bilingual };
 }
 
 /**
@@ -112,25 +113,30 @@ export interface CommandJudgement {
  */
 export function judgeCommand(expect: Check['expect'], output: string, rc: number, timeoutSeconds: number): CommandJudgement {
   const first = output.split('\n').map((l) => l.trim()).find(Boolean)?.slice(0, 200) ?? '';
-  const wanted = expect ? commandWanted(expect) : 'exit 0';
-  const fail = (value: string, message: string): CommandJudgement => ({ status: 'fail', value, threshold: wanted, message });
-  const error = (message: string): CommandJudgement => ({ status: 'error', value: rc === 124 ? 'timeout' : `exit ${rc}`, threshold: wanted, message });
-  if (rc === 124) return error(`timed out after ${timeoutSeconds} s`);
-  if (rc === 126 || rc === 127) return error(`cannot run on the host (exit ${rc}): ${first || 'no output'}`);
+  const wanted = expect ? commandWanted(expect) : bilingual('exit 0');
+  const judged = (status: CommandJudgement['status'], value: Bilingual, message: Bilingual): CommandJudgement => ({ status, value: value.en, threshold: wanted.en, message: message.en, text: { value, threshold: wanted, message } });
+  const noOutput = bilingual('no output');
+  const error = (message: Bilingual) => judged('error', rc === 124 ? bilingual('timeout') : bilingual('exit {0}', rc), message);
+  if (rc === 124) return error(bilingual('timed out after {0} s', timeoutSeconds));
+  if (rc === 126 || rc === 127) return error(bilingual('cannot run on the host (exit {0}): {1}', rc, first || noOutput));
   const tool = missingTool(output);
-  if (tool) return error(`cannot run on the host: ${tool} is not installed there (${first})`);
+  if (tool) return error(bilingual('cannot run on the host: {0} is not installed there ({1})', tool, first));
   const refused = connectError(output);
-  if (refused) return fail('cannot connect', `could not connect (exit ${rc}): ${refused}`);
-  if (!expect) return rc === 0 ? { status: 'pass', value: 'exit 0', threshold: wanted, message: 'succeeded' } : fail(`exit ${rc}`, `exit ${rc}: ${first || 'no output'}`);
-  if (!output.trim()) return fail('(no output)', `no output (exit ${rc}): nothing shows ${wanted}`);
-  const judged = commandExpectation(expect, output);
-  return { status: judged.ok ? 'pass' : 'fail', value: first, threshold: wanted, message: judged.ok ? first : judged.detail };
+  if (refused) return judged('fail', bilingual('cannot connect'), bilingual('could not connect (exit {0}): {1}', rc, refused));
+  if (!expect) return rc === 0 ? judged('pass', bilingual('exit 0'), bilingual('succeeded')) : judged('fail', bilingual('exit {0}', rc), bilingual('exit {0}: {1}', rc, first || noOutput));
+  if (!output.trim()) return judged('fail', bilingual('(no output)'), bilingual('no output (exit {0}): nothing shows {1}', rc, wanted));
+  const expectation = commandExpectation(expect, output);
+  const line = { en: first, zh: first };
+  return judged(expectation.ok ? 'pass' : 'fail', line, expectation.ok ? line : expectation.text.detail);
 }
 
-function commandWanted(expect: NonNullable<Check['expect']>): string {
-  return [
-    expect.contains !== undefined ? `contains "${expect.contains}"` : '',
-    expect.notContains !== undefined ? `no "${expect.notContains}"` : '',
+/** What `expect` asks for, as a report's "expected" column shows it. */
+function commandWanted(expect: NonNullable<Check['expect']>): Bilingual {
+  const t = { en: translator('en'), zh: translator('zh') };
+  const say = (lang: 'en' | 'zh') => [
+    expect.contains !== undefined ? t[lang]('contains "{0}"', expect.contains) : '',
+    expect.notContains !== undefined ? t[lang]('no "{0}"', expect.notContains) : '',
     expect.regex !== undefined ? `/${expect.regex}/` : '',
-  ].filter(Boolean).join(', ');
+  ].filter(Boolean).join(t[lang](', '));
+  return { en: say('en'), zh: say('zh') };
 }

@@ -3,12 +3,12 @@
  * a field the log's format calls bad (`<format id>.<field>`, e.g. drmdata-push's result 1 =
  * push failed), or else is literal text.
  */
-import type { Catalog, Check, LogFile, LogPattern } from '../catalog/types';
+import type { Bilingual, Catalog, Check, LogFile, LogPattern } from '../catalog/types';
 import { StructuredFormat } from '../logs/structuredFormat';
 
 export interface LineCounter {
-  /** What is counted, for the report. */
-  describe: string;
+  /** What is counted, for the report (a bad field's meaning in both languages). */
+  describe: string | Bilingual;
   /** The catalog pattern, when the check names one (its action is the guide's). */
   pattern?: LogPattern;
   matches(line: string): boolean;
@@ -30,7 +30,7 @@ export function lineCounter(catalog: Catalog, log: NonNullable<Check['log']>): L
     if (file?.format && field?.bad) {
       const format = new StructuredFormat(file.format);
       return {
-        describe: `${fieldName} = ${field.bad.explanation.en}`,
+        describe: { en: `${fieldName} = ${field.bad.explanation.en}`, zh: `${fieldName} = ${field.bad.explanation.zh}` },
         matches: (line) => format.parse(line)?.fields.some((f) => f.name === fieldName && f.bad !== undefined) ?? false,
       };
     }

@@ -5,11 +5,17 @@
 import { guideText } from '../catalog/provenance';
 import { pick } from '../catalog/text';
 import type { Bilingual, Lang } from '../catalog/types';
-import { countStatuses, notRun, rollUp, STATUS_ORDER, type CheckResult, type CheckStatus, type Inspection, type StatusCounts } from './types';
+import { translator, type Translate } from '../l10n';
+import { countStatuses, notRun, resultText, rollUp, STATUS_ORDER, type CheckResult, type CheckStatus, type Inspection, type StatusCounts } from './types';
 
 export type ReportFormat = 'md' | 'html' | 'junit' | 'json';
 
 export const STATUS_LABEL: Record<CheckStatus, string> = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', error: 'ERROR', manual: 'MANUAL', na: 'N/A' };
+/** PASS, FAIL… in the reader's language. */
+export function statusWord(status: CheckStatus, lang: Lang): string {
+  return translator(lang)(STATUS_LABEL[status]);
+}
+
 const STATUS_COLOR: Record<CheckStatus, string> = { pass: '#2e7d32', warn: '#f9a825', fail: '#c62828', error: '#6a1b9a', manual: '#90a4ae', na: '#cfd8dc' };
 const SHOWN: CheckStatus[] = ['fail', 'error', 'warn', 'pass', 'manual', 'na'];
 
@@ -35,8 +41,8 @@ export function byProduct(results: readonly CheckResult[]): Map<string, CheckRes
   return map;
 }
 
-function where(r: CheckResult): string {
-  return r.host ?? `${r.component} (all)`;
+function where(r: CheckResult, t: Translate = translator('en')): string {
+  return r.host ?? t('{0} (all)', r.component);
 }
 
 function bothLanguages(text: Bilingual | undefined, lang: Lang): string {
@@ -46,8 +52,9 @@ function bothLanguages(text: Bilingual | undefined, lang: Lang): string {
   return first === second ? first : `${first} / ${second}`;
 }
 
-function countsText(c: StatusCounts): string {
-  return SHOWN.filter((s) => c[s]).map((s) => `${c[s]} ${STATUS_LABEL[s]}`).join(', ') || 'nothing checked';
+function countsText(c: StatusCounts, lang: Lang = 'en'): string {
+  const t = translator(lang);
+  return SHOWN.filter((s) => c[s]).map((s) => `${c[s]} ${statusWord(s, lang)}`).join(t(', ')) || t('nothing checked');
 }
 
 // ---- Markdown ----------------------------------------------------------------------------------
@@ -58,40 +65,46 @@ function mdCell(text: string | undefined): string {
 
 export function markdownReport(inspection: Inspection, options: ReportOptions = {}): string {
   const lang = options.lang ?? 'en';
+  const t = translator(lang);
+  const st = (status: CheckStatus) => statusWord(status, lang);
+  const value = (r: CheckResult) => resultText(r, 'value', lang) ?? resultText(r, 'message', lang);
   const total = countStatuses(inspection.results);
+  const columns: CheckStatus[] = ['pass', 'warn', 'fail', 'error', 'manual', 'na'];
   const out: string[] = [
-    `# SOFA Ops inspection ${inspection.startedAt}`,
+    t('# SOFA Ops inspection {0}', inspection.startedAt),
     '',
-    `**${STATUS_LABEL[overall(inspection)]}** — ${countsText(total)}. ${inspection.hosts.length} hosts, ${(inspection.durationMs / 1000).toFixed(1)} s.`,
+    `**${st(overall(inspection))}** — ${t('{0}. {1} hosts, {2} s.', countsText(total, lang), inspection.hosts.length, (inspection.durationMs / 1000).toFixed(1))}`,
     '',
-    '| Product | Status | PASS | WARN | FAIL | ERROR | MANUAL | N/A |',
+    `| ${t('Product')} | ${t('Status')} | ${columns.map(st).join(' | ')} |`,
     '|---|---|---:|---:|---:|---:|---:|---:|',
   ];
   const products = byProduct(inspection.results);
   for (const [product, results] of products) {
     const c = countStatuses(results);
-    out.push(`| ${product} | ${STATUS_LABEL[rollUp(results) ?? 'manual']} | ${c.pass} | ${c.warn} | ${c.fail} | ${c.error} | ${c.manual} | ${c.na} |`);
+    out.push(`| ${product} | ${st(rollUp(results) ?? 'manual')} | ${c.pass} | ${c.warn} | ${c.fail} | ${c.error} | ${c.manual} | ${c.na} |`);
   }
   const problems = inspection.results.filter((r) => r.status === 'fail' || r.status === 'error' || r.status === 'warn');
   if (problems.length) {
-    out.push('', '## Needs attention', '');
+    out.push('', `## ${t('Needs attention')}`, '');
     for (const r of sortByStatus(problems)) {
-      out.push(`- **${STATUS_LABEL[r.status]}** ${mdCell(pick(r.title, lang))} — \`${where(r)}\` (${r.product}, guide §${r.section})`);
-      out.push(`  - measured: ${mdCell(r.value ?? r.message)}${r.threshold ? `; expected: ${mdCell(r.threshold)}` : ''}`);
-      if (r.message && r.message !== r.value) out.push(`  - ${mdCell(r.message)}`);
-      if (r.action) out.push(`  - action: ${mdCell(bothLanguages(r.action, lang))}`);
+      const threshold = resultText(r, 'threshold', lang);
+      const message = resultText(r, 'message', lang);
+      out.push(`- **${st(r.status)}** ${mdCell(pick(r.title, lang))} — \`${where(r, t)}\` (${r.product}, ${t('guide §{0}', r.section)})`);
+      out.push(`  - ${t('measured: {0}', mdCell(value(r)))}${threshold ? t('; expected: {0}', mdCell(threshold)) : ''}`);
+      if (message && r.message !== r.value) out.push(`  - ${mdCell(message)}`);
+      if (r.action) out.push(`  - ${t('action: {0}', mdCell(bothLanguages(r.action, lang)))}`);
     }
   }
   if (options.history?.length) {
-    out.push('', '## Trend', '', '| Run | Status | FAIL | ERROR | WARN | PASS |', '|---|---|---:|---:|---:|---:|');
+    out.push('', `## ${t('Trend')}`, '', `| ${t('Run')} | ${t('Status')} | ${(['fail', 'error', 'warn', 'pass'] as CheckStatus[]).map(st).join(' | ')} |`, '|---|---|---:|---:|---:|---:|');
     for (const past of [inspection, ...options.history.filter((h) => h.startedAt !== inspection.startedAt)].slice(0, 10)) {
       const c = countStatuses(past.results);
-      out.push(`| ${past.startedAt} | ${STATUS_LABEL[overall(past)]} | ${c.fail} | ${c.error} | ${c.warn} | ${c.pass} |`);
+      out.push(`| ${past.startedAt} | ${st(overall(past))} | ${c.fail} | ${c.error} | ${c.warn} | ${c.pass} |`);
     }
   }
   for (const [product, results] of products) {
-    out.push('', `## ${product}`, '', '| Status | Check | Where | Measured | Expected | Guide § |', '|---|---|---|---|---|---|');
-    for (const r of results) out.push(`| ${STATUS_LABEL[r.status]} | ${mdCell(pick(r.title, lang))} | ${mdCell(where(r))} | ${mdCell(r.value ?? r.message)} | ${mdCell(r.threshold)} | ${r.section} |`);
+    out.push('', `## ${product}`, '', `| ${[t('Status'), t('Check'), t('Where'), t('Measured'), t('Expected'), t('Guide §')].join(' | ')} |`, '|---|---|---|---|---|---|');
+    for (const r of results) out.push(`| ${st(r.status)} | ${mdCell(pick(r.title, lang))} | ${mdCell(where(r, t))} | ${mdCell(value(r))} | ${mdCell(resultText(r, 'threshold', lang))} | ${r.section} |`);
   }
   return out.join('\n') + '\n';
 }
@@ -111,7 +124,7 @@ export function escapeHtml(text: string | undefined): string {
 }
 
 /** One horizontal stacked bar per product: how many checks passed, warned, failed… */
-export function productChartSvg(inspection: Inspection): string {
+export function productChartSvg(inspection: Inspection, lang: Lang = 'en'): string {
   const products = [...byProduct(inspection.results.filter((r) => !notRun(r.status)))];
   const rowH = 26;
   const labelW = 130;
@@ -126,7 +139,7 @@ export function productChartSvg(inspection: Inspection): string {
       .filter((s) => c[s])
       .map((s) => {
         const w = (c[s] / max) * barW;
-        const rect = `<rect x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${rowH - 8}" fill="${STATUS_COLOR[s]}"><title>${escapeHtml(product)}: ${c[s]} ${STATUS_LABEL[s]}</title></rect>`;
+        const rect = `<rect x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${rowH - 8}" fill="${STATUS_COLOR[s]}"><title>${escapeHtml(product)}: ${c[s]} ${statusWord(s, lang)}</title></rect>`;
         x += w;
         return rect;
       })
@@ -134,13 +147,14 @@ export function productChartSvg(inspection: Inspection): string {
     return `<text x="${labelW - 8}" y="${y + rowH / 2}" text-anchor="end" font-size="13">${escapeHtml(product)}</text>${segments}<text x="${(x + 6).toFixed(1)}" y="${y + rowH / 2}" font-size="12">${c.pass}✓ ${c.fail + c.error ? `${c.fail + c.error}✗` : ''}</text>`;
   });
   const legend = (['pass', 'warn', 'fail', 'error'] as CheckStatus[])
-    .map((s, i) => `<rect x="${labelW + i * 90}" y="${height - 16}" width="12" height="12" fill="${STATUS_COLOR[s]}"/><text x="${labelW + i * 90 + 16}" y="${height - 6}" font-size="12">${STATUS_LABEL[s]}</text>`)
+    .map((s, i) => `<rect x="${labelW + i * 90}" y="${height - 16}" width="12" height="12" fill="${STATUS_COLOR[s]}"/><text x="${labelW + i * 90 + 16}" y="${height - 6}" font-size="12">${statusWord(s, lang)}</text>`)
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="checks per product" width="${labelW + barW + 80}" height="${height}" font-family="sans-serif" dominant-baseline="middle">${rows.join('')}${legend}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${escapeHtml(translator(lang)('Checks per product'))}" width="${labelW + barW + 80}" height="${height}" font-family="sans-serif" dominant-baseline="middle">${rows.join('')}${legend}</svg>`;
 }
 
 /** The last runs side by side: a column per run, failing share in red. */
-export function trendSvg(runs: Inspection[]): string {
+export function trendSvg(runs: Inspection[], lang: Lang = 'en'): string {
+  const t = translator(lang);
   const ordered = [...runs].reverse();
   const colW = 28;
   const h = 90;
@@ -153,25 +167,27 @@ export function trendSvg(runs: Inspection[]): string {
     const parts = (['pass', 'warn', 'error', 'fail'] as CheckStatus[]).map((s) => {
       const hh = (c[s] / total) * (h - 10);
       y -= hh;
-      return hh > 0 ? `<rect x="${x}" y="${y.toFixed(1)}" width="${colW - 6}" height="${hh.toFixed(1)}" fill="${STATUS_COLOR[s]}"><title>${escapeHtml(run.startedAt)}: ${countsText(c)}</title></rect>` : '';
+      return hh > 0 ? `<rect x="${x}" y="${y.toFixed(1)}" width="${colW - 6}" height="${hh.toFixed(1)}" fill="${STATUS_COLOR[s]}"><title>${escapeHtml(run.startedAt)}: ${escapeHtml(countsText(c, lang))}</title></rect>` : '';
     });
     return parts.join('');
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="last runs" width="${width}" height="${h + 16}" font-family="sans-serif"><text x="0" y="${h}" font-size="11">old</text>${cols.join('')}<text x="${width - 24}" y="${h + 12}" font-size="11">new</text></svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="${escapeHtml(t('last runs'))}" width="${width}" height="${h + 16}" font-family="sans-serif"><text x="0" y="${h}" font-size="11">${escapeHtml(t('old'))}</text>${cols.join('')}<text x="${width - 24}" y="${h + 12}" font-size="11">${escapeHtml(t('new'))}</text></svg>`;
 }
 
 export function htmlReport(inspection: Inspection, options: ReportOptions = {}): string {
   const lang = options.lang ?? 'en';
+  const t = translator(lang);
+  const value = (r: CheckResult) => resultText(r, 'value', lang) ?? resultText(r, 'message', lang);
   const total = countStatuses(inspection.results);
   const status = overall(inspection);
   const runs = [inspection, ...(options.history ?? []).filter((h) => h.startedAt !== inspection.startedAt)].slice(0, 20);
   const problems = sortByStatus(inspection.results.filter((r) => r.status === 'fail' || r.status === 'error' || r.status === 'warn'));
-  const badge = (s: CheckStatus) => `<span class="b ${s}">${STATUS_LABEL[s]}</span>`;
+  const badge = (s: CheckStatus) => `<span class="b ${s}">${escapeHtml(statusWord(s, lang))}</span>`;
   const row = (r: CheckResult) =>
-    `<tr><td>${badge(r.status)}</td><td>${escapeHtml(pick(r.title, lang))}<div class="id">${escapeHtml(r.checkId)}</div></td><td>${escapeHtml(where(r))}</td><td>${escapeHtml(r.value ?? r.message)}</td><td>${escapeHtml(r.threshold)}</td><td>§${escapeHtml(r.section)}</td></tr>`;
+    `<tr><td>${badge(r.status)}</td><td>${escapeHtml(pick(r.title, lang))}<div class="id">${escapeHtml(r.checkId)}</div></td><td>${escapeHtml(where(r, t))}</td><td>${escapeHtml(value(r))}</td><td>${escapeHtml(resultText(r, 'threshold', lang))}</td><td>§${escapeHtml(r.section)}</td></tr>`;
   const products = [...byProduct(inspection.results)];
   return `<!doctype html>
-<html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><title>SOFA Ops inspection ${escapeHtml(inspection.startedAt)}</title>
+<html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8"><title>${escapeHtml(t('SOFA Ops inspection'))} ${escapeHtml(inspection.startedAt)}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}
 h1{font-size:1.5em}table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top;font-size:14px}
@@ -179,13 +195,13 @@ h1{font-size:1.5em}table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em
 ${SHOWN.map((s) => `.${s}{background:${STATUS_COLOR[s]}}`).join('')}
 .id{color:#777;font-size:12px}.action{margin:.2em 0 .8em 1.2em;color:#333}.summary{font-size:1.1em}
 </style></head><body>
-<h1>SOFA Ops inspection</h1>
-<p class="summary">${badge(status)} ${escapeHtml(countsText(total))} — ${inspection.hosts.length} hosts, ${(inspection.durationMs / 1000).toFixed(1)} s, ${escapeHtml(inspection.startedAt)}</p>
-<h2>Checks per product</h2>
-${productChartSvg(inspection)}
-${runs.length > 1 ? `<h2>Last ${runs.length} runs</h2>\n${trendSvg(runs)}` : ''}
-${problems.length ? `<h2>Needs attention</h2>\n<ul>${problems.map((r) => `<li>${badge(r.status)} <b>${escapeHtml(pick(r.title, lang))}</b> — ${escapeHtml(where(r))} (${escapeHtml(r.product)}, §${escapeHtml(r.section)}): ${escapeHtml(r.value ?? r.message)}${r.threshold ? ` (expected ${escapeHtml(r.threshold)})` : ''}${r.action ? `<div class="action">${escapeHtml(bothLanguages(r.action, lang))}</div>` : ''}</li>`).join('\n')}</ul>` : '<p>Nothing needs attention.</p>'}
-${products.map(([product, results]) => `<h2>${escapeHtml(product)} ${badge(rollUp(results) ?? 'manual')}</h2>\n<table><tr><th>Status</th><th>Check</th><th>Where</th><th>Measured</th><th>Expected</th><th>Guide</th></tr>\n${results.map(row).join('\n')}</table>`).join('\n')}
+<h1>${escapeHtml(t('SOFA Ops inspection'))}</h1>
+<p class="summary">${badge(status)} ${escapeHtml(t('{0} — {1} hosts, {2} s, {3}', countsText(total, lang), inspection.hosts.length, (inspection.durationMs / 1000).toFixed(1), inspection.startedAt))}</p>
+<h2>${escapeHtml(t('Checks per product'))}</h2>
+${productChartSvg(inspection, lang)}
+${runs.length > 1 ? `<h2>${escapeHtml(t('Last {0} runs', runs.length))}</h2>\n${trendSvg(runs, lang)}` : ''}
+${problems.length ? `<h2>${escapeHtml(t('Needs attention'))}</h2>\n<ul>${problems.map((r) => `<li>${badge(r.status)} <b>${escapeHtml(pick(r.title, lang))}</b> — ${escapeHtml(where(r, t))} (${escapeHtml(r.product)}, §${escapeHtml(r.section)}): ${escapeHtml(value(r))}${resultText(r, 'threshold', lang) ? escapeHtml(t(' (expected {0})', resultText(r, 'threshold', lang)!)) : ''}${r.action ? `<div class="action">${escapeHtml(bothLanguages(r.action, lang))}</div>` : ''}</li>`).join('\n')}</ul>` : `<p>${escapeHtml(t('Nothing needs attention.'))}</p>`}
+${products.map(([product, results]) => `<h2>${escapeHtml(product)} ${badge(rollUp(results) ?? 'manual')}</h2>\n<table><tr>${['Status', 'Check', 'Where', 'Measured', 'Expected', 'Guide'].map((h) => `<th>${escapeHtml(t(h))}</th>`).join('')}</tr>\n${results.map(row).join('\n')}</table>`).join('\n')}
 </body></html>
 `;
 }

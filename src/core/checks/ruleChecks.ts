@@ -5,7 +5,8 @@
  * component's hosts (exactly one registry meta Leader). The alarm condition is FAIL (重大), the
  * minor one WARN (次要); a condition that cannot be told is ERROR with the part that is missing.
  */
-import type { Check, Condition, Threshold } from '../catalog/types';
+import type { Bilingual, Check, Condition, Threshold } from '../catalog/types';
+import { translator, type Translate } from '../l10n';
 import type { InventoryHost } from '../inventory/inventory';
 import { describeThreshold } from './conditions';
 import { probeHttp, type Forwarder } from './probes';
@@ -19,7 +20,11 @@ export interface RuleVerdict {
   threshold: string;
   message: string;
   measured: Record<string, number>;
+  /** value, threshold and message in both languages, for the result. */
+  text: { value: Bilingual; threshold: Bilingual; message: Bilingual };
 }
+
+type Worded = Omit<RuleVerdict, 'text'>;
 
 /** The check's alarm condition: its own, or its plain threshold as one. */
 export function alarmCondition(check: Check): Condition | undefined {
@@ -33,10 +38,10 @@ function thresholdCondition(t: Threshold | undefined): Condition | undefined {
   return undefined;
 }
 
-export function ruleThreshold(check: Check): string {
+export function ruleThreshold(check: Check, t: Translate = translator('en')): string {
   const major = alarmCondition(check);
-  const text = major ? describeCondition(major) : describeThreshold(check.threshold) ?? '';
-  return check.minor ? `${text} (major); ${describeCondition(check.minor)} (minor)` : text;
+  const text = major ? describeCondition(major, t) : describeThreshold(check.threshold) ?? '';
+  return check.minor ? t('{0} (major); {1} (minor)', text, describeCondition(check.minor, t)) : text;
 }
 
 export interface RuleContext {
@@ -52,18 +57,28 @@ export function historyInputs(check: Check, ctx: RuleContext): NonNullable<RuleI
 
 /** FAIL when the alarm holds, WARN when only the minor one does, ERROR when it cannot be told. */
 export function judgeRule(check: Check, inputs: RuleInputs, ctx: RuleContext): RuleVerdict {
+  const english = judgeRuleIn(check, inputs, ctx, translator('en'));
+  const chinese = judgeRuleIn(check, inputs, ctx, translator('zh'));
+  return { ...english, text: both(english, chinese) };
+}
+
+function both(en: Worded, zh: Worded): RuleVerdict['text'] {
+  return { value: { en: en.value, zh: zh.value }, threshold: { en: en.threshold, zh: zh.threshold }, message: { en: en.message, zh: zh.message } };
+}
+
+function judgeRuleIn(check: Check, inputs: RuleInputs, ctx: RuleContext, t: Translate): Worded {
   const measured: Record<string, number> = {};
   const major = alarmCondition(check);
-  const threshold = ruleThreshold(check);
-  if (!major) return { status: 'error', value: 'no rule', threshold, message: 'the check has no condition to judge', measured };
-  const judged = judgeCondition(major, inputs, measured);
-  const minor = check.minor ? judgeCondition(check.minor, inputs, measured) : undefined;
+  const threshold = ruleThreshold(check, t);
+  if (!major) return { status: 'error', value: t('no rule'), threshold, message: t('the check has no condition to judge'), measured };
+  const judged = judgeCondition(major, inputs, measured, t);
+  const minor = check.minor ? judgeCondition(check.minor, inputs, measured, t) : undefined;
   const value = valueText(measured);
-  const why = (j: Judged) => j.parts.join('; ');
-  if (judged.holds === undefined) return { status: 'error', value, threshold, message: `cannot tell: ${why(judged)}`, measured };
-  if (judged.holds) return consecutive(check, ctx, { status: 'fail', value, threshold, message: why(judged), measured });
-  if (minor?.holds) return consecutive(check, ctx, { status: 'warn', value, threshold, message: `minor (次要): ${why(minor)}`, measured });
-  if (minor && minor.holds === undefined) return { status: 'warn', value, threshold, message: `major does not hold (${why(judged)}); minor cannot be told: ${why(minor)}`, measured };
+  const why = (j: Judged) => j.parts.join(t('; '));
+  if (judged.holds === undefined) return { status: 'error', value, threshold, message: t('cannot tell: {0}', why(judged)), measured };
+  if (judged.holds) return consecutive(check, ctx, { status: 'fail', value, threshold, message: why(judged), measured }, t);
+  if (minor?.holds) return consecutive(check, ctx, { status: 'warn', value, threshold, message: t('minor (次要): {0}', why(minor)), measured }, t);
+  if (minor && minor.holds === undefined) return { status: 'warn', value, threshold, message: t('major does not hold ({0}); minor cannot be told: {1}', why(judged), why(minor)), measured };
   return { status: 'pass', value, threshold, message: why(judged), measured };
 }
 
@@ -78,7 +93,7 @@ function valueText(measured: Record<string, number>): string {
  * history's recent ones of the same check and host (each within two intervals of the next) the
  * others. Too few of them: WARN, breaching now but not yet for as long as the guide waits.
  */
-function consecutive(check: Check, ctx: RuleContext, verdict: RuleVerdict): RuleVerdict {
+function consecutive(check: Check, ctx: RuleContext, verdict: Worded, t: Translate): Worded {
   const n = check.sampling?.consecutive ?? 1;
   if (n <= 1) return verdict;
   const interval = durationMs(check.sampling?.interval) ?? 60_000;
@@ -90,9 +105,9 @@ function consecutive(check: Check, ctx: RuleContext, verdict: RuleVerdict): Rule
     periods++;
     at = past.at;
   }
-  const span = `${n} consecutive ${check.sampling?.interval ?? '1m'} periods`;
-  if (periods >= n) return { ...verdict, message: `${verdict.message} (${span} in a row)` };
-  return { ...verdict, status: 'warn', message: `${verdict.message}, in ${periods} of the ${span} the guide alarms after: inspect again in ${check.sampling?.interval ?? '1m'}, or see the monitoring` };
+  const span = t('{0} consecutive {1} periods', n, check.sampling?.interval ?? '1m');
+  if (periods >= n) return { ...verdict, message: t('{0} ({1} in a row)', verdict.message, span) };
+  return { ...verdict, status: 'warn', message: t('{0}, in {1} of the {2} the guide alarms after: inspect again in {3}, or see the monitoring', verdict.message, periods, span, check.sampling?.interval ?? '1m') };
 }
 
 function breached(check: Check, measured: Record<string, number> | undefined): boolean {
@@ -147,6 +162,11 @@ export function judgeHostCount(check: Check, answers: readonly HostAnswer[], ctx
   const holding = answers.filter((a) => a.values?.some((v) => v.toLowerCase() === leaf.equals.toLowerCase())).map((a) => a.host);
   const unread = answers.filter((a) => a.values === undefined);
   const verdict = judgeRule(check, { hosts: () => ({ count: holding.length, unknown: unread.length }) }, ctx);
-  const detail = [`${leaf.field}=${leaf.equals}: ${holding.length ? holding.join(', ') : 'none'}`, unread.length ? `no answer: ${unread.map((u) => `${u.host} (${u.error})`).join(', ')}` : ''].filter(Boolean).join('; ');
-  return { ...verdict, value: `${holding.length} of ${answers.length} hosts ${leaf.field}=${leaf.equals}`, message: `${detail} — ${verdict.message}` };
+  const word = (t: Translate, judged: string) => {
+    const detail = [t('{0}: {1}', `${leaf.field}=${leaf.equals}`, holding.length ? holding.join(', ') : t('none')), unread.length ? t('no answer: {0}', unread.map((u) => `${u.host} (${u.error})`).join(', ')) : ''].filter(Boolean).join(t('; '));
+    return { value: t('{0} of {1} hosts {2}', holding.length, answers.length, `${leaf.field}=${leaf.equals}`), message: `${detail} — ${judged}` };
+  };
+  const en = word(translator('en'), verdict.text.message.en);
+  const zh = word(translator('zh'), verdict.text.message.zh);
+  return { ...verdict, ...en, text: { threshold: verdict.text.threshold, value: { en: en.value, zh: zh.value }, message: { en: en.message, zh: zh.message } } };
 }

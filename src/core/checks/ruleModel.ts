@@ -6,7 +6,8 @@
  * inspection; it is FAIL only when every part holds, and ERROR ("could not check") when the parts
  * that hold are not enough to say. Editor-free; the inspection runner supplies the measurements.
  */
-import type { Applicability, Baseline, Check, CompareOp, Condition } from '../catalog/types';
+import type { Applicability, Baseline, Bilingual, Check, CompareOp, Condition } from '../catalog/types';
+import { bilingual, translator, type Translate } from '../l10n';
 
 /** true: holds (alarm); false: does not; undefined: cannot be told. */
 export type Truth = boolean | undefined;
@@ -63,10 +64,10 @@ export function measureKey(leaf: { window?: string; metric?: string }): string {
  * Judges `condition`; `measured` collects the values read (by measureKey), so the next
  * inspections can compare with this one.
  */
-export function judgeCondition(condition: Condition, inputs: RuleInputs, measured: Record<string, number> = {}): Judged {
+export function judgeCondition(condition: Condition, inputs: RuleInputs, measured: Record<string, number> = {}, t: Translate = translator('en')): Judged {
   if ('all' in condition || 'any' in condition) {
     const all = 'all' in condition;
-    const parts = (all ? (condition as { all: Condition[] }).all : (condition as { any: Condition[] }).any).map((c) => judgeCondition(c, inputs, measured));
+    const parts = (all ? (condition as { all: Condition[] }).all : (condition as { any: Condition[] }).any).map((c) => judgeCondition(c, inputs, measured, t));
     const truths = parts.map((p) => p.holds);
     const holds: Truth = all
       ? truths.includes(false) ? false : truths.includes(undefined) ? undefined : true
@@ -75,38 +76,38 @@ export function judgeCondition(condition: Condition, inputs: RuleInputs, measure
   }
   if ('unreachable' in condition) {
     // Port leaves are judged by the port probes themselves; as a condition they only describe.
-    return { holds: undefined, parts: [`ports ${condition.unreachable.join(', ')} unreachable`] };
+    return { holds: undefined, parts: [t('ports {0} unreachable', condition.unreachable.join(', '))] };
   }
   if ('hosts' in condition) {
-    const what = `hosts with ${condition.hosts.field}=${condition.hosts.equals}`;
+    const what = t('hosts with {0}={1}', condition.hosts.field, condition.hosts.equals);
     const counted = inputs.hosts?.(condition.hosts.field, condition.hosts.equals);
-    if (!counted) return { holds: undefined, parts: [`${what}: not measured`] };
+    if (!counted) return { holds: undefined, parts: [t('{0}: not measured', what)] };
     measured[`hosts:${condition.hosts.field}=${condition.hosts.equals}`] = counted.count;
     // Every value the unread hosts could add must give the same answer, or it cannot be told.
     const outcomes = new Set(Array.from({ length: counted.unknown + 1 }, (_, i) => compare(condition.op, counted.count + i, condition.value)));
     const holds: Truth = outcomes.size === 1 ? [...outcomes][0] : undefined;
-    const unread = counted.unknown ? ` (+${counted.unknown} not read)` : '';
-    return { holds, parts: [`${what} ${counted.count}${unread} ${condition.op} ${condition.value}: ${truthWord(holds)}`] };
+    const unread = counted.unknown ? t(' (+{0} not read)', counted.unknown) : '';
+    return { holds, parts: [t('{0}: {1}', `${what} ${counted.count}${unread} ${condition.op} ${condition.value}`, truthWord(holds, t))] };
   }
   const key = measureKey(condition);
-  const label = condition.metric ?? (condition.window ? `lines/${condition.window}` : 'value');
-  if (condition.metric) return { holds: undefined, parts: [`${label}: only monitoring has it`] };
+  const label = condition.metric ?? (condition.window ? t('lines/{0}', condition.window) : t('value'));
+  if (condition.metric) return { holds: undefined, parts: [t('{0}: only monitoring has it', label)] };
   const current = read(condition.window, 0, inputs);
-  if (current === undefined) return { holds: undefined, parts: [`${label}: not measured`] };
+  if (current === undefined) return { holds: undefined, parts: [t('{0}: not measured', label)] };
   measured[key] = current.count;
   if ('op' in condition) {
     // A count from a tail shorter than the window is a lower bound: enough for "more than", not for "fewer than".
     const holds: Truth = compare(condition.op, current.count, condition.value) ? (current.complete || condition.op === '>' || condition.op === '>=' ? true : undefined) : current.complete || condition.op === '<' || condition.op === '<=' ? false : undefined;
-    return { holds, parts: [`${label} ${current.count}${current.complete ? '' : '+'} ${condition.op} ${condition.value}${condition.unit ?? ''}: ${truthWord(holds)}`] };
+    return { holds, parts: [t('{0}: {1}', `${label} ${current.count}${current.complete ? '' : '+'} ${condition.op} ${condition.value}${condition.unit ?? ''}`, truthWord(holds, t))] };
   }
   const base = condition.baseline === 'previousWindow' ? read(condition.window, 1, inputs) : fromHistory(condition.baseline, key, inputs);
-  const against = condition.baseline === 'previousWindow' ? `the ${condition.window ?? 'window'} before` : condition.baseline === 'yesterday' ? 'the same time yesterday' : 'the same time last week';
-  if (base === undefined || !current.complete || !base.complete) return { holds: undefined, parts: [`${label} ${current.count} vs ${against}: ${base === undefined ? 'no baseline' : 'log too short for the window'}`] };
-  if (base.count === 0) return { holds: condition.rise !== undefined ? current.count > 0 : false, parts: [`${label} ${current.count} vs ${against} 0`] };
+  const against = condition.baseline === 'previousWindow' ? t('the {0} before', condition.window ?? t('window')) : condition.baseline === 'yesterday' ? t('the same time yesterday') : t('the same time last week');
+  if (base === undefined || !current.complete || !base.complete) return { holds: undefined, parts: [t('{0}: {1}', t('{0} {1} vs {2}', label, current.count, against), base === undefined ? t('no baseline') : t('log too short for the window'))] };
+  if (base.count === 0) return { holds: condition.rise !== undefined ? current.count > 0 : false, parts: [t('{0} {1} vs {2} {3}', label, current.count, against, 0)] };
   const change = ((current.count - base.count) / base.count) * 100;
   const wanted = condition.drop !== undefined ? -condition.drop : condition.rise!;
   const holds = condition.drop !== undefined ? (condition.strict ? change < wanted : change <= wanted) : condition.strict ? change > wanted : change >= wanted;
-  return { holds, parts: [`${label} ${current.count} vs ${against} ${base.count} (${change >= 0 ? '+' : ''}${change.toFixed(0)}%, alarm at ${condition.drop !== undefined ? `-${condition.drop}` : `+${condition.rise}`}%): ${truthWord(holds)}`] };
+  return { holds, parts: [t('{0}: {1}', t('{0} {1} vs {2} {3} ({4}%, alarm at {5}%)', label, current.count, against, base.count, `${change >= 0 ? '+' : ''}${change.toFixed(0)}`, condition.drop !== undefined ? `-${condition.drop}` : `+${condition.rise}`), truthWord(holds, t))] };
 }
 
 function read(window: string | undefined, offset: number, inputs: RuleInputs): WindowCount | undefined {
@@ -120,20 +121,20 @@ function fromHistory(baseline: Exclude<Baseline, 'previousWindow'>, key: string,
   return v === undefined ? undefined : { count: v, complete: true };
 }
 
-function truthWord(t: Truth): string {
-  return t === undefined ? 'unknown' : t ? 'yes' : 'no';
+function truthWord(truth: Truth, t: Translate): string {
+  return t(truth === undefined ? 'unknown' : truth ? 'yes' : 'no');
 }
 
-/** The condition as one line, as a report's "expected" column shows it (the alarm side). */
-export function describeCondition(condition: Condition): string {
-  if ('all' in condition) return condition.all.map(describeCondition).join(' AND ');
-  if ('any' in condition) return `(${condition.any.map(describeCondition).join(' OR ')})`;
-  if ('unreachable' in condition) return `${condition.unreachable.join(', ')} unreachable`;
-  if ('hosts' in condition) return `hosts with ${condition.hosts.field}=${condition.hosts.equals} ${condition.op} ${condition.value}`;
-  const label = condition.metric ?? (condition.window ? `lines/${condition.window}` : 'value');
+/** The condition as one line, as a report's "expected" column shows it (the alarm side), in `t`'s language. */
+export function describeCondition(condition: Condition, t: Translate = translator('en')): string {
+  if ('all' in condition) return condition.all.map((c) => describeCondition(c, t)).join(` ${t('AND')} `);
+  if ('any' in condition) return `(${condition.any.map((c) => describeCondition(c, t)).join(` ${t('OR')} `)})`;
+  if ('unreachable' in condition) return t('{0} unreachable', condition.unreachable.join(', '));
+  if ('hosts' in condition) return t('hosts with {0}={1} {2} {3}', condition.hosts.field, condition.hosts.equals, condition.op, condition.value);
+  const label = condition.metric ?? (condition.window ? t('lines/{0}', condition.window) : t('value'));
   if ('op' in condition) return `${label} ${condition.op} ${condition.value}${condition.unit ?? ''}`;
-  const against = condition.baseline === 'previousWindow' ? 'previous window' : condition.baseline === 'yesterday' ? 'yesterday' : 'last week';
-  return `${label} ${condition.drop !== undefined ? 'down' : 'up'} ${condition.strict ? '>' : '>='} ${condition.drop ?? condition.rise}% vs ${against}`;
+  const against = t(condition.baseline === 'previousWindow' ? 'previous window' : condition.baseline === 'yesterday' ? 'yesterday' : 'last week');
+  return t(condition.drop !== undefined ? '{0} down {1} {2}% vs {3}' : '{0} up {1} {2}% vs {3}', label, condition.strict ? '>' : '>=', condition.drop ?? condition.rise!, against);
 }
 
 /** Every number a condition holds (values, percents, window lengths, ports), for the catalog walk. */
@@ -203,7 +204,7 @@ export function inRange(version: string, range: string): boolean {
  * Whether a check applies to a host with these versions: false names the range it misses; an
  * unknown version (the inventory does not say) runs the check, and says so.
  */
-export function applicability(appliesTo: readonly Applicability[] | undefined, versions: Readonly<Record<string, string>> | undefined): { applies: boolean; detail?: string } {
+export function applicability(appliesTo: readonly Applicability[] | undefined, versions: Readonly<Record<string, string>> | undefined): { applies: boolean; detail?: string; text?: Bilingual } {
   if (!appliesTo?.length) return { applies: true };
   const unknown: string[] = [];
   for (const a of appliesTo) {
@@ -212,9 +213,14 @@ export function applicability(appliesTo: readonly Applicability[] | undefined, v
       unknown.push(`${a.of} ${a.range}`);
       continue;
     }
-    if (!inRange(version, a.range)) return { applies: false, detail: `for ${a.of} ${a.range}; this site runs ${a.of} ${version}` };
+    if (!inRange(version, a.range)) {
+      const text = bilingual('for {0} {1}; this site runs {0} {2}', a.of, a.range, version);
+      return { applies: false, detail: text.en, text };
+    }
   }
-  return { applies: true, detail: unknown.length ? `applies to ${unknown.join(', ')}; the inventory gives no version, so it ran` : undefined };
+  if (!unknown.length) return { applies: true };
+  const text = bilingual('applies to {0}; the inventory gives no version, so it ran', unknown.join(', '));
+  return { applies: true, detail: text.en, text };
 }
 
 /** Whether a check's judgement uses the structured rule (else its plain threshold / maxCount). */

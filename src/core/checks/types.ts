@@ -1,5 +1,5 @@
 /** Shapes of an inspection (巡检): which checks ran where, and what each one found. Editor-free. */
-import type { Bilingual, CheckKind } from '../catalog/types';
+import type { Bilingual, CheckKind, Lang } from '../catalog/types';
 
 /**
  * PASS / WARN / FAIL as the guide judges a measured value; ERROR when the check could not run
@@ -50,6 +50,17 @@ export interface CheckResult {
   measured?: Record<string, number>;
   /** Milliseconds this check itself took (the host's shared round trip for batched checks). */
   durationMs: number;
+  /**
+   * `message`, `value` and `threshold` in Chinese where the runner worded them (host output and
+   * the guide's own strings stay as they are): a result is kept in the history and shown again
+   * after the reader switches language, so it carries both.
+   */
+  zh?: { message?: string; value?: string; threshold?: string };
+}
+
+/** A result's message, value or threshold in the reader's language. */
+export function resultText(r: CheckResult, field: 'message' | 'value' | 'threshold', lang: Lang): string | undefined {
+  return (lang === 'zh' ? r.zh?.[field] : undefined) ?? r[field];
 }
 
 export interface InspectionScope {

@@ -7,6 +7,7 @@
  * (lines per pattern, first and last seen). The editor only turns these into its own types.
  */
 import { guideText, patternRemarks } from '../catalog/provenance';
+import { severityWord, translator } from '../l10n';
 import { pick } from '../catalog/text';
 import type { Bilingual, Catalog, Lang, Severity } from '../catalog/types';
 import { BAD_FIELD_SEVERITY, badFieldId, findingSeverity, type LogFinding, severityRank } from './logScanner';
@@ -68,11 +69,15 @@ export interface HoverLabels {
   moreFields: string;
 }
 
-export const englishHoverLabels: HoverLabels = {
-  action: 'Action', section: 'Guide §', otherLanguage: '中文', field: 'Field', value: 'Value', meaning: 'Meaning', bad: 'Bad?',
-  stack: 'lines of stack trace follow', startedAt: 'Part of the entry that starts on line',
-  noAction: 'the guide names no action for this value; see the section for what the field records', moreFields: 'more field(s) not shown',
-};
+/** The hover's words in `lang` (the l10n bundle the editor uses); the other language is named in its own script. */
+export function hoverLabelsFor(lang: Lang): HoverLabels {
+  const t = translator(lang);
+  return {
+    action: t('Action'), section: t('Guide §'), otherLanguage: lang === 'zh' ? 'English' : '中文', field: t('Field'), value: t('Value'), meaning: t('Meaning'), bad: t('Bad?'),
+    stack: t('lines of stack trace follow'), startedAt: t('Part of the entry that starts on line'),
+    noAction: t('the guide names no action for this value; see the section for what the field records'), moreFields: t('more field(s) not shown'),
+  };
+}
 
 /** What to do about a bad field value, and where the guide says so. */
 export interface FieldAdvice {
@@ -123,8 +128,9 @@ export interface HoverOptions {
 
 /** Markdown for the hover over a finding's line. */
 export function findingMarkdown(finding: LogFinding, options: HoverOptions): string {
-  const labels = options.labels ?? englishHoverLabels;
   const lang = options.lang;
+  const labels = options.labels ?? hoverLabelsFor(lang);
+  const t = translator(lang);
   const other: Lang = lang === 'zh' ? 'en' : 'zh';
   const parts: string[] = [];
   const sectionLink = (section: string) => {
@@ -138,7 +144,7 @@ export function findingMarkdown(finding: LogFinding, options: HoverOptions): str
     const p = m.pattern;
     parts.push(
       [
-        `**${p.severity.toUpperCase()}** \`${inlineCode(p.match)}\` — ${sectionLink(p.section)}`,
+        `**${severityWord(p.severity, t)}** \`${inlineCode(p.match)}\` — ${sectionLink(p.section)}`,
         escapeMarkdown(guideText(p.explanation, lang)),
         `**${labels.action}:** ${escapeMarkdown(guideText(p.action, lang))}`,
         ...patternRemarks(p, lang).map((r) => `> ${escapeMarkdown(r).replace(/\n/g, '\n> ')}`),
@@ -153,7 +159,7 @@ export function findingMarkdown(finding: LogFinding, options: HoverOptions): str
       const advice = options.fieldAdvice?.(badFieldId(structured.format.id, f.name));
       const action = advice?.action ? escapeMarkdown(guideText(advice.action, lang)) : `*${escapeMarkdown(labels.noAction)}*`;
       parts.push([
-        `**${BAD_FIELD_SEVERITY.toUpperCase()}** \`${inlineCode(f.name)}\` = \`${inlineCode(clip(f.value))}\`: ${escapeMarkdown(pick(f.bad, lang))}${advice?.section ? ` — ${sectionLink(advice.section)}` : ''}`,
+        `**${severityWord(BAD_FIELD_SEVERITY, t)}** \`${inlineCode(f.name)}\` = \`${inlineCode(clip(f.value))}\`: ${escapeMarkdown(pick(f.bad, lang))}${advice?.section ? ` — ${sectionLink(advice.section)}` : ''}`,
         `**${labels.action}:** ${action}`,
         `*${labels.otherLanguage}:* ${escapeMarkdown(pick(f.bad, other))}${advice?.action ? ` — ${escapeMarkdown(guideText(advice.action, other))}` : ''}`,
       ].join('\n\n'));

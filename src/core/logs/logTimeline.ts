@@ -5,6 +5,7 @@
  * is scanned on its host over the window's bytes only (timeWindow.ts): grep there when the
  * matcher allows it, else the window is streamed through the same scanner `logs scan` uses.
  */
+import { translator } from '../l10n';
 import { pick } from '../catalog/text';
 import type { Lang, LogFile, Severity } from '../catalog/types';
 import type { InventoryHost } from '../inventory/inventory';
@@ -302,7 +303,7 @@ export function timelineMarkdown(timeline: Timeline, lang: Lang): string {
     for (const r of timeline.rows) {
       const count = r.count > 1 ? `${r.count} (${zh ? '至' : 'to'} ${r.lastTime.slice(11)})` : '1';
       const what = `${r.explanation}${r.section ? ` (§${r.section})` : ''}`;
-      out.push(`| ${r.time} | ${cell(r.host)} | \`${cell(r.file)}:${r.line}\` | ${r.severity} | ${count} | ${cell(what)}<br>\`${cell(r.text.slice(0, 200))}\` | ${cell(r.action)} |`);
+      out.push(`| ${r.time} | ${cell(r.host)} | \`${cell(r.file)}:${r.line}\` | ${translator(lang)(r.severity)} | ${count} | ${cell(what)}<br>\`${cell(r.text.slice(0, 200))}\` | ${cell(r.action)} |`);
     }
   } else out.push(zh ? '窗口内没有已知问题。' : 'No known problems in the window.');
   if (timeline.problems.length) {

@@ -46,7 +46,7 @@ describe('sofa-ops catalog', () => {
 
   it("labels paraphrases and shows what was corrected in the guide in the listing", async () => {
     const { stdout } = await run(['catalog', '--product', 'acvip', '--lang', 'zh']);
-    assert.match(stdout, /port: 基础监控-端口监控（ACVIP-acvip，2022）（转述，非指南原文） {2}\[§10\.5\.1\.1\] {2}\(说明: 指南该表格单元格写作“2022 3 不通”/);
+    assert.match(stdout, /端口: 基础监控-端口监控（ACVIP-acvip，2022）（转述，非指南原文） {2}\[§10\.5\.1\.1\] {2}\(说明: 指南该表格单元格写作“2022 3 不通”/);
     assert.match(stdout, /"Domain Not Found" .*\[§10\.4\.2\] {2}\(出现在使用本产品的应用自己的日志中/);
     const en = await run(['catalog', '--product', 'dtx', '--lang', 'en']);
     assert.match(en.stdout, /\/home\/admin\/logs\/dtxserver\/common-default\.log {2}Default log {2}\[§5\.3\.1\.1\] {2}\(Note: The guide's path column repeats/);

@@ -63,4 +63,31 @@ describe('products view', () => {
     const grandchildren = await Promise.all(children.map((c) => productsTree.getChildren(c.node)));
     assert.ok(grandchildren.some((g) => (g ?? []).length > 0), 'no component of registry has anything under it');
   });
+
+  it('speaks sofaOps.language: group labels follow the catalog text (zh 端口/日志, en Ports/Logs), and the Inspection view re-renders', async () => {
+    const { productsTree } = await api();
+    const { inspectionResults } = (await api()) as unknown as { inspectionResults: Tree & { onDidChangeTreeData: vscode.Event<unknown> } };
+    const config = vscode.workspace.getConfiguration('sofaOps');
+    const before = config.inspect<string>('language')?.globalValue;
+    const groupsOfRegistryMeta = async () => {
+      const roots = await childrenWithItems(productsTree);
+      const registry = roots.find(({ item }) => /(^|[:/])registry$/.test(item.id ?? ''))!;
+      const meta = (await childrenWithItems(productsTree, registry.node)).find(({ item }) => (item.id ?? '').endsWith('component:registry-meta'))!;
+      return (await childrenWithItems(productsTree, meta.node)).map(({ item }) => labelOf(item));
+    };
+    let rerendered = 0;
+    const listener = inspectionResults.onDidChangeTreeData(() => rerendered++);
+    try {
+      await config.update('language', 'zh', vscode.ConfigurationTarget.Global);
+      await waitFor('the tree to show zh group labels', async () => (await groupsOfRegistryMeta()).includes('端口'));
+      assert.ok((await groupsOfRegistryMeta()).includes('日志'));
+      await waitFor('the Inspection view to re-render', () => rerendered > 0);
+      await config.update('language', 'en', vscode.ConfigurationTarget.Global);
+      await waitFor('the tree to show en group labels', async () => (await groupsOfRegistryMeta()).includes('Ports'));
+      assert.ok(!(await groupsOfRegistryMeta()).includes('端口'));
+    } finally {
+      listener.dispose();
+      await config.update('language', before, vscode.ConfigurationTarget.Global);
+    }
+  });
 });

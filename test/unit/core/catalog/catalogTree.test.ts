@@ -15,7 +15,8 @@ describe('products tree model', () => {
       const [component] = product.children;
       assert.strictEqual(component.label, 'demo-server');
       assert.strictEqual(component.description, '服务端');
-      assert.deepStrictEqual(labelsOf(component.children), ['Ports', 'Logs']);
+      assert.deepStrictEqual(labelsOf(component.children), ['端口', '日志']);
+      assert.deepStrictEqual(labelsOf(buildCatalogTree(catalog, 'en')[0].children[0].children), ['Ports', 'Logs']);
       const log = component.children[1].children[0];
       assert.strictEqual(log.description, '/home/admin/logs/common-error.log');
       const pattern = log.children[0];
@@ -99,11 +100,14 @@ describe('products tree model', () => {
     const nodes = [...walkNodes(buildCatalogTree(catalog, 'zh'))];
     const find = (suffix: string) => nodes.find((n) => n.id.endsWith(`/${suffix}`))!;
     const drop = find('microservice-scheduler-msg-sent-cluster');
-    assert.match(drop.tooltip!, /lines\/5m down >= 20% vs yesterday AND lines\/5m down > 20% vs previous window AND lines\/5m > 10/);
-    assert.match(drop.tooltip!, /Inspected by:\*\* microservice-scheduler-msg-sent-drop/);
+    assert.match(drop.tooltip!, /5m 内日志行数 较昨日同一时段下降 >= 20% 且 5m 内日志行数 较上一统计窗口下降 > 20% 且 5m 内日志行数 > 10/);
+    assert.match(drop.tooltip!, /巡检项:\*\* microservice-scheduler-msg-sent-drop/);
+    const english = [...walkNodes(buildCatalogTree(catalog, 'en'))].find((n) => n.id.endsWith('/microservice-scheduler-msg-sent-cluster'))!;
+    assert.match(english.tooltip!, /lines\/5m down >= 20% vs yesterday AND lines\/5m down > 20% vs previous window AND lines\/5m > 10/);
+    assert.match(english.tooltip!, /Inspected by:\*\* microservice-scheduler-msg-sent-drop/);
     const backlog = find('dtx-tx-backlog-major');
-    assert.match(backlog.description!, /MANUAL/);
-    assert.match(backlog.tooltip!, /MANUAL:\*\* DTX 的自定义监控项/);
+    assert.match(backlog.description!, /人工（巡检不判断）/);
+    assert.match(backlog.tooltip!, /人工（巡检不判断）:\*\* DTX 的自定义监控项/);
     assert.match(find('mq-service-emergency').description!, /antstack 1\.0 - 1\.3/);
   });
 });

@@ -1,4 +1,5 @@
 /** A one-product catalog and hosts for inspection unit tests: checks are what a test varies. */
+import * as net from 'net';
 import type { Catalog, Check } from '../../../../src/core/catalog/types';
 import type { InventoryHost } from '../../../../src/core/inventory/inventory';
 
@@ -24,4 +25,13 @@ export function catalogWith(checks: Check[]): Catalog {
 
 export function host(name: string, logRoot: string, component = 'app'): InventoryHost {
   return { name, host: '127.0.0.1', port: 22, identityFiles: [], logRoot, product: 'p', component, groups: [component, 'p'], tags: [], source: { file: 'inv', line: 1 } };
+}
+
+/** A loopback port nothing listens on (just opened and closed again). */
+export async function closedLoopbackPort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  return port;
 }

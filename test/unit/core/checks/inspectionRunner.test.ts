@@ -16,7 +16,7 @@ import { buildHostScript, parseHostScript, remoteLogPath } from '../../../../src
 import { runInspection, type InspectionTransport } from '../../../../src/core/checks/inspectionRunner';
 import type { ExecResult } from '../../../../src/core/ssh/remoteExec';
 import { SshError } from '../../../../src/core/ssh/sshErrors';
-import { bi, catalogWith, check, host } from './checkFixtures';
+import { bi, catalogWith, check, closedLoopbackPort, host } from './checkFixtures';
 
 
 
@@ -49,10 +49,7 @@ describe('inspection runner (local bash, local listeners)', function () {
     server = http.createServer((_req, res) => res.end(body));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     httpPort = (server.address() as net.AddressInfo).port;
-    const probe = net.createServer();
-    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
-    closedPort = (probe.address() as net.AddressInfo).port;
-    await new Promise<void>((r) => probe.close(() => r()));
+    closedPort = await closedLoopbackPort();
   });
   after(() => {
     server.close();

@@ -53,11 +53,14 @@ describe('inspection reports', () => {
   });
 
   it('Markdown leads with what needs attention, the measured value, the threshold and the action in both languages', () => {
-    const md = markdownReport(inspection, { lang: 'zh' });
+    const md = markdownReport(inspection, { lang: 'en' });
     assert.match(md, /^# SOFA Ops inspection 2026-11-26T08:00:00.000Z\n\n\*\*FAIL\*\* — 1 FAIL, 1 ERROR, 1 WARN, 1 PASS, 1 MANUAL\./);
     assert.match(md, /\| registry \| FAIL \| 1 \| 1 \| 1 \| 0 \| 0 \|/);
-    assert.match(md, /- \*\*FAIL\*\* 磁盘使用率 — `registry-data-1` \(registry, guide §7\.7\.1\.1\)\n {2}- measured: 93% \(\/home\); expected: > 80%/);
-    assert.match(md, /action: 清理日志 \/ Clean up <old> logs & retry/);
+    assert.match(md, /action: Clean up <old> logs & retry \/ 清理日志/);
+    const zh = markdownReport(inspection, { lang: 'zh' });
+    assert.match(zh, /^# SOFA Ops 巡检 2026-11-26T08:00:00.000Z\n\n\*\*失败\*\* — 1 失败，1 无法检查，1 警告，1 通过，1 人工。2 台主机，1\.5 秒。/);
+    assert.match(zh, /- \*\*失败\*\* 磁盘使用率 — `registry-data-1` \(registry, 指南 §7\.7\.1\.1\)\n {2}- 测量值：93% \(\/home\)；期望：> 80%/);
+    assert.match(zh, /运维动作：清理日志 \/ Clean up <old> logs & retry/);
   });
 
   it('HTML is self-contained: inline SVG chart per product, no script, no external asset, escaped text', () => {

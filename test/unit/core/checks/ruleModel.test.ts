@@ -124,7 +124,11 @@ describe('the rule model', () => {
     assert.deepStrictEqual(['1.4.9', '1.5.0', '1.5.3', '2.0'].map((v) => inRange(v, '>=1.5')), [false, true, true, true]);
     assert.deepStrictEqual(['1.5.0', '1.5.7', '1.6'].map((v) => inRange(v, '1.5.x')), [true, true, false]);
     const legacy = [{ of: 'acvip', range: '<0.7.0' }];
-    assert.deepStrictEqual(applicability(legacy, { acvip: '0.7.2' }), { applies: false, detail: 'for acvip <0.7.0; this site runs acvip 0.7.2' });
+    assert.deepStrictEqual(applicability(legacy, { acvip: '0.7.2' }), {
+      applies: false,
+      detail: 'for acvip <0.7.0; this site runs acvip 0.7.2',
+      text: { en: 'for acvip <0.7.0; this site runs acvip 0.7.2', zh: '适用于 acvip <0.7.0；本站点运行 acvip 0.7.2' },
+    });
     assert.strictEqual(applicability(legacy, { acvip: '0.6.1' }).applies, true);
     const unknown = applicability(legacy, {});
     assert.deepStrictEqual([unknown.applies, /no version/.test(unknown.detail ?? '')], [true, true]);

@@ -298,7 +298,8 @@ describe('finding view', () => {
     assert.ok(hover.includes(pattern.explanation.zh.slice(0, 10).replace(/([\\`*_{}[\]<>#|])/g, '\\$1')), 'and the Chinese one below it');
     assert.ok(hover.includes(`command:sofaOps.openGuideSection?${encodeURIComponent(JSON.stringify([pattern.section]))}`), 'a link that opens the section');
     const table = findingMarkdown(findings[1], { lang: 'zh' });
-    assert.match(table, /\| Field \| Value \| Meaning \| Bad\? \|/);
+    assert.match(table, /\| 字段 \| 值 \| 含义 \| 异常？ \|/, 'a zh hover has zh headers');
+    assert.match(findingMarkdown(findings[1], { lang: 'en' }), /\| Field \| Value \| Meaning \| Bad\? \|/);
     assert.match(table, /`N`.*⚠/, 'the bad value is flagged in the table');
 
     const summary = summarizeFindings(findings);

@@ -1,0 +1,46 @@
+/**
+ * The extension's own translations (l10n/bundle.l10n.zh-cn.json, the file `vscode.l10n.t` reads)
+ * for text built outside the editor's l10n: core (tree labels, hovers, inspection results) and the
+ * CLI. One source serves both, so a string is translated once. Text in the catalog's views follows
+ * the catalog language (`sofaOps.language`, `--lang`), not only the editor's display language.
+ */
+import zhCn from '../../l10n/bundle.l10n.zh-cn.json';
+import type { Bilingual, Lang } from './catalog/types';
+
+const bundles: Readonly<Record<string, Readonly<Record<string, string>>>> = { en: {}, zh: zhCn as Record<string, string> };
+
+/** A message argument: plain, or text that is itself in both languages (picked per language). */
+export type MessageArg = string | number | Bilingual;
+
+/** `message` (the English text, the bundle's key) in `lang`, with `{0}`, `{1}`… filled in as vscode.l10n.t does. */
+export type Translate = (message: string, ...args: MessageArg[]) => string;
+
+export function translator(lang: Lang): Translate {
+  return (message, ...args) => format(bundles[lang]?.[message] ?? message, args, lang);
+}
+
+/** The message in both languages, for results kept and shown later in either (inspection history). */
+export function bilingual(message: string, ...args: MessageArg[]): Bilingual {
+  return { en: translator('en')(message, ...args), zh: translator('zh')(message, ...args) };
+}
+
+/** A log severity as a hover heads it: the translated word, or the English one in capitals. */
+export function severityWord(severity: string, t: Translate): string {
+  const word = t(severity);
+  return word === severity ? severity.toUpperCase() : word;
+}
+
+function format(template: string, args: readonly MessageArg[], lang: Lang): string {
+  return template.replace(/\{(\d+)\}/g, (whole, i: string) => {
+    const arg = args[Number(i)];
+    if (arg === undefined) return whole;
+    return typeof arg === 'object' ? (lang === 'zh' ? arg.zh : arg.en) || arg.en : String(arg);
+  });
+}
+
+/** The CLI's language: `--lang`, else the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`: zh_CN.UTF-8 → zh). */
+export function cliLanguage(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Lang {
+  if (flag === 'zh' || flag === 'en') return flag;
+  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
+  return /^zh/i.test(locale) ? 'zh' : 'en';
+}
