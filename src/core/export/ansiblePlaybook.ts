@@ -23,7 +23,7 @@ import { pythonRegex } from './pythonRegex';
 export class Unsafe {
   constructor(readonly value: string) {}
 }
-const unsafeTag = {
+export const unsafeTag = {
   tag: '!unsafe',
   identify: (v: unknown) => v instanceof Unsafe,
   resolve: (s: string) => new Unsafe(s),

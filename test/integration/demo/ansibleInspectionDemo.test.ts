@@ -1,0 +1,129 @@
+/**
+ * The registry inspection exported to Ansible, gathered by the real ansible-playbook (raw, no
+ * Python used on the hosts) on the demo site with faults injected, and judged by
+ * `sofa-ops inspect --from-ansible`: the same PASS/FAIL per host and check as `sofa-ops inspect`
+ * on the same site, and the same exit code; a tampered results.json is a clear error.
+ */
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { requireRoot } from '../fixtures/sshd';
+import type { Inspection } from '../../../src/core/checks/types';
+import { BIN, demoDir, startDemo, type RunningDemo } from './demoProcess';
+
+const FAULTS = 'meta-leader-lost,service-down@registry-session-1,disk-full';
+
+describe('exported inspection on the demo site: ansible-playbook + inspect --from-ansible = sofa-ops inspect', function () {
+  this.timeout(240_000);
+  let demo: RunningDemo;
+  let dir: string;
+  let work: string;
+
+  before(async function () {
+    requireRoot();
+    if (spawnSync('sh', ['-c', 'command -v ansible-playbook']).status !== 0) throw new Error('ansible-playbook not found: install Debian\'s ansible-core (CI does, see .ci/run)');
+    assert.ok(fs.existsSync(path.resolve(__dirname, '../../../dist/cli-export.js')), 'run `npm run build` first');
+    dir = demoDir();
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'sofa-ops-ansible-insp-'));
+    demo = await startDemo(dir, ['--faults', FAULTS]);
+  });
+  after(async () => {
+    await demo?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  const sofa = (args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, HOME: work, SOFA_OPS_HOME: path.join(work, '.sofa-ops'), SSH_AUTH_SOCK: '' }, input: '' });
+
+  const ansibleEnv = (): NodeJS.ProcessEnv => ({
+    ...process.env,
+    HOME: work,
+    SSH_AUTH_SOCK: '',
+    ANSIBLE_CONFIG: path.join(work, 'ansible.cfg'),
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_HOST_KEY_CHECKING: 'True',
+    ANSIBLE_SSH_ARGS: `-o ControlMaster=no -o UserKnownHostsFile=${demo.ready.knownHosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes`,
+    // No Python on the hosts is needed: a wrong interpreter there would make any module fail.
+    ANSIBLE_PYTHON_INTERPRETER: '/nonexistent/python3',
+  });
+
+  /** check @ host → status, for every check that ran (manual and N/A left out). */
+  const statuses = (inspection: Inspection) =>
+    Object.fromEntries(inspection.results.filter((r) => r.status !== 'manual' && r.status !== 'na').map((r) => [`${r.checkId} @ ${r.host ?? r.component}`, r.status]));
+
+  let results: string;
+
+  it('judges what Ansible gathered exactly as sofa-ops inspect judges the live site (same statuses, same exit code)', () => {
+    const liveOut = path.join(work, 'live.json');
+    const live = sofa(['inspect', '--inventory', demo.ready.inventory, '--known-hosts', demo.ready.knownHosts, '--product', 'registry', '--report', 'json', '--out', liveOut]);
+    assert.strictEqual(live.status, 1, live.stderr);
+
+    const out = path.join(work, 'ansible');
+    const exp = sofa(['export', 'ansible', '--inspection', '--product', 'registry', '--inventory', demo.ready.inventory, '--out', out]);
+    assert.strictEqual(exp.status, 0, exp.stderr);
+    assert.match(fs.readFileSync(path.join(out, 'README.md'), 'utf8'), /inspect --from-ansible results\.json/);
+    fs.writeFileSync(path.join(work, 'ansible.cfg'), '');
+    // The results play runs on Ansible's implicit localhost, with the controller's own Python.
+    const ans = spawnSync('ansible-playbook', ['-i', 'inventory.yml', 'inspection.yml', '-f', '8'], { cwd: out, encoding: 'utf8', env: ansibleEnv() });
+    assert.strictEqual(ans.status, 0, ans.stdout + ans.stderr);
+    results = path.join(out, 'results.json');
+    assert.ok(fs.existsSync(results), ans.stdout);
+
+    const fromOut = path.join(work, 'from-ansible.json');
+    const judged = sofa(['inspect', '--from-ansible', results, '--inventory', demo.ready.inventory, '--report', 'json', '--out', fromOut]);
+    assert.strictEqual(judged.status, live.status, judged.stderr);
+    const ours = statuses(JSON.parse(fs.readFileSync(liveOut, 'utf8')) as Inspection);
+    const theirs = statuses(JSON.parse(fs.readFileSync(fromOut, 'utf8')) as Inspection);
+    // CPU and load are the moment's: both measured, not necessarily alike on a shared machine.
+    const moment = (k: string) => /^registry-basic-(cpu|load5) @/.test(k);
+    for (const k of Object.keys(theirs).filter(moment)) assert.notStrictEqual(theirs[k], 'error', `${k} was not measured from the Ansible data`);
+    const strip = (s: Record<string, string>) => Object.fromEntries(Object.entries(s).filter(([k]) => !moment(k)));
+    assert.deepStrictEqual(strip(theirs), strip(ours));
+    // The faults are seen, by both: the lost leader's health, the stopped session, the full disk.
+    assert.strictEqual(theirs['registry-meta-health @ registry-meta-1'], 'fail');
+    assert.strictEqual(theirs['registry-basic-port-session-9600 @ registry-session-1'], 'fail');
+    assert.strictEqual(theirs['registry-java-process @ registry-session-1'], 'fail');
+    assert.strictEqual(theirs['registry-basic-disk @ registry-data-1'], 'fail');
+    assert.strictEqual(theirs['registry-meta-health @ registry-meta-2'], 'pass');
+    assert.strictEqual(theirs['registry-meta-one-leader @ registry-meta'], ours['registry-meta-one-leader @ registry-meta']);
+
+    const junit = sofa(['inspect', '--from-ansible', results, '--inventory', demo.ready.inventory, '--report', 'junit']);
+    assert.strictEqual(junit.status, 1);
+    assert.match(junit.stdout, /<testsuites[\s\S]*registry-meta-health[\s\S]*<failure/);
+  });
+
+  it('refuses a tampered or foreign results.json with the file and the host or field, no stack trace', () => {
+    const good = JSON.parse(fs.readFileSync(results, 'utf8')) as { sofa_ops: { digests: Record<string, string> }; hosts: Record<string, Record<string, unknown>> };
+    const cases: Array<[string, (r: typeof good) => unknown, RegExp]> = [
+      ['not json', () => '{"sofa_ops": ', /bad\.json: not JSON/],
+      ['an array', () => [], /bad\.json: the file: expected a JSON object/],
+      ['rc a string', (r) => ((r.hosts['registry-meta-1'].rc = 'zero'), r), /bad\.json: host registry-meta-1, field rc: expected a whole number/],
+      ['stdout an object', (r) => ((r.hosts['registry-data-2'].stdout = { a: 1 }), r), /bad\.json: host registry-data-2, field stdout: expected a string/],
+      ['another script', (r) => ((r.sofa_ops.digests['registry-meta-3'] = 'a'.repeat(64)), r), /bad\.json: host registry-meta-3: the playbook asked it other checks/],
+    ];
+    for (const [what, mutate, error] of cases) {
+      const bad = path.join(work, 'bad.json');
+      const value = mutate(JSON.parse(JSON.stringify(good)) as typeof good);
+      fs.writeFileSync(bad, typeof value === 'string' ? value : JSON.stringify(value));
+      const r = sofa(['inspect', '--from-ansible', bad, '--inventory', demo.ready.inventory]);
+      assert.strictEqual(r.status, 2, `${what}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, error, what);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, `${what}: a stack trace`);
+    }
+    // A host Ansible could not reach is judged ERROR, never PASS.
+    const unreachable = JSON.parse(JSON.stringify(good)) as typeof good;
+    unreachable.hosts['registry-data-3'] = { unreachable: true, msg: 'Failed to connect to the host via ssh' };
+    const file = path.join(work, 'unreachable.json');
+    fs.writeFileSync(file, JSON.stringify(unreachable));
+    const out = path.join(work, 'unreachable-report.json');
+    const r = sofa(['inspect', '--from-ansible', file, '--inventory', demo.ready.inventory, '--report', 'json', '--out', out]);
+    assert.strictEqual(r.status, 1, r.stderr);
+    const mine = (JSON.parse(fs.readFileSync(out, 'utf8')) as Inspection).results.filter((x) => x.host === 'registry-data-3' && x.status !== 'na');
+    assert.ok(mine.length > 3);
+    assert.ok(mine.every((x) => x.status === 'error'), JSON.stringify(mine.map((x) => [x.checkId, x.status])));
+    assert.match(mine[0].message, /Failed to connect/);
+  });
+});
