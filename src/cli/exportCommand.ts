@@ -26,6 +26,8 @@ SOFA Ops' semantics (finally, when=, after=, confirm, manual, expect, secrets), 
 they need (DIR/filter_plugins/sofa_ops.py) and DIR/README.md with the mapping. A cell that cannot
 be exported exactly is refused with file:line and why; its runbook is not written.
   --inventory FILE   also write FILE (SOFA Ops YAML or Ansible) as DIR/inventory.yml
+  --raw-fallback     give every cell a raw variant too: hosts whose Ansible inventory (or AWX host
+                     vars) set sofa_ops_no_python: true run the cells with raw, without Python
   --inspection       write DIR/inspection.yml: the daily inspection's data gathering for the
                      inventory's hosts (raw, no Python needed there), which writes results.json for
                      sofa-ops inspect --from-ansible (needs --inventory; --product, --component,
@@ -54,6 +56,7 @@ export async function exportCommand(args: string[], io: CliIO, catalogDir = ''):
       inventory: { type: 'string' },
       out: { type: 'string', default: 'ansible' },
       inspection: { type: 'boolean', default: false },
+      'raw-fallback': { type: 'boolean', default: false },
       product: { type: 'string' },
       component: { type: 'string' },
       target: { type: 'string' },
@@ -124,7 +127,7 @@ export async function exportCommand(args: string[], io: CliIO, catalogDir = ''):
     let display = path.relative(process.cwd(), path.resolve(file)).split(path.sep).join('/');
     if (display.startsWith('../')) display = /(?:^|\/)(runbooks\/.*)$/.exec(display)?.[1] ?? path.basename(file);
     const { runbook, problems } = parseRunbook(text, file);
-    const result = exportRunbookToAnsible(runbook, problems, display);
+    const result = exportRunbookToAnsible(runbook, problems, display, { rawFallback: values['raw-fallback'] });
     if (!result.playbook) {
       refused.push({ runbook: display, refusals: result.refusals });
       for (const p of result.refusals) io.err(`${formatProblem(p)}\n`);
@@ -137,11 +140,13 @@ export async function exportCommand(args: string[], io: CliIO, catalogDir = ''):
     await fs.writeFile(path.join(out, `${name}.yml`), result.playbook);
     exported.push({ runbook: display, playbook: `${name}.yml`, parameters: result.parameters, secrets: result.secrets, rollback: result.rollbackSkipped });
   }
-  if (runbooks.length || inspection) await fs.writeFile(path.join(out, 'README.md'), exportReadme(exported, refused, inventoryFile, inspection));
+  if (runbooks.length || inspection) {
+    await fs.writeFile(path.join(out, 'README.md'), exportReadme(exported, refused, inventoryFile, inspection, values['raw-fallback']));
+    await fs.writeFile(path.join(out, '.ansible-lint'), ansibleLintConfig);
+  }
   if (runbooks.length) {
     await fs.mkdir(path.join(out, 'filter_plugins'), { recursive: true });
     await fs.writeFile(path.join(out, 'filter_plugins', 'sofa_ops.py'), sofaOpsFilterPlugin);
-    await fs.writeFile(path.join(out, '.ansible-lint'), ansibleLintConfig);
     io.out(`exported ${exported.length} of ${runbooks.length} runbook(s) to ${out}${refused.length ? `; refused ${refused.length} (reasons above and in ${path.join(out, 'README.md')})` : ''}\n`);
   }
   return refused.length ? 1 : 0;

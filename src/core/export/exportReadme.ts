@@ -45,7 +45,7 @@ function inspectionSection(i: ExportedInspection, inventory?: string): string[] 
   ];
 }
 
-export function exportReadme(exported: ExportedEntry[], refused: Array<{ runbook: string; refusals: SourceProblem[] }>, inventory?: string, inspection?: ExportedInspection): string {
+export function exportReadme(exported: ExportedEntry[], refused: Array<{ runbook: string; refusals: SourceProblem[] }>, inventory?: string, inspection?: ExportedInspection, rawFallback = false): string {
   if (!exported.length && !refused.length && inspection) {
     return ['# SOFA Ops inspection as an Ansible playbook', '', 'Written by `sofa-ops export ansible --inspection`; re-export instead of editing.', '', ...inspectionSection(inspection, inventory)].join('\n');
   }
@@ -58,7 +58,16 @@ export function exportReadme(exported: ExportedEntry[], refused: Array<{ runbook
     '    ansible-playbook -i inventory.yml PLAYBOOK.yml -e node=0',
     '',
     '`filter_plugins/sofa_ops.py` must stay beside the playbooks (ansible-playbook and AWX load it from there).',
-    'The hosts need Python (the `command` module; `raw` cannot carry stdin, timeouts or results).',
+    ...(rawFallback
+      ? [
+          'Hosts need Python (the `command` module), except those whose inventory or AWX host vars set',
+          '`sofa_ops_no_python: true`: they run each cell with `ansible.builtin.raw` (exported with `--raw-fallback`).',
+          'There the script goes base64-encoded on the command line into `sh -s` (raw has no stdin), so parameter',
+          'values are visible in the host\'s `ps` while the cell runs, and a cell carrying a secret is not run there',
+          '(it fails, naming the cell). Otherwise the same: expect, when=, after=, finally, timeout=, parallel=;',
+          'raw output is not stripped of its final newline and has no pseudo-terminal (`ansible_ssh_use_tty: false`).',
+        ]
+      : ['The hosts need Python (the `command` module); export with `--raw-fallback` for hosts without it.']),
     '',
     '## Mapping',
     '',

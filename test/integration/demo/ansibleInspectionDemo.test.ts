@@ -2,13 +2,16 @@
  * The registry inspection exported to Ansible, gathered by the real ansible-playbook (raw, no
  * Python used on the hosts) on the demo site with faults injected, and judged by
  * `sofa-ops inspect --from-ansible`: the same PASS/FAIL per host and check as `sofa-ops inspect`
- * on the same site, and the same exit code; a tampered results.json is a clear error.
+ * on the same site, and the same exit code; a tampered results.json is a clear error. And a runbook
+ * exported with --raw-fallback runs on hosts marked sofa_ops_no_python with raw, with the same
+ * per-host outcomes as `sofa-ops run`.
  */
 import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { ansibleOutcomes, sofaOutcomes } from '../fixtures/runOutcomes';
 import { requireRoot } from '../fixtures/sshd';
 import type { Inspection } from '../../../src/core/checks/types';
 import { BIN, demoDir, startDemo, type RunningDemo } from './demoProcess';
@@ -125,5 +128,45 @@ describe('exported inspection on the demo site: ansible-playbook + inspect --fro
     assert.ok(mine.length > 3);
     assert.ok(mine.every((x) => x.status === 'error'), JSON.stringify(mine.map((x) => [x.checkId, x.status])));
     assert.match(mine[0].message, /Failed to connect/);
+  });
+
+  it('a runbook exported with --raw-fallback runs with raw on sofa_ops_no_python hosts: same outcomes as sofa-ops run (a failure stops, finally runs)', () => {
+    const runbook = path.join(work, 'raw.runbook.md');
+    fs.writeFileSync(
+      runbook,
+      [
+        '```sh {name=name-check target=registry-meta expect=/registry-meta-[23]/}',
+        'hostname',
+        '```',
+        '```sh {name=never target=registry-meta}',
+        'echo not reached',
+        '```',
+        '```sh {name=cleanup target=registry-meta finally}',
+        "printf 'cleaned %s\\n' \"$(hostname)\"",
+        '```',
+        '',
+      ].join('\n'),
+    );
+    const report = path.join(work, 'raw-run.json');
+    const run = sofa(['run', runbook, '--inventory', demo.ready.inventory, '--known-hosts', demo.ready.knownHosts, '--audit', path.join(work, 'audit.jsonl'), '--report', 'json', '--out', report]);
+    assert.strictEqual(run.status, 1, run.stderr);
+    const ours = sofaOutcomes(fs.readFileSync(report, 'utf8'));
+    const out = path.join(work, 'ansible-raw');
+    const exp = sofa(['export', 'ansible', runbook, '--raw-fallback', '--inventory', demo.ready.inventory, '--out', out]);
+    assert.strictEqual(exp.status, 0, exp.stderr);
+    assert.match(fs.readFileSync(path.join(out, 'README.md'), 'utf8'), /sofa_ops_no_python: true/);
+    // Every host without Python (the interpreter Ansible is told of does not exist): raw or nothing.
+    const ans = spawnSync('ansible-playbook', ['-i', 'inventory.yml', 'raw.yml', '-e', 'sofa_ops_no_python=true'], { cwd: out, encoding: 'utf8', env: ansibleEnv() });
+    assert.strictEqual(ans.status, 2, ans.stdout + ans.stderr);
+    assert.deepStrictEqual(ansibleOutcomes(ans.stdout), ours);
+    assert.deepStrictEqual(ours, {
+      'name-check': { 'registry-meta-1': 'failed', 'registry-meta-2': 'ok', 'registry-meta-3': 'ok' },
+      cleanup: { 'registry-meta-1': 'ok', 'registry-meta-2': 'ok', 'registry-meta-3': 'ok' },
+    });
+    // The outcomes came from the raw tasks: the command tasks were skipped everywhere.
+    const block = (task: string) => ans.stdout.split('\nTASK [').find((b) => b.startsWith(task)) ?? '';
+    assert.match(block('Run cleanup · raw.runbook.md:7 (raw, no Python)]'), /\nchanged: \[registry-meta-2\]/);
+    assert.doesNotMatch(block('Run cleanup · raw.runbook.md:7]'), /\n(ok|changed): /);
+    assert.doesNotMatch(block('Run never · raw.runbook.md:4 (raw, no Python)]'), /\n(ok|changed): /);
   });
 });
