@@ -11,7 +11,7 @@ import { loadCatalog } from '../core/catalog/catalogLoader';
 import { componentEquivalence } from '../core/checks/checkPlan';
 import { planFor } from '../core/checks/inspect';
 import type { InspectionScope } from '../core/checks/types';
-import { exportInspectionToAnsible } from '../core/export/ansibleInspection';
+import { exportInspectionToAnsible, InspectionExportError } from '../core/export/ansibleInspection';
 import { loadInventory } from '../core/inventory/inventory';
 import { SelectorError } from '../core/inventory/selectors';
 import { parseRunbook } from '../core/runbook/runbookParser';
@@ -101,7 +101,14 @@ export async function exportCommand(args: string[], io: CliIO, catalogDir = ''):
         }
         throw err;
       }
-      const result = await exportInspectionToAnsible(catalog, plan, scope, path.basename(values.inventory));
+      let result;
+      try {
+        result = await exportInspectionToAnsible(catalog, plan, scope, path.basename(values.inventory));
+      } catch (err) {
+        if (!(err instanceof InspectionExportError)) throw err;
+        io.err(`sofa-ops export: ${err.message}\n`);
+        return 2;
+      }
       await fs.mkdir(out, { recursive: true });
       await fs.writeFile(path.join(out, 'inspection.yml'), result.playbook);
       inspection = { file: 'inspection.yml', hosts: result.hosts, checks: result.checks, scope };

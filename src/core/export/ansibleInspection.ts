@@ -127,6 +127,16 @@ function taskTimeout(g: HostGather): number {
   return g.timeoutSeconds + g.ports.length * PORT_TIMEOUT_SECONDS + g.requests.length * HTTP_TIMEOUT_SECONDS + 10;
 }
 
+/**
+ * Linux caps one argument at 128 KiB (MAX_ARG_STRLEN) and raw's command reaches the host as the
+ * login shell's `-c` argument: a longer one would fail there, so it is refused here.
+ */
+export const MAX_RAW_COMMAND = 120 * 1024;
+
+export class InspectionExportError extends Error {
+  override name = 'InspectionExportError';
+}
+
 export interface InspectionExport {
   playbook: string;
   hosts: number;
@@ -137,6 +147,10 @@ const KEEP = ['rc', 'stdout', 'stderr', 'failed', 'unreachable', 'msg', 'skipped
 
 export async function exportInspectionToAnsible(catalog: Catalog, plan: InspectionPlan, scope: InspectionScope, inventoryFile: string, token = randomBytes(8).toString('hex')): Promise<InspectionExport> {
   const gathers = (await recordGather(catalog, plan, scope, token)).filter((g) => g.script !== undefined || g.ports.length || g.requests.length);
+  for (const g of gathers) {
+    const length = gatherCommand(g, token).length;
+    if (length > MAX_RAW_COMMAND) throw new InspectionExportError(`host ${g.host}: its checks make a ${Math.round(length / 1024)} KiB command, over the ${MAX_RAW_COMMAND / 1024} KiB one command line carries: narrow the export (--product, --component, --target)`);
+  }
   const commands = Object.fromEntries(gathers.map((g) => [g.host, new Unsafe(gatherCommand(g, token))]));
   const digests = Object.fromEntries(gathers.map((g) => [g.host, gatherDigest(gatherCommand(g, token))]));
   const what = scope.product ? `product ${scope.product}` : 'every product';

@@ -11,6 +11,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parse, stringify } from 'yaml';
 import { ansibleOutcomes, sofaOutcomes } from '../fixtures/runOutcomes';
 import { requireRoot } from '../fixtures/sshd';
 import type { Inspection } from '../../../src/core/checks/types';
@@ -123,18 +124,25 @@ describe('exported inspection on the demo site: ansible-playbook + inspect --fro
       assert.match(r.stderr, error, what);
       assert.doesNotMatch(r.stderr, /\n\s+at /, `${what}: a stack trace`);
     }
-    // A host Ansible could not reach is judged ERROR, never PASS.
-    const unreachable = JSON.parse(JSON.stringify(good)) as typeof good;
-    unreachable.hosts['registry-data-3'] = { unreachable: true, msg: 'Failed to connect to the host via ssh' };
+    // A host Ansible really cannot reach (its SSH port closed in Ansible's inventory) is written
+    // to results.json by the engine and judged ERROR, never PASS; the other hosts still count.
+    const out = path.join(work, 'ansible');
+    const inventory = parse(fs.readFileSync(path.join(out, 'inventory.yml'), 'utf8')) as { all: { hosts: Record<string, { ansible_port: number }> } };
+    inventory.all.hosts['registry-data-3'].ansible_port = 1;
+    fs.writeFileSync(path.join(out, 'dead.yml'), stringify(inventory));
     const file = path.join(work, 'unreachable.json');
-    fs.writeFileSync(file, JSON.stringify(unreachable));
-    const out = path.join(work, 'unreachable-report.json');
-    const r = sofa(['inspect', '--from-ansible', file, '--inventory', demo.ready.inventory, '--report', 'json', '--out', out]);
+    const ans = spawnSync('ansible-playbook', ['-i', 'dead.yml', 'inspection.yml', '-f', '8', '-e', `sofa_ops_results=${file}`], { cwd: out, encoding: 'utf8', env: ansibleEnv() });
+    assert.strictEqual(ans.status, 0, ans.stdout + ans.stderr);
+    assert.match(ans.stdout, /fatal: \[registry-data-3\]: UNREACHABLE!/);
+    const report = path.join(work, 'unreachable-report.json');
+    const r = sofa(['inspect', '--from-ansible', file, '--inventory', demo.ready.inventory, '--report', 'json', '--out', report]);
     assert.strictEqual(r.status, 1, r.stderr);
-    const mine = (JSON.parse(fs.readFileSync(out, 'utf8')) as Inspection).results.filter((x) => x.host === 'registry-data-3' && x.status !== 'na');
+    const judged = (JSON.parse(fs.readFileSync(report, 'utf8')) as Inspection).results;
+    const mine = judged.filter((x) => x.host === 'registry-data-3' && x.status !== 'na');
     assert.ok(mine.length > 3);
     assert.ok(mine.every((x) => x.status === 'error'), JSON.stringify(mine.map((x) => [x.checkId, x.status])));
-    assert.match(mine[0].message, /Failed to connect/);
+    assert.match(mine[0].message, /Ansible could not reach it: .*(refused|connect)/i);
+    assert.strictEqual(judged.find((x) => x.checkId === 'registry-data-health' && x.host === 'registry-data-2')?.status, 'pass');
   });
 
   it('a runbook exported with --raw-fallback runs with raw on sofa_ops_no_python hosts: same outcomes as sofa-ops run (a failure stops, finally runs)', () => {
