@@ -15,6 +15,7 @@ import { parse, stringify } from 'yaml';
 import { ansibleOutcomes, sofaOutcomes } from '../fixtures/runOutcomes';
 import { requireRoot } from '../fixtures/sshd';
 import type { Inspection } from '../../../src/core/checks/types';
+import { ansibleDemoEnv, requireAnsibleAndBuild } from './ansibleDemo';
 import { BIN, demoDir, startDemo, type RunningDemo } from './demoProcess';
 
 const FAULTS = 'meta-leader-lost,service-down@registry-session-1,disk-full';
@@ -27,8 +28,7 @@ describe('exported inspection on the demo site: ansible-playbook + inspect --fro
 
   before(async function () {
     requireRoot();
-    if (spawnSync('sh', ['-c', 'command -v ansible-playbook']).status !== 0) throw new Error('ansible-playbook not found: install Debian\'s ansible-core (CI does, see .ci/run)');
-    assert.ok(fs.existsSync(path.resolve(__dirname, '../../../dist/cli-export.js')), 'run `npm run build` first');
+    requireAnsibleAndBuild();
     dir = demoDir();
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'sofa-ops-ansible-insp-'));
     demo = await startDemo(dir, ['--faults', FAULTS]);
@@ -42,17 +42,8 @@ describe('exported inspection on the demo site: ansible-playbook + inspect --fro
   const sofa = (args: string[]) =>
     spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, HOME: work, SOFA_OPS_HOME: path.join(work, '.sofa-ops'), SSH_AUTH_SOCK: '' }, input: '' });
 
-  const ansibleEnv = (): NodeJS.ProcessEnv => ({
-    ...process.env,
-    HOME: work,
-    SSH_AUTH_SOCK: '',
-    ANSIBLE_CONFIG: path.join(work, 'ansible.cfg'),
-    ANSIBLE_NOCOLOR: '1',
-    ANSIBLE_HOST_KEY_CHECKING: 'True',
-    ANSIBLE_SSH_ARGS: `-o ControlMaster=no -o UserKnownHostsFile=${demo.ready.knownHosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes`,
-    // No Python on the hosts is needed: a wrong interpreter there would make any module fail.
-    ANSIBLE_PYTHON_INTERPRETER: '/nonexistent/python3',
-  });
+  // No Python on the hosts is needed: a wrong interpreter there would make any module fail.
+  const ansibleEnv = (): NodeJS.ProcessEnv => ansibleDemoEnv(work, demo.ready.knownHosts, { ANSIBLE_PYTHON_INTERPRETER: '/nonexistent/python3' });
 
   /** check @ host → status, for every check that ran (manual and N/A left out). */
   const statuses = (inspection: Inspection) =>
