@@ -5,15 +5,19 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { loadCatalog } from '../core/catalog/catalogLoader';
 import { formatProblem } from '../core/catalog/problems';
-import type { Lang } from '../core/catalog/types';
+import type { Catalog, Lang } from '../core/catalog/types';
 import { componentEquivalence } from '../core/checks/checkPlan';
 import { loadHistory, loadRuleHistory, saveInspection } from '../core/checks/history';
-import { inspect } from '../core/checks/inspect';
+import { inspect, planFor } from '../core/checks/inspect';
+import { runInspection } from '../core/checks/inspectionRunner';
+import { recordGather } from '../core/export/ansibleInspection';
+import { parseAnsibleResults, resultsTransport, ResultsError, verifyGathers } from '../core/export/ansibleResults';
 import { overall, renderReport, type ReportFormat } from '../core/checks/reports';
 import { statusWord } from '../core/checks/resultView';
 import { pick } from '../core/catalog/text';
 import { translator } from '../core/l10n';
-import { countStatuses, notRun, resultText, type CheckResult, type Inspection } from '../core/checks/types';
+import { countStatuses, notRun, resultText, type CheckResult, type Inspection, type InspectionScope } from '../core/checks/types';
+import type { Inventory } from '../core/inventory/inventory';
 import { loadInventoryCached } from '../core/inventory/inventoryCache';
 import { defaultCacheDir } from '../core/cacheDir';
 import { SelectorError } from '../core/inventory/selectors';
@@ -41,6 +45,9 @@ Leader), lines per time window and baselines. Manual checks are listed, with why
   --parallel N        hosts at once (default 32)
   --known-hosts FILE  extra known_hosts file (repeatable), e.g. a site's pinned keys
   --accept-new        accept and record keys of hosts never seen before (changed keys are still refused)
+  --from-ansible FILE judge the results.json an exported inspection playbook wrote (sofa-ops export
+                      ansible --inspection) instead of connecting: same rules, reports and exit codes;
+                      --inventory is the one the export was made from, the scope comes from FILE
 Checks the inventory's \`versions\` say do not apply to the site are N/A.
 Exit code: 0 every check passed (WARN, MANUAL and N/A included); 1 any FAIL, or a host could not be
 checked (ERROR) while others could; 2 usage, inventory or selector error, or nothing could be
@@ -65,6 +72,7 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
       catalog: { type: 'string' },
       'known-hosts': { type: 'string', multiple: true, default: [] },
       'accept-new': { type: 'boolean', default: false },
+      'from-ansible': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -94,28 +102,21 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
     io.err(`sofa-ops: the inventory ${values.inventory} has ${problems.length} problem(s)\n`);
     return 2;
   }
-  const hostKeys = await loadCliHostKeys(io, values['known-hosts']!);
-  const unknownHosts = cliUnknownHostPolicy(io, !!values['accept-new']);
-  const pool = new SshPool({ hostKeys, unknownHosts, prompter: terminalPrompter() });
-  const abort = new AbortController();
-  // Every host's command listens for the abort.
-  setMaxListeners(0, abort.signal);
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
-  let inspection: Inspection;
   // Baselines (same time yesterday / last week) and consecutive periods come from the history.
   const ruleHistory = values.history ? await loadRuleHistory(path.resolve(values.history), new Date()) : [];
+  let inspection: Inspection;
   try {
-    inspection = await inspect(catalog, inventory, pool, { product: values.product, component: values.component, target: values.target }, { parallel, signal: abort.signal, history: ruleHistory });
+    if (values['from-ansible']) {
+      inspection = await fromAnsible(values['from-ansible'], catalog, inventory, { product: values.product, component: values.component, target: values.target }, ruleHistory);
+    } else {
+      inspection = await overSsh(io, values, catalog, inventory, parallel, ruleHistory);
+    }
   } catch (err) {
-    if (err instanceof SelectorError) {
+    if (err instanceof SelectorError || err instanceof ResultsError) {
       io.err(`sofa-ops: ${err.message}\n`);
       return 2;
     }
     throw err;
-  } finally {
-    process.removeListener('SIGINT', onSigint);
-    pool.dispose();
   }
 
   let history: Inspection[] = [];
@@ -139,6 +140,46 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
     io.out(summary);
   }
   return exitCode(inspection.results);
+}
+
+async function overSsh(io: CliIO, values: { target?: string; product?: string; component?: string; 'known-hosts'?: string[]; 'accept-new'?: boolean }, catalog: Catalog, inventory: Inventory, parallel: number, ruleHistory: Inspection[]): Promise<Inspection> {
+  const hostKeys = await loadCliHostKeys(io, values['known-hosts']!);
+  const unknownHosts = cliUnknownHostPolicy(io, !!values['accept-new']);
+  const pool = new SshPool({ hostKeys, unknownHosts, prompter: terminalPrompter() });
+  const abort = new AbortController();
+  // Every host's command listens for the abort.
+  setMaxListeners(0, abort.signal);
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    return await inspect(catalog, inventory, pool, { product: values.product, component: values.component, target: values.target }, { parallel, signal: abort.signal, history: ruleHistory });
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    pool.dispose();
+  }
+}
+
+/**
+ * Judges what an exported inspection playbook gathered: the same plan as a live inspection, each
+ * host's gathering re-derived and compared with what the playbook ran, then the same runner.
+ */
+async function fromAnsible(file: string, catalog: Catalog, inventory: Inventory, asked: InspectionScope, ruleHistory: Inspection[]): Promise<Inspection> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new ResultsError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  const results = parseAnsibleResults(text, file);
+  for (const key of ['product', 'component', 'target'] as const) {
+    if (asked[key] !== undefined && asked[key] !== results.scope[key]) {
+      throw new ResultsError(`${file}: gathered for ${results.scope[key] ? `--${key} ${results.scope[key]}` : `every ${key}`}, not --${key} ${asked[key]} (the scope comes from the export)`);
+    }
+  }
+  const plan = planFor(catalog, inventory, results.scope);
+  const gathers = await recordGather(catalog, plan, results.scope, results.token);
+  verifyGathers(results, gathers);
+  return runInspection(catalog, plan, resultsTransport(results, gathers), results.scope, { history: ruleHistory });
 }
 
 /** 0 all pass; 1 any FAIL or ERROR; 2 nothing could be checked (see the usage text). */

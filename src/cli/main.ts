@@ -25,7 +25,7 @@ const commands: Record<string, { summary: string; load(): Promise<CommandModule>
   runbook: { summary: 'check runbook files: `sofa-ops runbook fmt --check FILE...`', load: async () => { const m = require('./runbookCommand') as typeof import('./runbookCommand'); return { run: (a, io) => m.runbookCommand(a, io), usage: m.runbookUsage }; } },
   audit: { summary: 'verify the hash chain of a runbook audit trail', load: async () => { const m = require('./auditCommand') as typeof import('./auditCommand'); return { run: (a, io) => m.auditCommand(a, io), usage: m.auditUsage }; } },
   inspect: { summary: 'run the guide\'s inspection checks (巡检) on inventory hosts: md/html/junit/json reports, history', load: async () => { const m = require('./inspectCommand') as typeof import('./inspectCommand'); return { run: m.inspectCommand, usage: m.inspectUsage }; } },
-  export: { summary: 'write runbooks as Ansible playbooks and the inventory as an Ansible inventory (AWX)', load: async () => { const m = require('./exportCommand') as typeof import('./exportCommand'); return { run: (a, io) => m.exportCommand(a, io), usage: m.exportUsage }; } },
+  export: { summary: 'write runbooks and the daily inspection as Ansible playbooks, the inventory as an Ansible inventory (AWX)', load: async () => { const m = require('./exportCommand') as typeof import('./exportCommand'); return { run: (a, io, c) => m.exportCommand(a, io, c), usage: m.exportUsage }; } },
   demo: { summary: 'run a small SOFAStack demo site on loopback and write a workspace for it', load: async () => { const m = require('./demoCommand') as typeof import('./demoCommand'); return { run: m.demoCommand, usage: m.demoUsage }; } },
 };
 

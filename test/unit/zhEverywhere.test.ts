@@ -36,7 +36,7 @@ import { localExec } from './core/logs/localExec';
  */
 const ALLOW = new Set([
   // products, components and tools
-  'SOFA', 'Ops', 'SOFAStack', 'AntStack', 'Ansible', 'AWX', 'OSP', 'MQ', 'DTX', 'DST', 'DBP', 'DDS', 'ACVIP', 'VS', 'Code',
+  'SOFA', 'Ops', 'SOFAStack', 'AntStack', 'Ansible', 'AWX', 'Python', 'OSP', 'MQ', 'DTX', 'DST', 'DBP', 'DDS', 'ACVIP', 'VS', 'Code',
   'ssh', 'sshd', 'grep', 'curl', 'bash', 'ps', 'df', 'nc', 'netstat', 'syslog', 'shell', 'Shell', 'root', 'README', 'Markdown', 'gz', 'playbook', 'inventory',
   // acronyms and units
   'SSH', 'SQL', 'HTTP', 'TCP', 'CPU', 'JSON', 'Lines', 'YAML', 'INI', 'RFC', 'HMAC', 'SHA', 'POSIX', 'CI', 'URL', 'GET', 'ms', 'Ctrl', 'SIGTERM', 'LANG', 'id', 'ids',

@@ -26,6 +26,11 @@ export interface InspectionTransport {
   exec(host: InventoryHost, command: string, options: ExecOptions): Promise<ExecResult>;
   /** A forwarder over the host's pooled connection; rejects when the host cannot be reached. */
   forwarder(host: InventoryHost): Promise<Forwarder>;
+  /**
+   * The marker of the host's script, when the transport fixes it: output gathered earlier by
+   * another engine (an exported Ansible playbook) was delimited with the marker exported then.
+   */
+  scriptToken?(host: InventoryHost): string;
 }
 
 export interface RunOptions {
@@ -213,7 +218,7 @@ async function runScripted(catalog: Catalog, host: InventoryHost, checks: Planne
       }
     }
   });
-  const token = randomBytes(8).toString('hex');
+  const token = transport.scriptToken?.(host) ?? randomBytes(8).toString('hex');
   const timeoutSeconds = options.hostTimeoutSeconds ?? COMMAND_TIMEOUT_SECONDS * (request.commands.length + 1) + 10;
   const exec = await transport.exec(host, 'bash -s', { stdin: buildHostScript(request, token), timeoutMs: timeoutSeconds * 1000, signal: options.signal, maxBufferBytes: 8 << 20 });
   const duration = exec.durationMs;

@@ -23,7 +23,7 @@ import { pythonRegex } from './pythonRegex';
 export class Unsafe {
   constructor(readonly value: string) {}
 }
-const unsafeTag = {
+export const unsafeTag = {
   tag: '!unsafe',
   identify: (v: unknown) => v instanceof Unsafe,
   resolve: (s: string) => new Unsafe(s),
@@ -47,7 +47,19 @@ const reservedNames = new Set(['groups', 'hostvars', 'inventory_hostname', 'inve
 
 const STOPPED = 'sofa_ops_stopped';
 
-export function exportRunbookToAnsible(runbook: Runbook, parseProblems: SourceProblem[], displayPath: string): PlaybookExport {
+export interface PlaybookOptions {
+  /**
+   * Also give each cell a raw variant for hosts whose inventory sets `sofa_ops_no_python: true`
+   * (see rawVariant).
+   */
+  rawFallback?: boolean;
+}
+
+/** The host-level Ansible variable that sends a host's cells through `raw` (exported with rawFallback). */
+export const NO_PYTHON_VAR = 'sofa_ops_no_python';
+const NO_PYTHON = `(${NO_PYTHON_VAR} | default(false) | bool)`;
+
+export function exportRunbookToAnsible(runbook: Runbook, parseProblems: SourceProblem[], displayPath: string, options: PlaybookOptions = {}): PlaybookExport {
   const file = runbook.file;
   const refusals: SourceProblem[] = parseProblems.map((p) => ({ ...p, message: `the runbook has a problem SOFA Ops would not run with: ${p.message}` }));
   const meta = runbook.frontMatter?.meta;
@@ -165,24 +177,31 @@ export function exportRunbookToAnsible(runbook: Runbook, parseProblems: SourcePr
       const mayFail = !!cell.options.continueOnError || checkMode;
       if (checkMode && !cell.options.continueOnError) verdicts.push(`not (${resultVar(index)}.failed | default(false))`);
       const envNames = 'error' in rendered ? {} : rendered.names;
+      const script = `sofa_ops_cmd | sofa_ops_script(sofa_ops_p, ${JSON.stringify(envNames)}${marked ? `, '${END_MARKER}'` : ''})`;
+      const shell = cellShell(cell.language) === 'bash' ? 'bash' : 'sh';
+      const vars = { sofa_ops_target: new Unsafe(target ?? ''), sofa_ops_cmd: new Unsafe('error' in rendered ? '' : rendered.command), ...literals.vars };
+      const limits = {
+        ...(cell.options.timeout !== undefined ? { timeout: cell.options.timeout } : {}),
+        ...(cell.options.parallel !== undefined ? { throttle: cell.options.parallel } : {}),
+      };
       tasks.push({
         name: `Run ${label}`,
         'ansible.builtin.command': {
-          argv: [cellShell(cell.language) === 'bash' ? 'bash' : 'sh', '-s'],
-          stdin: `{{ sofa_ops_cmd | sofa_ops_script(sofa_ops_p, ${JSON.stringify(envNames)}${marked ? `, '${END_MARKER}'` : ''}) }}`,
+          argv: [shell, '-s'],
+          stdin: `{{ ${script} }}`,
           stdin_add_newline: false,
         },
-        vars: { sofa_ops_target: new Unsafe(target ?? ''), sofa_ops_cmd: new Unsafe('error' in rendered ? '' : rendered.command), ...literals.vars },
+        vars,
         register: resultVar(index),
-        when: [...conditions, inTarget],
+        when: [...conditions, inTarget, ...(options.rawFallback ? [`not ${NO_PYTHON}`] : [])],
         ...(failedWhen ? { failed_when: failedWhen } : {}),
         changed_when: !checkMode,
         ...(mayFail ? { ignore_errors: true } : {}),
-        ...(cell.options.timeout !== undefined ? { timeout: cell.options.timeout } : {}),
-        ...(cell.options.parallel !== undefined ? { throttle: cell.options.parallel } : {}),
+        ...limits,
         ...(usesSecret ? { no_log: true } : {}),
         tags,
       });
+      if (options.rawFallback) tasks.push(...rawVariant({ index, label, tags, script, shell, vars, limits, when: [...conditions, inTarget], failedWhen, checkMode, mayFail, usesSecret, name }));
       refs.set(name, { index, target, manual: false, marked });
     }
     if (cleanup) {
@@ -231,6 +250,57 @@ export function exportRunbookToAnsible(runbook: Runbook, parseProblems: SourcePr
   const header = `# Exported by "sofa-ops export ansible" from ${displayPath}; re-export instead of editing.\n# Needs filter_plugins/sofa_ops.py beside it (written by the export) and Python on the hosts.\n`;
   result.playbook = header + stringify([play], { customTags: [unsafeTag], lineWidth: 0, aliasDuplicateObjects: false });
   return result;
+}
+
+interface RawCell {
+  index: number;
+  name: string;
+  label: string;
+  tags: string[];
+  script: string;
+  shell: string;
+  vars: Record<string, unknown>;
+  limits: Record<string, number>;
+  when: string[];
+  failedWhen?: string;
+  checkMode: boolean;
+  mayFail: boolean;
+  usesSecret: boolean;
+}
+
+/**
+ * A cell on hosts without Python (`sofa_ops_no_python: true`): raw cannot carry stdin, so the same
+ * script goes base64-encoded on the command line into `sh -s`/`bash -s`. Its result is registered
+ * apart (a skipped task would overwrite the command task's) and copied over the cell's result, and
+ * a failure is raised after the copy, so when=, after= and the stop see it as they see the
+ * command's. A cell carrying a secret is not run there: the value would be on the host's
+ * command line (ps), which SOFA Ops never does.
+ */
+function rawVariant(c: RawCell): object[] {
+  const r = resultVar(c.index);
+  const rr = `${r}_raw`;
+  const on = [...c.when, NO_PYTHON];
+  if (c.usesSecret) {
+    return [{ name: `Run ${c.label} (raw, no Python)`, 'ansible.builtin.fail': { msg: `cell "${c.name.replace(/[{}]/g, '')}" carries a secret: without Python on the host it would go on the host's command line; not run` }, when: on, tags: c.tags }];
+  }
+  const own = (expr: string) => expr.replace(new RegExp(`\\b${r}\\b(?!_)`, 'g'), rr);
+  return [
+    {
+      name: `Run ${c.label} (raw, no Python)`,
+      'ansible.builtin.raw': `printf %s {{ (${c.script}) | b64encode }} | base64 -d | ${c.shell} -s`,
+      vars: { ...c.vars, ansible_ssh_use_tty: false },
+      register: rr,
+      when: on,
+      failed_when: c.failedWhen ? own(c.failedWhen) : `(${rr}.rc | default(1)) != 0`,
+      changed_when: !c.checkMode,
+      // Raised below, after the result is the cell's.
+      ignore_errors: true,
+      ...c.limits,
+      tags: c.tags,
+    },
+    { name: `Result of ${c.label} (raw)`, 'ansible.builtin.set_fact': { [r]: `{{ ${rr} }}` }, when: [NO_PYTHON, `${rr} is not skipped`], tags: c.tags },
+    ...(c.mayFail ? [] : [{ name: `Stop on failure of ${c.label} (raw)`, 'ansible.builtin.fail': { msg: `{{ ${rr}.msg | default('the cell failed') }}` }, when: [NO_PYTHON, `${rr} is failed`], tags: c.tags }]),
+  ];
 }
 
 /** Ansible templates names and tags: a heading or title with `{{`, `{%` or `{#` must stay text. */

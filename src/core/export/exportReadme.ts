@@ -1,5 +1,6 @@
 /** The README.md written into an export folder: how each runbook feature became Ansible, and what was refused. */
 import type { SourceProblem } from '../catalog/problems';
+import type { InspectionScope } from '../checks/types';
 
 export interface ExportedEntry {
   runbook: string;
@@ -10,7 +11,48 @@ export interface ExportedEntry {
   rollback: number;
 }
 
-export function exportReadme(exported: ExportedEntry[], refused: Array<{ runbook: string; refusals: SourceProblem[] }>, inventory?: string): string {
+export interface ExportedInspection {
+  file: string;
+  hosts: number;
+  scope: InspectionScope;
+}
+
+/** How to run the exported inspection and judge what it gathered. */
+function inspectionSection(i: ExportedInspection, inventory?: string): string[] {
+  const scope = [i.scope.product && `--product ${i.scope.product}`, i.scope.component && `--component ${i.scope.component}`, i.scope.target && `--target ${i.scope.target}`].filter(Boolean).join(' ');
+  return [
+    '## The daily inspection (巡检)',
+    '',
+    `\`${i.file}\` gathers, on ${i.hosts} host(s)${scope ? ` (${scope})` : ''}, the data \`sofa-ops inspect\` gathers, and judges nothing itself:`,
+    '',
+    `    ansible-playbook -i ${inventory ?? 'inventory.yml'} ${i.file}              # writes results.json beside it (-e sofa_ops_results=PATH elsewhere)`,
+    '    sofa-ops inspect --from-ansible results.json --inventory INVENTORY --report junit --out inspection.xml',
+    '',
+    '- One `ansible.builtin.raw` task per host, so the hosts need no Python (and no collection is needed: only',
+    '  ansible-core\'s `raw` and, on localhost, `copy`): the same check script as `sofa-ops inspect`\'s one round trip,',
+    '  fed to `bash -s` on stdin, then the port and HTTP checks, made from inside the host with bash\'s `/dev/tcp`',
+    '  (`sofa-ops inspect` opens them as SSH direct-tcpip channels to 127.0.0.1: the same connection, seen from',
+    '  the same place). The hosts need bash and timeout, as for `sofa-ops inspect`, and base64. One difference: a',
+    '  host whose sshd forbids TCP forwarding has its port and HTTP checks ERROR in `sofa-ops inspect`, checked here.',
+    '- A last play on localhost writes what each host answered (stdout, stderr, rc, failed, unreachable) to',
+    '  `results.json`; a host that failed or could not be reached is written too and judged ERROR, never PASS.',
+    '- `sofa-ops inspect --from-ansible` judges it with the catalog\'s rules: the same checks, reports (md, html,',
+    '  junit, json), history and exit codes as `sofa-ops inspect`. Give it the inventory the export was made',
+    '  from: it re-derives what each host was asked and refuses results gathered for another catalog, inventory',
+    '  or scope (re-export then). Timings in the report are 0: Ansible does not say how long each part took.',
+    '- With `--limit`, keep `localhost` in it (`--limit \'registry-meta:localhost\'`): that play writes the file; hosts',
+    '  left out are written as not reached (ERROR). In AWX the job\'s folder is thrown away after the run: set',
+    '  `-e sofa_ops_results=PATH` to storage that stays (a mounted volume) and judge the file from there.',
+    '- The check script and the marker its output is cut by are in this playbook (base64, on the host\'s',
+    '  command line while it runs): treat the playbook like the inventory.',
+    '',
+  ];
+}
+
+export function exportReadme(exported: ExportedEntry[], refused: Array<{ runbook: string; refusals: SourceProblem[] }>, inventory?: string, inspection?: ExportedInspection, rawFallback = false): string {
+  if (!exported.length && !refused.length && inspection) {
+    return ['# SOFA Ops inspection as an Ansible playbook', '', 'Written by `sofa-ops export ansible --inspection`; re-export instead of editing.', '', ...inspectionSection(inspection, inventory)].join('\n');
+  }
   const lines = [
     '# SOFA Ops runbooks as Ansible playbooks',
     '',
@@ -20,7 +62,16 @@ export function exportReadme(exported: ExportedEntry[], refused: Array<{ runbook
     '    ansible-playbook -i inventory.yml PLAYBOOK.yml -e node=0',
     '',
     '`filter_plugins/sofa_ops.py` must stay beside the playbooks (ansible-playbook and AWX load it from there).',
-    'The hosts need Python (the `command` module; `raw` cannot carry stdin, timeouts or results).',
+    ...(rawFallback
+      ? [
+          'Hosts need Python (the `command` module), except those whose inventory or AWX host vars set',
+          '`sofa_ops_no_python: true`: they run each cell with `ansible.builtin.raw` (exported with `--raw-fallback`).',
+          'There the script goes base64-encoded on the command line into `sh -s` (raw has no stdin), so parameter',
+          'values are visible in the host\'s `ps` while the cell runs, and a cell carrying a secret is not run there',
+          '(it fails, naming the cell). Otherwise the same: expect, when=, after=, finally, timeout=, parallel=;',
+          'raw output is not stripped of its final newline and has no pseudo-terminal (`ansible_ssh_use_tty: false`).',
+        ]
+      : ['The hosts need Python (the `command` module); export with `--raw-fallback` for hosts without it.']),
     '',
     '## Mapping',
     '',
@@ -53,6 +104,7 @@ export function exportReadme(exported: ExportedEntry[], refused: Array<{ runbook
     ...(exported.length ? [] : ['(none)']),
     '',
   ];
+  if (inspection) lines.push(...inspectionSection(inspection, inventory));
   if (refused.length) {
     lines.push('## Refused (not exported: a step would not mean the same in Ansible)', '');
     for (const r of refused) for (const p of r.refusals) lines.push(`- ${r.runbook}:${p.line}: ${p.message}`);

@@ -11,6 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ansibleOutcomes, sofaOutcomes } from '../fixtures/runOutcomes';
 import { requireRoot } from '../fixtures/sshd';
+import { ansibleDemoEnv, requireAnsibleAndBuild } from './ansibleDemo';
 import { BIN, demoDir, startDemo, type RunningDemo } from './demoProcess';
 
 const RUNBOOK = path.resolve(__dirname, '../../../runbooks/registry/restart-abnormal-meta.runbook.md');
@@ -23,8 +24,7 @@ describe('exported runbook on the demo site: ansible-playbook = sofa-ops run, pe
 
   before(async function () {
     requireRoot();
-    if (spawnSync('sh', ['-c', 'command -v ansible-playbook']).status !== 0) throw new Error('ansible-playbook not found: install Debian\'s ansible-core (CI does, see .ci/run)');
-    assert.ok(fs.existsSync(path.resolve(__dirname, '../../../dist/cli-export.js')), 'run `npm run build` first');
+    requireAnsibleAndBuild();
     dir = demoDir();
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'sofa-ops-ansible-demo-'));
     demo = await startDemo(dir, ['--faults', 'meta-leader-lost@registry-meta-2']);
@@ -35,18 +35,12 @@ describe('exported runbook on the demo site: ansible-playbook = sofa-ops run, pe
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  const ansibleEnv = (): NodeJS.ProcessEnv => ({
-    ...process.env,
-    HOME: work,
-    SSH_AUTH_SOCK: '',
-    ANSIBLE_CONFIG: path.join(work, 'ansible.cfg'),
-    ANSIBLE_NOCOLOR: '1',
-    ANSIBLE_HOST_KEY_CHECKING: 'True',
-    ANSIBLE_SSH_ARGS: `-o ControlMaster=no -o UserKnownHostsFile=${demo.ready.knownHosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes`,
-    ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
-    // Modules piped to python3 on the exec channel: the demo's SSH server has no sftp.
-    ANSIBLE_PIPELINING: 'True',
-  });
+  const ansibleEnv = (): NodeJS.ProcessEnv =>
+    ansibleDemoEnv(work, demo.ready.knownHosts, {
+      ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
+      // Modules piped to python3 on the exec channel: the demo's SSH server has no sftp.
+      ANSIBLE_PIPELINING: 'True',
+    });
 
   it('checks every meta node, acts on the faulty one only, and stops at the unticked manual step, in both', () => {
     const report = path.join(work, 'report.json');

@@ -68,3 +68,32 @@ describe('exportRunbookToAnsible: mode: check', () => {
     assert.deepStrictEqual(verdict['ansible.builtin.assert'].that, ['not (sofa_ops_r0.failed | default(false))']);
   });
 });
+
+describe('exportRunbookToAnsible: raw fallback', () => {
+  const tasksOf = (text: string, rawFallback: boolean) => {
+    const { runbook, problems } = parseRunbook(text, 'x.runbook.md');
+    const r = exportRunbookToAnsible(runbook, problems, 'x.runbook.md', { rawFallback });
+    assert.deepStrictEqual(r.refusals, []);
+    const [play] = parse(r.playbook!, { customTags: [{ tag: '!unsafe', resolve: (s: string) => s }] }) as Array<{ tasks: Array<Record<string, unknown>> }>;
+    return play.tasks.filter((t) => !String(t.name).includes('arameters'));
+  };
+
+  it('adds, per cell, raw for sofa_ops_no_python hosts whose result becomes the cell\'s, with the same expect; none without the option', () => {
+    const text = fence('name=a target=all expect="ok"', 'echo ok');
+    assert.deepStrictEqual(tasksOf(text, false).map((t) => t.name), ['Run a · x.runbook.md:1']);
+    const [command, raw, copy, stop] = tasksOf(text, true);
+    assert.ok((command.when as string[]).includes('not (sofa_ops_no_python | default(false) | bool)'));
+    assert.match(String(raw['ansible.builtin.raw']), /^printf %s \{\{ \(sofa_ops_cmd \| sofa_ops_script\(.*\)\) \| b64encode \}\} \| base64 -d \| sh -s$/);
+    assert.strictEqual(raw.register, 'sofa_ops_r0_raw');
+    assert.strictEqual(raw.failed_when, String(command.failed_when).replace(/sofa_ops_r0\b/g, 'sofa_ops_r0_raw'));
+    assert.deepStrictEqual(copy['ansible.builtin.set_fact'], { sofa_ops_r0: '{{ sofa_ops_r0_raw }}' });
+    assert.deepStrictEqual(stop.when, ['(sofa_ops_no_python | default(false) | bool)', 'sofa_ops_r0_raw is failed']);
+  });
+
+  it('does not put a secret on a host\'s command line: the raw variant of a secret cell fails, naming it', () => {
+    const text = `---\ntitle: S\nproduct: registry\nparameters:\n  token: { type: string, secret: true }\n---\n${fence('name=login target=all', 'echo {{token}}')}`;
+    const raw = tasksOf(text, true).filter((t) => String(t.name).endsWith('(raw, no Python)'));
+    assert.strictEqual(raw.length, 1);
+    assert.match(String((raw[0]['ansible.builtin.fail'] as { msg: string }).msg), /cell "login" carries a secret/);
+  });
+});
