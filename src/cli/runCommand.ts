@@ -157,7 +157,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const hooks: RunHooks = {
     resolveTargets,
     execute: sshCellExecutor(pool, inventoryTargets(inventory)),
-    confirm: async (_cell, question) => (values.yes ? true : askYesNo(question)),
+    confirm: async (_cell, question, hosts, command) => (values.yes ? true : askYesNo(question, `  on ${hosts.length} host(s): ${hosts.join(', ')}\n${command.split('\n').map((l) => `    $ ${l}`).join('\n')}`)),
     manual: async (cell: CodeCell, instructions) => {
       const name = cell.options.name ?? `line ${cell.line}`;
       if (values.manual === 'ask') return askYesNo(`Manual step "${name}":\n${instructions}\nDone?`);
@@ -211,11 +211,12 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
 }
 
 /** y/N on the terminal; no terminal means no (a cron job never confirms a destructive step by itself). */
-function askYesNo(question: string): Promise<boolean> {
+/** Asks on the terminal; `detail` (the hosts and the command) is shown above the question. No terminal: no. */
+function askYesNo(question: string, detail?: string): Promise<boolean> {
   if (!process.stdin.isTTY) return Promise.resolve(false);
   return new Promise((resolve) => {
     const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
-    rl.question(`${question} [y/N] `, (answer) => {
+    rl.question(`${detail ? `${detail}\n` : ''}${question} [y/N] `, (answer) => {
       rl.close();
       resolve(/^y(es)?$/i.test(answer.trim()));
     });

@@ -107,9 +107,12 @@ export class RunbookController extends Disposable {
         return narrowTargets(selectTargets(inventory, selector).map((h) => h.name), this.prefills.get(notebook.uri.toString()));
       },
       execute: sshCellExecutor(() => this.ssh.pool(), (hosts) => Promise.all(hosts.map((h) => this.ssh.target(h)))),
-      confirm: async (_cell, question, hosts) => {
-        const run = vscode.l10n.t('Run');
-        const answer = await vscode.window.showWarningMessage(question, { modal: true, detail: vscode.l10n.t('Targets: {0}', hosts.join(', ')) }, run);
+      confirm: async (_cell, question, hosts, command) => {
+        // Cancel comes first, so it is the button Enter presses: running is a deliberate click.
+        const cancel: vscode.MessageItem = { title: vscode.l10n.t('Cancel'), isCloseAffordance: true };
+        const run: vscode.MessageItem = { title: vscode.l10n.t('Run') };
+        const detail = vscode.l10n.t('Targets ({0}): {1}', hosts.length, hosts.join(', ')) + `\n\n$ ${clipCommand(command)}`;
+        const answer = await vscode.window.showWarningMessage(question, { modal: true, detail }, cancel, run);
         return answer === run;
       },
       manual: async (cell: CodeCell, instructions) => {
@@ -246,4 +249,13 @@ export class RunbookController extends Disposable {
     void execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: 'SOFA Ops', message })]));
     execution.end(false, Date.now());
   }
+}
+
+/** A command for a dialog: at most 12 lines and 1,200 characters, with what was cut said. */
+export function clipCommand(command: string): string {
+  const lines = command.split('\n');
+  let text = lines.slice(0, 12).join('\n');
+  if (text.length > 1200) text = `${text.slice(0, 1200)}…`;
+  const cut = lines.length - Math.min(lines.length, 12);
+  return cut ? `${text}\n${vscode.l10n.t('… {0} more line(s)', cut)}` : text;
 }

@@ -71,7 +71,8 @@ export interface RunHooks {
   /** Runs the rendered command on the hosts (fan-out), honouring timeout, parallel and signal. */
   execute(request: { cell: CodeCell; command: string; /** Shell variables the command references (values; may be secrets). */ env?: Record<string, string>; hosts: string[]; timeoutMs?: number; parallel?: number; signal: AbortSignal; onOutput(host: string, stream: 'stdout' | 'stderr', text: string): void }): Promise<HostOutcome[]>;
   /** A destructive step: true to go on. */
-  confirm(cell: CodeCell, question: string, hosts: string[]): Promise<boolean>;
+  /** `command` is what would run, secrets shown as ***: the operator confirms what they saw. */
+  confirm(cell: CodeCell, question: string, hosts: string[], command: string): Promise<boolean>;
   /**
    * A step done in another console: true when the operator says it is done. `{ done, note }` when
    * something other than a person answered (a non-interactive option): the note goes to the audit.
@@ -353,7 +354,7 @@ async function runCell(
   if (cell.options.confirm) {
     const asked = typeof cell.options.confirm === 'string' ? renderText(cell.options.confirm, decls, values) : undefined;
     const question = asked?.ok ? redactSecrets(asked.text, decls, values) : `Run "${name}" on ${hosts.join(', ')}?`;
-    if (!(await hooks.confirm(cell, question, hosts))) return finish({ ...base, ...hostSkips, command, status: 'declined', message: 'not confirmed' });
+    if (!(await hooks.confirm(cell, question, hosts, command))) return finish({ ...base, ...hostSkips, command, status: 'declined', message: 'not confirmed' });
   }
 
   hooks.onCellStart?.(index, cell, hosts);
