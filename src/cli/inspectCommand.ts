@@ -14,8 +14,8 @@ import { countStatuses, notRun, type CheckResult, type Inspection } from '../cor
 import { loadInventoryCached } from '../core/inventory/inventoryCache';
 import { defaultCacheDir } from '../core/cacheDir';
 import { SelectorError } from '../core/inventory/selectors';
-import { SshPool } from '../core/ssh/sshPool';
-import { cliUnknownHostPolicy, loadCliHostKeys } from './cliSsh';
+import { DEFAULT_MAX_HANDSHAKES, SshPool } from '../core/ssh/sshPool';
+import { cliUnknownHostPolicy, loadCliHostKeys, parseHandshakes } from './cliSsh';
 import { type CliIO, UsageError } from './io';
 import { terminalPrompter } from './prompter';
 
@@ -35,7 +35,8 @@ Leader), lines per time window and baselines. Manual checks are listed, with why
   --history DIR       keep this run in DIR (<timestamp>.json), show the last runs as a trend, and
                       judge baselines (same time yesterday / last week) and consecutive periods on it
   --lang zh|en        language of titles and actions in md/html (default en; actions show both)
-  --parallel N        hosts at once (default 32)
+  --parallel N        hosts at once (default 32); each host's connection closes when its checks are done
+  --handshakes N      SSH handshakes in flight at once (default ${DEFAULT_MAX_HANDSHAKES}); more hosts queue
   --known-hosts FILE  extra known_hosts file (repeatable), e.g. a site's pinned keys
   --accept-new        accept and record keys of hosts never seen before (changed keys are still refused)
 Checks the inventory's \`versions\` say do not apply to the site are N/A.
@@ -59,6 +60,7 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
       history: { type: 'string' },
       lang: { type: 'string', default: 'en' },
       parallel: { type: 'string', default: '32' },
+      handshakes: { type: 'string' },
       catalog: { type: 'string' },
       'known-hosts': { type: 'string', multiple: true, default: [] },
       'accept-new': { type: 'boolean', default: false },
@@ -74,6 +76,7 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
   if (values.lang !== 'zh' && values.lang !== 'en') throw new UsageError(`--lang must be zh or en, not "${values.lang}"`);
   const parallel = Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError(`--parallel must be a positive integer, not "${values.parallel}"`);
+  const maxHandshakes = parseHandshakes(values.handshakes);
   const lang = values.lang as Lang;
 
   const { catalog, problems: catalogProblems } = await loadCatalog(values.catalog ?? catalogDir);
@@ -93,7 +96,7 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
   }
   const hostKeys = await loadCliHostKeys(io, values['known-hosts']!);
   const unknownHosts = cliUnknownHostPolicy(io, !!values['accept-new']);
-  const pool = new SshPool({ hostKeys, unknownHosts, prompter: terminalPrompter() });
+  const pool = new SshPool({ hostKeys, unknownHosts, prompter: terminalPrompter() }, { maxHandshakes });
   const abort = new AbortController();
   // Every host's command listens for the abort.
   setMaxListeners(0, abort.signal);
@@ -103,7 +106,7 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
   // Baselines (same time yesterday / last week) and consecutive periods come from the history.
   const ruleHistory = values.history ? await loadRuleHistory(path.resolve(values.history), new Date()) : [];
   try {
-    inspection = await inspect(catalog, inventory, pool, { product: values.product, component: values.component, target: values.target }, { parallel, signal: abort.signal, history: ruleHistory });
+    inspection = await inspect(catalog, inventory, pool, { product: values.product, component: values.component, target: values.target }, { parallel, signal: abort.signal, history: ruleHistory, closeAfterHost: true });
   } catch (err) {
     if (err instanceof SelectorError) {
       io.err(`sofa-ops: ${err.message}\n`);

@@ -25,6 +25,8 @@ export interface InspectionTransport {
   exec(host: InventoryHost, command: string, options: ExecOptions): Promise<ExecResult>;
   /** A forwarder over the host's pooled connection; rejects when the host cannot be reached. */
   forwarder(host: InventoryHost): Promise<Forwarder>;
+  /** Every check of this host has its answer (the CLI closes the host's connection here). */
+  hostDone?(host: InventoryHost): void;
 }
 
 export interface RunOptions {
@@ -62,6 +64,7 @@ export async function runInspection(catalog: Catalog, plan: InspectionPlan, tran
     while (next < plan.hosts.length) {
       const hp = plan.hosts[next++];
       emit(await inspectHost(catalog, hp.host, hp.checks, transport, options));
+      transport.hostDone?.(hp.host);
     }
   };
   // Rules that ask the hosts themselves (one Leader, OSP addresses) run alongside the host checks;
