@@ -38,6 +38,8 @@ export interface HostRef {
   /** host:port as the user would type it. */
   address: string;
   component?: string;
+  /** Catalog product the host belongs to; its group of that name is not a component it serves. */
+  product?: string;
   groups: string[];
 }
 
@@ -153,7 +155,9 @@ function productNode(p: ProductCatalog, t: Translate, labels: TreeLabels, runboo
       tooltip: componentTooltip(c, t, labels),
       section: c.section,
     });
-    const serving = hosts.filter((h) => h.component === c.id || h.groups.includes(c.id));
+    // A group named after a component means the host serves it (Ansible inventories), except the
+    // host's product group: acvip-metadata-rds hosts are in group "acvip", not component acvip's.
+    const serving = hosts.filter((h) => h.component === c.id || (h.groups.includes(c.id) && h.product !== c.id));
     if (serving.length) {
       // Hosts first: the operator's usual path is component → container → log or shell.
       const hostGroup = node(cn, { id: `${cn.id}/hosts`, kind: 'group', label: labels.hosts, icon: 'hosts' });
