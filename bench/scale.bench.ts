@@ -25,6 +25,8 @@ import { ansibleEnv, ansibleIni, strictOptions } from './anchors';
 const ROOT = path.join(__dirname, '..');
 const CLI = path.join(ROOT, 'bin', 'sofa-ops.js');
 const PSSH = '/usr/bin/parallel-ssh';
+/** GNU time: the CPU seconds of a tool's whole process tree, which shared CPUs do not inflate the way they do wall time. */
+const TIME = '/usr/bin/time';
 const ANSIBLE = '/usr/bin/ansible';
 /** Every spawned process is killed after this long: the bench must stay bounded in time. */
 const PROCESS_LIMIT_MS = 900_000;
@@ -57,6 +59,8 @@ const NAMES = ADDRESSES.map((_, i) => `n${String(i + 1).padStart(4, '0')}`);
 
 interface Usage {
   ms: number;
+  /** User + system CPU seconds of the tool and every process it waited for (GNU time). */
+  cpuS: number;
   /** Peak of the tree's summed RSS (shared pages counted once per process), MB. */
   rssMb: number;
   /** Peak of the tree's summed PSS (shared pages split between sharers), MB. */
@@ -100,8 +104,9 @@ function fdCount(pid: number): number {
 /** Runs a whole process (what a user waits for) while sampling its tree; fails unless it exits `expectCode`. */
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, expectCodes = [0]): Promise<Usage> {
   return new Promise((resolve, reject) => {
+    const cpuFile = path.join(os.tmpdir(), `sofa-ops-bench-scale-time-${process.pid}`);
     const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(TIME, ['-f', '%U %S %M', '-o', cpuFile, cmd, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -109,7 +114,9 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, expectCodes = 
     const peak = { rssKb: 0, pssKb: 0, fds: 0, procs: 0, hwmKb: 0 };
     const sample = () => {
       if (!child.pid) return;
-      const tree = [child.pid, ...descendants(child.pid)];
+      // Everything under GNU time (not time itself).
+      const tree = descendants(child.pid);
+      if (!tree.length) return;
       let rss = 0;
       let pss = 0;
       let fds = 0;
@@ -118,8 +125,8 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, expectCodes = 
         pss += pssKb(pid);
         fds += fdCount(pid);
       }
-      // The root's own high-water mark catches a peak between two samples.
-      peak.hwmKb = Math.max(peak.hwmKb, statusKb(child.pid, 'VmHWM'));
+      // The tool's own high-water mark catches a peak between two samples.
+      peak.hwmKb = Math.max(peak.hwmKb, statusKb(tree[0], 'VmHWM'));
       peak.rssKb = Math.max(peak.rssKb, rss);
       peak.pssKb = Math.max(peak.pssKb, pss);
       peak.fds = Math.max(peak.fds, fds);
@@ -141,9 +148,15 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, expectCodes = 
         reject(new Error(`${path.basename(cmd)} ${args.slice(0, 8).join(' ')} … exited ${code}\n${stdout.slice(0, 2000)}\n${stderr.slice(-2000)}`));
         return;
       }
-      const rssKb = Math.max(peak.rssKb, peak.hwmKb);
-      // A single process (ours) shares next to nothing: its RSS high-water mark is its peak, even between samples.
-      resolve({ ms, rssMb: rssKb / 1024, pssMb: Math.max(peak.pssKb, peak.procs === 1 ? peak.hwmKb : 0) / 1024, fds: peak.fds, procs: peak.procs, stdout, stderr });
+      // GNU time writes "Command exited with non-zero status N" first when it did; the numbers are last.
+      const timeLines = fs.readFileSync(cpuFile, 'utf8').trim().split('\n');
+      fs.rmSync(cpuFile, { force: true });
+      const [user, sys, maxKb] = timeLines[timeLines.length - 1].split(' ').map(Number);
+      // The largest single process's peak (GNU time's %M) also catches a peak between two samples.
+      const hwmKb = Math.max(peak.hwmKb, maxKb || 0);
+      const rssKb = Math.max(peak.rssKb, hwmKb);
+      // A single process (ours) shares next to nothing: its RSS high-water mark is its peak.
+      resolve({ ms, cpuS: user + sys, rssMb: rssKb / 1024, pssMb: Math.max(peak.pssKb, peak.procs === 1 ? hwmKb : 0) / 1024, fds: peak.fds, procs: peak.procs, stdout, stderr });
     });
   });
 }
@@ -323,26 +336,26 @@ const median = (xs: number[]) => {
   const mid = s.length >> 1;
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 };
-function med(label: string, size: number, field: 'ms' | 'rssMb' | 'pssMb' | 'fds' | 'procs'): number {
+function med(label: string, size: number, field: 'ms' | 'cpuS' | 'rssMb' | 'pssMb' | 'fds' | 'procs'): number {
   const xs = results.get(keyOf(label, size));
   return xs?.length ? median(xs.map((u) => u[field])) : NaN;
 }
 
 function report(): void {
-  const rows: string[][] = [['hosts', 'tool', 'wall s', 'hosts/s', 'peak RSS MB', 'peak PSS MB', 'PSS KB/host', 'peak fds', 'procs', 'missing', 'n']];
+  const rows: string[][] = [['hosts', 'tool', 'wall s', 'CPU s', 'hosts/s', 'peak RSS MB', 'peak PSS MB', 'PSS KB/host', 'peak fds', 'procs', 'missing', 'n']];
   for (const [key, xs] of results) {
     const [size, label] = key.split('\t');
     const n = Number(size);
     const ms = median(xs.map((u) => u.ms));
     const pss = median(xs.map((u) => u.pssMb));
-    rows.push([size, label, (ms / 1000).toFixed(2), (n / (ms / 1000)).toFixed(0), median(xs.map((u) => u.rssMb)).toFixed(0), pss.toFixed(0),
+    rows.push([size, label, (ms / 1000).toFixed(2), median(xs.map((u) => u.cpuS)).toFixed(2), (n / (ms / 1000)).toFixed(0), median(xs.map((u) => u.rssMb)).toFixed(0), pss.toFixed(0),
       (pss * 1024 / n).toFixed(0), String(median(xs.map((u) => u.fds))), String(median(xs.map((u) => u.procs))), String(Math.max(...xs.map((u) => u.missing ?? 0))), String(xs.length)]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   console.log('\nPer tool and host count (medians; memory and fds summed over the process tree, sampled every 200 ms)');
   for (const r of rows) console.log(r.map((cell, c) => (c === 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
 
-  console.log('\nRatios of wall time (ours / anchor)');
+  console.log('\nRatios (ours / anchor): wall time, and client CPU time (what shared cores distort least)');
   for (const n of SIZES) {
     const pairs: Array<[string, string, number]> = [
       ['sofa-ops exec --parallel 200 -- hostname', 'parallel-ssh -p 200 -i hostname', n === 1000 ? 0.5 : NaN],
@@ -352,9 +365,10 @@ function report(): void {
     ];
     for (const [ours, anchor, target] of pairs) {
       const r = med(ours, n, 'ms') / med(anchor, n, 'ms');
+      const c = med(ours, n, 'cpuS') / med(anchor, n, 'cpuS');
       if (!Number.isFinite(r)) continue;
-      const verdict = Number.isNaN(target) ? '' : `  target <= ${target}x: ${r <= target ? 'met' : 'MISSED'}`;
-      console.log(`${String(n).padStart(5)} hosts: ${`${ours} / ${anchor}`.padEnd(96)} ${r.toFixed(2)}x${verdict}`);
+      const verdict = Number.isNaN(target) ? '' : `  target <= ${target}x (wall): ${r <= target ? 'met' : 'MISSED'}`;
+      console.log(`${String(n).padStart(5)} hosts: ${`${ours} / ${anchor}`.padEnd(96)} wall ${r.toFixed(2)}x  CPU ${c.toFixed(2)}x${verdict}`);
     }
   }
   for (const line of failures) console.log(line);
@@ -367,8 +381,8 @@ async function main(): Promise<void> {
     const build = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('npm run build failed');
   }
-  for (const bin of [PSSH, ...(opts['no-ansible'] ? [] : [ANSIBLE])]) {
-    if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: apt-get install -y pssh ansible-core`);
+  for (const bin of [PSSH, TIME, ...(opts['no-ansible'] ? [] : [ANSIBLE])]) {
+    if (!fs.existsSync(bin)) throw new Error(`${bin} is missing: apt-get install -y pssh time ansible-core`);
   }
   const f = await setUp();
   try {
@@ -396,7 +410,7 @@ async function main(): Promise<void> {
             process.stderr.write('did not complete\n');
             continue;
           }
-          process.stderr.write(`${(u.ms / 1000).toFixed(2)} s, PSS ${u.pssMb.toFixed(0)} MB, ${u.fds} fds (load ${os.loadavg()[0].toFixed(1)})\n`);
+          process.stderr.write(`${(u.ms / 1000).toFixed(2)} s, CPU ${u.cpuS.toFixed(2)} s, PSS ${u.pssMb.toFixed(0)} MB, ${u.fds} fds (load ${os.loadavg()[0].toFixed(1)})\n`);
           const key = keyOf(step.label, step.size);
           results.set(key, [...(results.get(key) ?? []), u]);
         }
