@@ -15,6 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { ensureTestUser, Sshd, SSH, type TestUser } from '../test/integration/fixtures/sshd';
+import { ansibleEnv, ansibleIni, strictOptions } from './anchors';
 import { HostKeyVerifier } from '../src/core/ssh/hostKeys';
 import { runOnConnection } from '../src/core/ssh/remoteExec';
 import { fanOut } from '../src/core/ssh/fanOut';
@@ -164,18 +165,7 @@ async function setUp(): Promise<Fixture> {
   fs.writeFileSync(psshHosts, HOSTS.join('\n') + '\n');
 
   const ansibleInventory = path.join(dir, 'ansible-inventory.ini');
-  fs.writeFileSync(ansibleInventory, [
-    '[bench]',
-    ...HOSTS,
-    '[bench:vars]',
-    `ansible_user=${user.name}`,
-    `ansible_port=${sshd.port}`,
-    `ansible_ssh_private_key_file=${user.keys.plain}`,
-    `ansible_ssh_common_args='${strictOptions(knownHosts).join(' ')}'`,
-    // Skips interpreter discovery, which would cost one more SSH round trip per host.
-    'ansible_python_interpreter=/usr/bin/python3',
-    '',
-  ].join('\n'));
+  fs.writeFileSync(ansibleInventory, ansibleIni(HOSTS, { user: user.name, port: sshd.port, key: user.keys.plain, knownHosts }));
   // An empty ansible.cfg so no system or user config changes what we measure.
   const ansibleConfig = path.join(dir, 'ansible.cfg');
   fs.writeFileSync(ansibleConfig, '');
@@ -185,18 +175,6 @@ async function setUp(): Promise<Fixture> {
 /** The same strict, config-free OpenSSH options for every OpenSSH-based anchor. */
 function openSshOptions(sshd: Sshd, user: TestUser, knownHosts: string): string[] {
   return ['-i', user.keys.plain, '-p', String(sshd.port), ...strictOptions(knownHosts)];
-}
-
-/** No ssh_config, only the bench's known_hosts, strict checking, only the given key, no prompts. */
-function strictOptions(knownHosts: string): string[] {
-  return [
-    '-F', '/dev/null',
-    '-o', `UserKnownHostsFile=${knownHosts}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'BatchMode=yes',
-  ];
 }
 
 /** No agent, no user config: HOME and SOFA_OPS_HOME point at the bench's temp dir. */
@@ -357,21 +335,10 @@ async function benchFanOut(f: Fixture, deps: ConnectionDeps): Promise<void> {
   const psshArgs = ['-p', '50', '-h', f.psshHosts, '-l', f.user.name, '-t', '120', '-i',
     ...openSshOptions(f.sshd, f.user, f.knownHosts).flatMap((o) => ['-x', o]), 'hostname'];
   const targets = HOSTS.map((h) => targetFor(f, h));
-  const ansibleEnv = isolatedEnv(f, {
-    ANSIBLE_CONFIG: f.ansibleConfig,
-    ANSIBLE_HOST_KEY_CHECKING: 'True',
-    // Replaces the default `-C -o ControlMaster=auto -o ControlPersist=60s`: every run is cold
-    // and leaves no master processes behind.
-    ANSIBLE_SSH_ARGS: '-o ControlMaster=no',
-    ANSIBLE_GATHERING: 'explicit',
-    ANSIBLE_LOCAL_TEMP: path.join(f.dir, 'ansible-tmp'),
-    ANSIBLE_NOCOLOR: '1',
-    ANSIBLE_DEPRECATION_WARNINGS: 'False',
-    ANSIBLE_LOAD_CALLBACK_PLUGINS: 'False',
-  });
+  const ansibleEnvironment = ansibleEnv(isolatedEnv(f), { config: f.ansibleConfig, tempDir: f.dir });
   const ansible = (module: string, pipelining: boolean) => async () => {
     const { ms, value } = await timed(() => run(ANSIBLE, ['all', '-i', f.ansibleInventory, '-f', '50', '-m', module, '-a', 'hostname', '-o'],
-      { ...ansibleEnv, ANSIBLE_PIPELINING: pipelining ? 'True' : 'False' }));
+      { ...ansibleEnvironment, ANSIBLE_PIPELINING: pipelining ? 'True' : 'False' }));
     const ok = value.stdout.split('\n').filter((l) => / \| (CHANGED|SUCCESS) /.test(l)).length;
     if (ok !== HOST_COUNT) throw new Error(`ansible -m ${module}: ${ok}/${HOST_COUNT} hosts ok\n${value.stdout.slice(0, 2000)}\n${value.stderr.slice(0, 2000)}`);
     return ms;

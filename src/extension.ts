@@ -46,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
   const logger = new Logger(channel, 'main');
 
   const catalogStore = new CatalogStore(context.extensionUri, logger.child('catalog'));
-  const ssh = new SshService(context.secrets, logger.child('ssh'));
+  const ssh = new SshService(context.secrets, logger.child('ssh'), vscode.Uri.joinPath(context.globalStorageUri, 'cache').fsPath);
   const productsTree = new ProductsTreeProvider(catalogStore, ssh);
   const productsView = vscode.window.createTreeView(ViewIds.products, { treeDataProvider: productsTree, showCollapseAll: true });
   const guidePanel = new GuidePanel(catalogStore);

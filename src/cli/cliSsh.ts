@@ -10,11 +10,11 @@ import { loadInventoryCached } from '../core/inventory/inventoryCache';
 import { defaultCacheDir } from '../core/cacheDir';
 import { SelectorError, selectTargets } from '../core/inventory/selectors';
 import { type HostKeyStore, knownHostsStore } from '../core/ssh/sshConnection';
-import { SshPool } from '../core/ssh/sshPool';
+import { DEFAULT_MAX_HANDSHAKES, type PoolOptions, SshPool } from '../core/ssh/sshPool';
 import { SshConfigError } from '../core/ssh/sshConfig';
 import { loadHostKeyVerifier, productKnownHostsFile, targetsForHostsAsync } from '../core/ssh/targets';
 import type { SshTarget, UnknownHostPolicy } from '../core/ssh/types';
-import type { CliIO } from './io';
+import { type CliIO, UsageError } from './io';
 import { terminalPrompter } from './prompter';
 
 export interface SelectedHosts {
@@ -73,6 +73,14 @@ export async function loadCliHostKeys(io: CliIO, knownHosts: string[]): Promise<
   return knownHostsStore(verifier, productKnownHostsFile());
 }
 
-export async function openCliPool(io: CliIO, options: { knownHosts: string[]; acceptNew: boolean }): Promise<SshPool> {
-  return new SshPool({ hostKeys: await loadCliHostKeys(io, options.knownHosts), unknownHosts: cliUnknownHostPolicy(io, options.acceptNew), prompter: terminalPrompter() });
+export async function openCliPool(io: CliIO, options: { knownHosts: string[]; acceptNew: boolean } & PoolOptions): Promise<SshPool> {
+  const { knownHosts, acceptNew, ...poolOptions } = options;
+  return new SshPool({ hostKeys: await loadCliHostKeys(io, knownHosts), unknownHosts: cliUnknownHostPolicy(io, acceptNew), prompter: terminalPrompter() }, poolOptions);
+}
+
+/** `--handshakes N`: how many SSH handshakes a command may have in flight at once. */
+export function parseHandshakes(value: string | undefined): number {
+  const n = Number(value ?? DEFAULT_MAX_HANDSHAKES);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError('--handshakes must be a positive integer, not "{0}"', String(value));
+  return n;
 }

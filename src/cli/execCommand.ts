@@ -1,8 +1,9 @@
 /** `sofa-ops exec`: one command on inventory targets, with strict host keys and per-host results. */
 import { parseArgs } from 'util';
 import { commandFromArgv } from '../core/shellQuote';
+import { DEFAULT_MAX_HANDSHAKES } from '../core/ssh/sshPool';
 import { fanOut, groupResults, type HostResult } from '../core/ssh/fanOut';
-import { openCliPool, selectCliHosts } from './cliSsh';
+import { openCliPool, parseHandshakes, selectCliHosts } from './cliSsh';
 import { type CliIO, say, UsageError } from './io';
 
 export const execUsage = `Usage: sofa-ops exec --inventory FILE --target SELECTOR [options] -- COMMAND...
@@ -10,7 +11,8 @@ export const execUsage = `Usage: sofa-ops exec --inventory FILE --target SELECTO
 Runs COMMAND on every selected host over SSH (host keys verified against known_hosts).
   --inventory FILE   SOFA Ops YAML or Ansible (INI/YAML) inventory
   --target SELECTOR  all | GROUP | GROUP[0] | GROUP[0:2] | HOST | tag=dc-a, comma-separated
-  --parallel N       hosts at once (default 32)
+  --parallel N       hosts at once (default 32); each host's connection closes when it is done
+  --handshakes N     SSH handshakes in flight at once (default ${DEFAULT_MAX_HANDSHAKES}); more hosts queue
   --timeout S        per-host command timeout in seconds (default 60; 0 = none)
   --accept-new       accept and record keys of hosts never seen before (changed keys are still refused)
   --known-hosts FILE extra known_hosts file (repeatable), e.g. a site's pinned keys
@@ -27,6 +29,7 @@ export async function execCommand(args: string[], io: CliIO): Promise<number> {
       inventory: { type: 'string' },
       target: { type: 'string' },
       parallel: { type: 'string', default: '32' },
+      handshakes: { type: 'string' },
       timeout: { type: 'string', default: '60' },
       'accept-new': { type: 'boolean', default: false },
       'known-hosts': { type: 'string', multiple: true, default: [] },
@@ -47,11 +50,14 @@ export async function execCommand(args: string[], io: CliIO): Promise<number> {
   const timeout = Number(values.timeout);
   if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError('--parallel must be a positive integer, not "{0}"', values.parallel);
   if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError('--timeout must be seconds >= 0, not "{0}"', values.timeout);
+  const maxHandshakes = parseHandshakes(values.handshakes);
 
   const selected = await selectCliHosts(io, values.inventory, values.target);
   if (typeof selected === 'number') return selected;
   const { targets } = selected;
-  const pool = await openCliPool(io, { knownHosts: values['known-hosts']!, acceptNew: values['accept-new']! });
+  // idleMs 0: one command per host, so its connection closes as soon as it is done; a thousand
+  // hosts then hold at most --parallel connections (sockets, memory, server processes) at a time.
+  const pool = await openCliPool(io, { knownHosts: values['known-hosts']!, acceptNew: values['accept-new']!, idleMs: 0, maxHandshakes });
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);

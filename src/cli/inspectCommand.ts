@@ -21,8 +21,8 @@ import type { Inventory } from '../core/inventory/inventory';
 import { loadInventoryCached } from '../core/inventory/inventoryCache';
 import { defaultCacheDir } from '../core/cacheDir';
 import { SelectorError } from '../core/inventory/selectors';
-import { SshPool } from '../core/ssh/sshPool';
-import { cliUnknownHostPolicy, loadCliHostKeys } from './cliSsh';
+import { DEFAULT_MAX_HANDSHAKES, SshPool } from '../core/ssh/sshPool';
+import { cliUnknownHostPolicy, loadCliHostKeys, parseHandshakes } from './cliSsh';
 import { cliLang, type CliIO, say, UsageError } from './io';
 import { terminalPrompter } from './prompter';
 
@@ -42,7 +42,8 @@ Leader), lines per time window and baselines. Manual checks are listed, with why
   --history DIR       keep this run in DIR (<timestamp>.json), show the last runs as a trend, and
                       judge baselines (same time yesterday / last week) and consecutive periods on it
   --lang zh|en        language of the summary and md/html reports (default: en, or zh when LANG starts with zh; actions show both)
-  --parallel N        hosts at once (default 32)
+  --parallel N        hosts at once (default 32); each host's connection closes when its checks are done
+  --handshakes N      SSH handshakes in flight at once (default ${DEFAULT_MAX_HANDSHAKES}); more hosts queue
   --known-hosts FILE  extra known_hosts file (repeatable), e.g. a site's pinned keys
   --accept-new        accept and record keys of hosts never seen before (changed keys are still refused)
   --from-ansible FILE judge the results.json an exported inspection playbook wrote (sofa-ops export
@@ -69,6 +70,7 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
       history: { type: 'string' },
       lang: { type: 'string' },
       parallel: { type: 'string', default: '32' },
+      handshakes: { type: 'string' },
       catalog: { type: 'string' },
       'known-hosts': { type: 'string', multiple: true, default: [] },
       'accept-new': { type: 'boolean', default: false },
@@ -85,6 +87,7 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
   if (values.lang !== undefined && values.lang !== 'zh' && values.lang !== 'en') throw new UsageError('--lang must be zh or en, not "{0}"', values.lang);
   const parallel = Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError('--parallel must be a positive integer, not "{0}"', values.parallel);
+  const maxHandshakes = parseHandshakes(values.handshakes);
   const lang: Lang = cliLang(io, values.lang);
 
   const { catalog, problems: catalogProblems } = await loadCatalog(values.catalog ?? catalogDir);
@@ -109,7 +112,7 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
     if (values['from-ansible']) {
       inspection = await fromAnsible(values['from-ansible'], catalog, inventory, { product: values.product, component: values.component, target: values.target }, ruleHistory);
     } else {
-      inspection = await overSsh(io, values, catalog, inventory, parallel, ruleHistory);
+      inspection = await overSsh(io, values, catalog, inventory, parallel, maxHandshakes, ruleHistory);
     }
   } catch (err) {
     if (err instanceof SelectorError || err instanceof ResultsError) {
@@ -142,17 +145,17 @@ export async function inspectCommand(args: string[], io: CliIO, catalogDir: stri
   return exitCode(inspection.results);
 }
 
-async function overSsh(io: CliIO, values: { target?: string; product?: string; component?: string; 'known-hosts'?: string[]; 'accept-new'?: boolean }, catalog: Catalog, inventory: Inventory, parallel: number, ruleHistory: Inspection[]): Promise<Inspection> {
+async function overSsh(io: CliIO, values: { target?: string; product?: string; component?: string; 'known-hosts'?: string[]; 'accept-new'?: boolean }, catalog: Catalog, inventory: Inventory, parallel: number, maxHandshakes: number, ruleHistory: Inspection[]): Promise<Inspection> {
   const hostKeys = await loadCliHostKeys(io, values['known-hosts']!);
   const unknownHosts = cliUnknownHostPolicy(io, !!values['accept-new']);
-  const pool = new SshPool({ hostKeys, unknownHosts, prompter: terminalPrompter() });
+  const pool = new SshPool({ hostKeys, unknownHosts, prompter: terminalPrompter() }, { maxHandshakes });
   const abort = new AbortController();
   // Every host's command listens for the abort.
   setMaxListeners(0, abort.signal);
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   try {
-    return await inspect(catalog, inventory, pool, { product: values.product, component: values.component, target: values.target }, { parallel, signal: abort.signal, history: ruleHistory });
+    return await inspect(catalog, inventory, pool, { product: values.product, component: values.component, target: values.target }, { parallel, signal: abort.signal, history: ruleHistory, closeAfterHost: true });
   } finally {
     process.removeListener('SIGINT', onSigint);
     pool.dispose();

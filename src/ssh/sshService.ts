@@ -5,7 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { Disposable } from '../core/dispose';
-import { type Inventory, loadInventory } from '../core/inventory/inventory';
+import type { Inventory } from '../core/inventory/inventory';
+import { loadInventoryCached } from '../core/inventory/inventoryCache';
 import type { ExecOptions, ExecResult } from '../core/ssh/remoteExec';
 import { knownHostsStore, type SshConnection } from '../core/ssh/sshConnection';
 import { SshPool } from '../core/ssh/sshPool';
@@ -40,6 +41,8 @@ export class SshService extends Disposable {
   constructor(
     private readonly secrets: vscode.SecretStorage,
     private readonly logger: Logger,
+    /** Parsed inventories by content (the extension's global storage): a 5,000-host YAML costs ~0.25 s of CPU to parse. */
+    private readonly cacheDir?: string,
   ) {
     super();
     const watcher = this.register(vscode.workspace.createFileSystemWatcher(`**/{${DEFAULT_INVENTORY_NAMES.join(',')},*.inventory.yaml}`));
@@ -129,7 +132,7 @@ export class SshService extends Disposable {
     this.diagnostics.clear();
     const file = await this.inventoryFile();
     if (!file) return undefined;
-    const { inventory, problems } = await loadInventory(file);
+    const { inventory, problems } = await loadInventoryCached(file, {}, this.cacheDir);
     publishProblems(this.diagnostics, problems, 'SOFA Ops inventory');
     this.logger.info(`inventory ${file}: ${inventory.hosts.length} hosts, ${problems.length} problems`);
     return inventory;

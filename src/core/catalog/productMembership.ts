@@ -18,12 +18,14 @@ export interface HostRef {
   /** host:port as the user would type it. */
   address: string;
   component?: string;
+  /** Catalog product the host belongs to; its group of that name is not a component it serves. */
+  product?: string;
   groups: string[];
 }
 
 /** The view of an inventory host the catalog views use. */
-export function hostRef(host: { name: string; host: string; port: number; component?: string; groups: string[] }): HostRef {
-  return { name: host.name, address: `${host.host}:${host.port}`, component: host.component, groups: host.groups };
+export function hostRef(host: { name: string; host: string; port: number; component?: string; product?: string; groups: string[] }): HostRef {
+  return { name: host.name, address: `${host.host}:${host.port}`, component: host.component, product: host.product, groups: host.groups };
 }
 
 export interface Member<T> {
@@ -85,7 +87,9 @@ export function catalogMembership(catalog: Catalog, hosts: readonly HostRef[] = 
       const ids = same(c.id);
       return {
         component: c,
-        hosts: hosts.filter((h) => (h.component !== undefined && ids.has(h.component)) || h.groups.some((g) => ids.has(g))),
+        // A group named after a component means the host serves it (Ansible inventories), except the
+        // host's product group: acvip-metadata-rds hosts are in group "acvip", not component acvip's.
+        hosts: hosts.filter((h) => (h.component !== undefined && ids.has(h.component)) || h.groups.some((g) => ids.has(g) && g !== h.product)),
         ...pick((item) => item.components?.some((x) => ids.has(x)) ?? false),
       };
     });

@@ -9,8 +9,14 @@ import { planInspection, type InspectionPlan } from './checkPlan';
 import { runInspection, type InspectionTransport, type RunOptions } from './inspectionRunner';
 import type { Inspection, InspectionScope } from './types';
 
-export function poolTransport(pool: SshPool, targetOf: (host: InventoryHost) => SshTarget): InspectionTransport {
+export interface PoolTransportOptions {
+  /** Close each host's connection once its checks are done (the CLI: a thousand hosts, one visit each). */
+  closeAfterHost?: boolean;
+}
+
+export function poolTransport(pool: SshPool, targetOf: (host: InventoryHost) => SshTarget, options: PoolTransportOptions = {}): InspectionTransport {
   return {
+    ...(options.closeAfterHost ? { hostDone: (host: InventoryHost) => pool.closeIdle(targetOf(host)) } : {}),
     exec: (host, command, options) => pool.exec(targetOf(host), command, options),
     forwarder: async (host) => {
       const connection = await pool.connection(targetOf(host));
@@ -31,7 +37,7 @@ export function planFor(catalog: Catalog, inventory: Inventory, scope: Inspectio
   return planInspection(catalog, hostsInScope(inventory, scope), scope);
 }
 
-export async function inspect(catalog: Catalog, inventory: Inventory, pool: SshPool, scope: InspectionScope, options: RunOptions = {}): Promise<Inspection> {
+export async function inspect(catalog: Catalog, inventory: Inventory, pool: SshPool, scope: InspectionScope, options: RunOptions & PoolTransportOptions = {}): Promise<Inspection> {
   const plan = planFor(catalog, inventory, scope);
   const targets = new Map<string, SshTarget>();
   const targetOf = (host: InventoryHost) => {
@@ -39,5 +45,5 @@ export async function inspect(catalog: Catalog, inventory: Inventory, pool: SshP
     if (!t) targets.set(host.name, (t = targetsForHosts(inventory, [host])[0]));
     return t;
   };
-  return runInspection(catalog, plan, poolTransport(pool, targetOf), scope, options);
+  return runInspection(catalog, plan, poolTransport(pool, targetOf, options), scope, options);
 }

@@ -31,6 +31,8 @@ export interface InspectionTransport {
    * another engine (an exported Ansible playbook) was delimited with the marker exported then.
    */
   scriptToken?(host: InventoryHost): string;
+  /** Every check of this host has its answer (the CLI closes the host's connection here). */
+  hostDone?(host: InventoryHost): void;
 }
 
 export interface RunOptions {
@@ -68,6 +70,7 @@ export async function runInspection(catalog: Catalog, plan: InspectionPlan, tran
     while (next < plan.hosts.length) {
       const hp = plan.hosts[next++];
       emit(await inspectHost(catalog, hp.host, hp.checks, transport, options));
+      transport.hostDone?.(hp.host);
     }
   };
   // Rules that ask the hosts themselves (one Leader, OSP addresses) run alongside the host checks;

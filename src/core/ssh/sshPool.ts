@@ -1,11 +1,14 @@
 /**
  * Keeps one SSH connection per target (and per jump host) and reuses it: connects once even when
  * many commands ask at the same time, closes idle connections, reconnects on the next use after a
- * drop, and queues channels so a server's MaxSessions (OpenSSH default 10) is never exceeded.
+ * drop, queues channels so a server's MaxSessions (OpenSSH default 10) is never exceeded, and
+ * bounds the handshakes in flight so a fan-out over a thousand hosts does not start a thousand
+ * key exchanges (CPU, sockets, the servers' MaxStartups) at once.
  */
 import { Disposable } from '../dispose';
 import { type ExecOptions, type ExecResult, failureFromError, runOnConnection } from './remoteExec';
 import { type ConnectionDeps, SshConnection } from './sshConnection';
+import { SshError } from './sshErrors';
 import type { SshTarget } from './types';
 
 export interface PoolOptions {
@@ -13,7 +16,15 @@ export interface PoolOptions {
   idleMs?: number;
   /** Channels opened at once per connection before queuing; lowered when a server refuses. */
   maxChannels?: number;
+  /** Handshakes (TCP connect, key exchange, authentication) in flight at once, over all targets. */
+  maxHandshakes?: number;
 }
+
+/**
+ * Enough to keep two cores busy with key exchanges while servers answer, few enough that a
+ * thousand-host fan-out queues instead of opening a thousand half-done connections at once.
+ */
+export const DEFAULT_MAX_HANDSHAKES = 64;
 
 interface Entry {
   key: string;
@@ -22,6 +33,43 @@ interface Entry {
   limiter: ChannelLimiter;
   idleTimer?: NodeJS.Timeout;
   users: number;
+}
+
+/** A counting semaphore for handshakes; a waiter whose signal aborts leaves the queue. */
+class HandshakeGate {
+  active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(readonly limit: number) {}
+  /** Resolves to the release function once a slot is free. */
+  async acquire(name: string, signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) throw new SshError('cancelled', name, `connecting to ${name} was cancelled`);
+    if (this.active >= this.limit) {
+      await new Promise<void>((resolve, reject) => {
+        const grant = () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          const at = this.waiting.indexOf(grant);
+          if (at >= 0) this.waiting.splice(at, 1);
+          reject(new SshError('cancelled', name, `connecting to ${name} was cancelled`));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.waiting.push(grant);
+      });
+    } else {
+      this.active++;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      // The slot passes straight to the next waiter, so `active` stays the same.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    };
+  }
 }
 
 /** A counting semaphore whose limit adapts down when the server says "no more sessions". */
@@ -76,6 +124,7 @@ export class SshPool extends Disposable {
   private readonly listeners: Array<(target: SshTarget, connected: boolean) => void> = [];
   private readonly idleMs: number;
   private readonly maxChannels: number;
+  private readonly handshakes: HandshakeGate;
 
   constructor(
     private readonly deps: ConnectionDeps,
@@ -84,6 +133,7 @@ export class SshPool extends Disposable {
     super();
     this.idleMs = options.idleMs ?? 5 * 60_000;
     this.maxChannels = options.maxChannels ?? 10;
+    this.handshakes = new HandshakeGate(Math.max(1, options.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES));
     this.register({ dispose: () => this.closeAll() });
   }
 
@@ -160,6 +210,11 @@ export class SshPool extends Disposable {
     }
   }
 
+  /** Handshakes in flight right now (bounded by `maxHandshakes`). */
+  get handshaking(): number {
+    return this.handshakes.active;
+  }
+
   /** Number of live connections (for the tree's connection state and tests). */
   get size(): number {
     return [...this.entries.values()].filter((e) => e.connection?.isOpen).length;
@@ -167,6 +222,14 @@ export class SshPool extends Disposable {
 
   isConnected(target: SshTarget): boolean {
     return this.entries.get(keyOf(target))?.connection?.isOpen ?? false;
+  }
+
+  /** Closes the target's connection now unless a command or shell is using it (a one-shot caller is done with the host). */
+  closeIdle(target: SshTarget): void {
+    const entry = this.entries.get(keyOf(target));
+    if (!entry?.connection || entry.users > 0 || entry.connecting) return;
+    this.clearIdle(entry);
+    closeConnection(entry.connection);
   }
 
   closeAll(): void {
@@ -194,7 +257,15 @@ export class SshPool extends Disposable {
       const hop: SshTarget = { ...target.jumps[i], jumps: target.jumps.slice(0, i) };
       via = await this.connection(hop, signal);
     }
-    const connection = await SshConnection.open(target, this.deps, via, signal);
+    // Taken after the hops are up (each hop took and gave back its own slot), so a deep chain
+    // cannot wait on itself; the target's connect timeout starts when its handshake does.
+    const release = await this.handshakes.acquire(target.name, signal);
+    let connection: SshConnection;
+    try {
+      connection = await SshConnection.open(target, this.deps, via, signal);
+    } finally {
+      release();
+    }
     entry.connection = connection;
     this.notify(target, true);
     connection.onClose(() => {

@@ -26,7 +26,14 @@ export const metrics: {
   /** The host's own numbers (Developer: Startup Performance → Extension Activation Stats). */
   host?: { loadCodeMs: number; callActivateMs: number; finishActivateMs: number; event: string };
   alreadyActive?: boolean;
+  /** Measurements tests print at the end (never asserted: tests must not depend on machine speed). */
+  notes?: string[];
 } = {};
+
+/** Prints `line` with the run's closing numbers (a time measured by a test, say). */
+export function note(line: string): void {
+  (metrics.notes ??= []).push(line);
+}
 
 export function extension(): vscode.Extension<TestApi> {
   const ext = vscode.extensions.getExtension<TestApi>(EXTENSION_ID);
@@ -107,6 +114,7 @@ export async function reportMetrics(): Promise<string[]> {
   if (m.activateAwaitMs !== undefined) {
     lines.push(`activation: ${EXTENSION_ID} activate() awaited cold in ${m.activateAwaitMs} ms${m.alreadyActive ? ' (was already active: not a cold number)' : ''}`);
   }
+  for (const line of m.notes ?? []) lines.push(line);
   if (m.selfReportedMs !== undefined) lines.push(`activation: the extension's own activate() body took ${m.selfReportedMs} ms`);
   if (m.host) {
     lines.push(

@@ -53,6 +53,7 @@ export async function runWith(options: RunOptions = {}): Promise<RunResult> {
     require('./notebook.test');
     require('./checks.test');
     require('./triage.test');
+    require('./treeScale.test');
   }
 
   const started = Date.now();
