@@ -149,7 +149,10 @@ export class DemoSite {
       },
       (err: Error) => this.log(`MariaDB could not start (${err.message}): the RDS containers' 3306 accept and close connections`),
     );
-    await Promise.all([...this.agents.values()].map((a) => a.start())).catch((err: Error) => {
+    // Each start is a fork of this process: on a busy machine the last container's turn comes
+    // late, so the wait grows with the site (15 s, plus 0.5 s a container).
+    const startTimeout = 15_000 + 500 * this.containers.length;
+    await Promise.all([...this.agents.values()].map((a) => a.start(startTimeout))).catch((err: Error) => {
       if (/mount: \/home/.test(err.message)) {
         // Root of a user namespace has no power over files of users it does not map.
         err.message += `\n(the container's user namespace maps only your own user: --dir must be a directory you own, not one of another user)`;
@@ -169,7 +172,8 @@ export class DemoSite {
       const refresh = () => {
         for (const name of this.state.db?.databases ?? []) void this.state.db?.probe(name);
       };
-      refresh();
+      // Not on the start's path: each probe is a spawn of the client.
+      setTimeout(refresh, 1000).unref();
       this.storeTimer = setInterval(refresh, 10_000);
       this.storeTimer.unref();
     }
