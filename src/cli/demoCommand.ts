@@ -8,7 +8,7 @@ import { type CliIO, UsageError } from './io';
 
 export const demoUsage = `Usage: sofa-ops demo [--dir DIR] [--faults SET] [--scale guide|small] [--isolation auto|namespaces|plain] [--subnet 127.0.N] [--json-ready]
 
-Starts a SOFAStack site on loopback (every component of the guide, 50 containers on 127.0.1.1-50,
+Starts a SOFAStack site on loopback (every component of the guide, 51 containers on 127.0.1.1-51,
 SSH port 2022; MariaDB behind its databases when mariadb-server is installed) and writes a ready
 workspace into DIR (default ./sofa-ops-demo): sofa-ops.inventory.yaml, known_hosts pinned to the
 containers' host keys, the client key id_ed25519, .vscode/settings.json and a README.
@@ -20,7 +20,7 @@ Runs until Ctrl-C or SIGTERM, and leaves nothing running.
                      plain (fallback: shared host), auto (default: namespaces when possible)
   --subnet 127.0.N   loopback /24 for the containers (default 127.0.1), so two sites can coexist
   --scale SCALE      guide (default: the guide's instance counts, msgbroker x4, dstweb x4...) or
-                     small (one instance of most components, for small machines)
+                     small (one instance of most components, 35 containers)
   --json-ready       print one JSON line when the site is ready (dir, inventory, hosts, ms)
 Faults:
 ${faultHelp()}

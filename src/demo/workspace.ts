@@ -177,8 +177,10 @@ which is your own user outside.`
 
 Services answer the guide's checks: registry meta \`:9615/health/check\`, \`/stopPushDataSwitch/open|close\`,
 \`/digest/pushSwitch\` and \`/manage/changePeer\` (state shared by the meta nodes), data \`:9622\` and
-session \`:9603\` health, msgconsole \`:9500/checkService\`, \`:8080/health/readiness\`; every other
-port of the catalog listens. Connections between containers (acvip 9003, session 9600, msgbroker
+session \`:9603\` health, the consoles' \`:9500/checkService\` (msgconsole, ddsconsole, dbp-console),
+\`:8080/health/readiness\`, OSP's \`/api/admin/services/{ms,mq,dds,...}/addresses\`, the consoles'
+and Portal's pages, a physical host's \`service kubelet status\`; the RDS containers' 3306 is a
+real MariaDB database when mariadb-server is installed; every other port of the catalog listens. Connections between containers (acvip 9003, session 9600, msgbroker
 9529...) are simulated inside each container, so \`netstat\` shows them ESTABLISHED; a container
 cannot reach another container's address from inside.
 
