@@ -110,10 +110,12 @@ const HTTP_PORTS: Record<string, number[]> = {
 };
 
 /**
- * Ports the guide's checks use beyond a component's resource table: §6.5.2 curls
+ * Ports beyond a component's resource table: §6.5.2 curls
  * 127.0.0.1:8080/health/readiness and greps 12200 on every DST app.
  */
 const EXTRA_PORTS: Record<string, number[]> = {
+  // §2.1.2.1 gives dsrconsole's MySQL no port (N/A): MySQL's own.
+  'dsrconsole-db': [3306],
   dstweb: [8080],
   dstcollector: [8080],
   dstconsole: [8080, 12200],
