@@ -35,7 +35,8 @@ export const FAULTS = {
   },
   'scheduler-send-drop': {
     component: 'antscheduler',
-    summary: 'antscheduler sends a tenth of its trigger messages (job-msg.log: 1 line every 10 s instead of every second): the 5-minute send volume drops on the previous 5 minutes and on yesterday',
+    first: true,
+    summary: 'the first antscheduler sends a tenth of its trigger messages (job-msg.log: 1 line every 10 s instead of every second): the 5-minute send volume drops on the previous 5 minutes and on yesterday',
   },
   'broker-heartbeat-slow': {
     component: 'msgbroker',

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { loadCatalog } from '../../../src/core/catalog/catalogLoader';
 import type { Catalog } from '../../../src/core/catalog/types';
 import { planInspection } from '../../../src/core/checks/checkPlan';
-import { parseSofaInventory } from '../../../src/core/inventory/sofaInventory';
+import { parseInventory } from '../../../src/core/inventory/inventory';
 import { buildSite, DATABASES, NOT_ON_SITE, SITE_LAYOUT } from '../../../src/demo/siteModel';
 import { DemoPaths, inventoryText } from '../../../src/demo/workspace';
 
@@ -59,8 +59,8 @@ describe('demo site model', () => {
 
   it('plans each check on its component\'s containers only (ACVIP\'s checks not on its metadata RDS)', () => {
     const site = buildSite(catalog);
-    const parsed = parseSofaInventory('demo.yaml', inventoryText(site, new DemoPaths('/tmp/demo'), false));
-    const plan = planInspection(catalog, parsed.hosts);
+    const { inventory } = parseInventory('demo.yaml', inventoryText(site, new DemoPaths('/tmp/demo'), false));
+    const plan = planInspection(catalog, inventory.hosts);
     const wrong: string[] = [];
     for (const hp of plan.hosts) {
       const c = site.find((s) => s.name === hp.host.name)!;
