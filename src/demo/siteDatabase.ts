@@ -206,14 +206,30 @@ export class SiteDatabase {
   async query(db: string, sql: string): Promise<{ ok: boolean; rows: string[][]; error?: string }> {
     const a = this.accounts[db];
     if (!this.ready || !a) return { ok: false, rows: [], error: 'database server not running' };
-    const cnf = path.join(this.dir, `client-${db}.cnf`);
-    const password = this.broken.has(db) ? `${a.password}-stale` : a.password;
-    fs.writeFileSync(cnf, `[client]\nuser=${a.user}\npassword=${password}\nhost=127.0.0.1\nport=${this.port}\ndatabase=${db}\nconnect-timeout=3\n`, { mode: 0o600 });
-    if (this.runAs) fs.chownSync(cnf, this.runAs.uid, this.runAs.gid);
+    const broken = this.broken.has(db);
+    const cnf = this.clientConfig(db, a, broken);
     const r = await runWithInput(this.bins.client, [`--defaults-file=${cnf}`, '--batch', '--skip-column-names'], sql, this.runAs);
     if (r.code !== 0) return { ok: false, rows: [], error: r.stderr.trim().split('\n').pop() ?? `exit ${r.code}` };
     return { ok: true, rows: r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')) };
   }
+
+  /**
+   * The client's option file for an account (the stale password for a broken one), written once
+   * per port and kept: probes run side by side and must never read one half written.
+   */
+  private clientConfig(db: string, a: Account, broken: boolean): string {
+    const cnf = path.join(this.dir, `client-${db}${broken ? '-stale' : ''}.cnf`);
+    const text = `[client]\nuser=${a.user}\npassword=${broken ? `${a.password}-stale` : a.password}\nhost=127.0.0.1\nport=${this.port}\ndatabase=${db}\nconnect-timeout=3\n`;
+    if (this.written.get(cnf) === text) return cnf;
+    const tmp = `${cnf}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, text, { mode: 0o600 });
+    if (this.runAs) fs.chownSync(tmp, this.runAs.uid, this.runAs.gid);
+    fs.renameSync(tmp, cnf);
+    this.written.set(cnf, text);
+    return cnf;
+  }
+
+  private readonly written = new Map<string, string>();
 
   private setStatus(db: string, s: DbStatus): DbStatus {
     this.status.set(db, s);

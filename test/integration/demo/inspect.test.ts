@@ -128,7 +128,8 @@ describe('sofa-ops inspect on the demo site (faults injected)', function () {
       encoding: 'utf8',
       env: { ...process.env, HOME: path.join(work, 'home'), SSH_AUTH_SOCK: '' },
     });
-    assert.match(junit.stdout, /<testsuite name="dbp" tests="\d+" failures="[01]" errors="0"/);
+    // Each of the two proxies may still hold the last minute's slow SQL.
+    assert.match(junit.stdout, /<testsuite name="dbp" tests="\d+" failures="[0-2]" errors="0"/);
   });
 
   it('exits 2 when nothing could be checked, and for a selector typo', () => {
