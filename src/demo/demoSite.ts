@@ -138,7 +138,7 @@ export class DemoSite {
 
     if (this.isolation === 'namespaces') {
       this.procView = new ProcView(this.containers, (c) => path.join(path.dirname(this.paths.shims(c)), 'proc'), Math.random, (c) => this.state.faults.get('metrics-unavailable')?.has(c.name) ?? false);
-      this.procView.start();
+      this.procView.start(true);
     }
     if (this.runAs) for (const c of this.containers) this.openToContainer(c);
     // The database comes up alongside the containers (its first run installs a datadir).
@@ -212,6 +212,7 @@ export class DemoSite {
   setFaults(text: string): FaultSet {
     const faults = parseFaults(text, this.containers);
     this.state.faults = faults;
+    this.procView?.postUnavailable();
     for (const c of this.containers) {
       writeShims(this.paths, c, faults, this.state.kubeletStoppedAt.get(c.name));
       if (this.runAs) this.openToContainer(c);
