@@ -7,9 +7,10 @@ import { DemoConflictError, DemoSite } from '../demo/demoSite';
 import { FaultParseError, faultHelp } from '../demo/faults';
 import { type CliIO, say, UsageError } from './io';
 
-export const demoUsageText = `Usage: sofa-ops demo [--dir DIR] [--faults SET] [--isolation auto|namespaces|plain] [--subnet 127.0.N] [--json-ready]
+export const demoUsageText = `Usage: sofa-ops demo [--dir DIR] [--faults SET] [--scale guide|small] [--isolation auto|namespaces|plain] [--subnet 127.0.N] [--json-ready]
 
-Starts a small SOFAStack site on loopback (127.0.1.1-127.0.1.17, SSH port 2022) and writes a ready
+Starts a SOFAStack site on loopback (every component of the guide, 51 containers on 127.0.1.1-51,
+SSH port 2022; MariaDB behind its databases when mariadb-server is installed) and writes a ready
 workspace into DIR (default ./sofa-ops-demo): sofa-ops.inventory.yaml, known_hosts pinned to the
 containers' host keys, the client key id_ed25519, .vscode/settings.json and a README.
 Runs until Ctrl-C or SIGTERM, and leaves nothing running.
@@ -19,6 +20,8 @@ Runs until Ctrl-C or SIGTERM, and leaves nothing running.
   --isolation MODE   namespaces (own network, files and processes per container, no root needed),
                      plain (fallback: shared host), auto (default: namespaces when possible)
   --subnet 127.0.N   loopback /24 for the containers (default 127.0.1), so two sites can coexist
+  --scale SCALE      guide (default: the guide's instance counts, msgbroker x4, dstweb x4...) or
+                     small (one instance of most components, 35 containers)
   --json-ready       print one JSON line when the site is ready (dir, inventory, hosts, ms)
 Faults:
 {0}
@@ -35,6 +38,7 @@ export async function demoCommand(args: string[], io: CliIO, catalogDir: string)
       faults: { type: 'string', default: '' },
       isolation: { type: 'string', default: 'auto' },
       subnet: { type: 'string', default: '127.0.1' },
+      scale: { type: 'string', default: 'guide' },
       'json-ready': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -47,9 +51,12 @@ export async function demoCommand(args: string[], io: CliIO, catalogDir: string)
   if (isolation !== 'auto' && isolation !== 'namespaces' && isolation !== 'plain') throw new UsageError('--isolation must be auto, namespaces or plain, not "{0}"', isolation);
   if (!/^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/.test(values.subnet!)) throw new UsageError('--subnet must be three octets inside 127/8 such as 127.0.1, not "{0}"', values.subnet);
 
+  const scale = values.scale;
+  if (scale !== 'guide' && scale !== 'small') throw new UsageError('--scale must be guide or small, not "{0}"', String(scale));
+
   let site: DemoSite;
   try {
-    site = await DemoSite.start({ dir: values.dir, faults: values.faults, isolation, subnet: values.subnet, catalogDir, log: (m) => io.err(`sofa-ops demo: ${m}\n`) });
+    site = await DemoSite.start({ dir: values.dir, faults: values.faults, isolation, subnet: values.subnet, scale, catalogDir, log: (m) => io.err(`sofa-ops demo: ${m}\n`) });
   } catch (err) {
     if (err instanceof FaultParseError) throw new UsageError(err.message);
     io.err(`sofa-ops demo: ${err instanceof DemoConflictError ? '' : 'could not start: '}${(err as Error).message}\n`);
@@ -93,7 +100,7 @@ export async function demoCommand(args: string[], io: CliIO, catalogDir: string)
       return r && !r.startsWith('..') ? r : p;
     };
     io.out(
-      `SOFA Ops demo site: ${ready.hosts.length} containers (${ready.isolation}) ready in ${ready.ms} ms\n` +
+      `SOFA Ops demo site: ${ready.hosts.length} containers (${ready.isolation}${ready.databases === 'mariadb' ? ', MariaDB' : ''}) ready in ${ready.ms} ms\n` +
         ready.hosts.map((h) => `  ${h.name.padEnd(20)} ${`${h.address}:${h.port}`.padEnd(17)} ${h.product}/${h.component}`).join('\n') +
         `\nWorkspace: ${ready.dir}\n` +
         `  ssh -o UserKnownHostsFile=${rel(ready.knownHosts)} -i ${rel(ready.identityFile)} -p 2022 admin@${ready.hosts[0].address}\n` +

@@ -113,7 +113,10 @@ const pendingHttp = new Map<number, http.ServerResponse>();
 let nextHttpId = 1;
 
 function listen(spec: ListenerSpec): Promise<string | undefined> {
-  const server = spec.kind === 'http' ? http.createServer((req, res) => onHttp(spec.port, req, res)) : net.createServer((socket) => holdConnection(socket));
+  const server =
+    spec.kind === 'http'
+      ? http.createServer((req, res) => onHttp(spec.port, req, res))
+      : net.createServer((socket) => (spec.kind === 'mysql' ? relay(spec.port, socket) : holdConnection(socket)));
   if (spec.kind === 'http') {
     (server as http.Server).keepAliveTimeout = 5000;
     // Answer a request whose client already half-closed (`printf 'GET ...' | ssh -W host:port`),
@@ -141,6 +144,22 @@ function holdConnection(socket: net.Socket): void {
   socket.on('error', () => undefined);
   socket.on('end', () => socket.end());
   socket.resume();
+}
+
+/** Connections to a `mysql` listener, relayed through the main process to the demo's MariaDB. */
+const relays = new Map<number, net.Socket>();
+let nextRelayId = 1;
+
+function relay(port: number, socket: net.Socket): void {
+  const id = nextRelayId++;
+  relays.set(id, socket);
+  socket.on('error', () => undefined);
+  socket.on('data', (data: Buffer) => send({ t: 'relay-data', id, data }));
+  socket.on('end', () => send({ t: 'relay-end', id }));
+  socket.on('close', () => {
+    if (relays.delete(id)) send({ t: 'relay-end', id });
+  });
+  send({ t: 'relay-open', id, port });
 }
 
 function onHttp(port: number, req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -309,6 +328,15 @@ process.on('message', (message: ToAgent) => {
       const res = pendingHttp.get(message.id);
       pendingHttp.delete(message.id);
       res?.writeHead(message.status, message.headers).end(message.body);
+      break;
+    }
+    case 'relay-data':
+      relays.get(message.id)?.write(Buffer.from(message.data));
+      break;
+    case 'relay-end': {
+      const socket = relays.get(message.id);
+      relays.delete(message.id);
+      socket?.end();
       break;
     }
     // In order: a link to a port this container serves goes to its own listener, so the

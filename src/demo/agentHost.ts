@@ -96,7 +96,11 @@ export interface AgentJob {
   resume(): void;
 }
 
-export type HttpHandler = (port: number, method: string, url: string, body: string) => { status: number; headers: Record<string, string>; body: string };
+type HttpAnswer = { status: number; headers: Record<string, string>; body: string };
+export type HttpHandler = (port: number, method: string, url: string, body: string) => HttpAnswer | Promise<HttpAnswer>;
+
+/** The database side of a connection to a container's `mysql` listener (undefined: none, the client is dropped). */
+export type RelayHandler = (port: number) => Duplex | undefined;
 
 export class ContainerAgent {
   private child: ChildProcess | undefined;
@@ -117,7 +121,10 @@ export class ContainerAgent {
     private readonly warn: (message: string) => void,
     /** Set when the demo runs as root: the container's own unprivileged host uid and gid. */
     private readonly runAs?: HostIds,
+    private readonly onRelay?: RelayHandler,
   ) {}
+
+  private readonly relays = new Map<number, Duplex>();
 
   get pid(): number | undefined {
     return this.child?.pid;
@@ -230,18 +237,45 @@ export class ContainerAgent {
         break;
       }
       case 'http': {
-        let answer;
-        try {
-          answer = this.onHttp(m.port, m.method, m.url, m.body);
-        } catch (err) {
-          answer = { status: 500, headers: { 'content-type': 'text/plain' }, body: `internal error: ${(err as Error).message}\n` };
-        }
-        this.send({ t: 'http-res', id: m.id, ...answer });
+        const failed = (err: unknown) => ({ status: 500, headers: { 'content-type': 'text/plain' }, body: `internal error: ${(err as Error).message}\n` });
+        // Most answers come at once; a console that asks its database answers later.
+        void (async () => {
+          let answer;
+          try {
+            answer = await this.onHttp(m.port, m.method, m.url, m.body);
+          } catch (err) {
+            answer = failed(err);
+          }
+          this.send({ t: 'http-res', id: m.id, ...answer });
+        })();
         break;
       }
       case 'warn':
         this.warn(`${this.name}: ${m.message}`);
         break;
+      case 'relay-open': {
+        const upstream = this.onRelay?.(m.port);
+        if (!upstream) {
+          this.send({ t: 'relay-end', id: m.id });
+          break;
+        }
+        this.relays.set(m.id, upstream);
+        upstream.on('data', (data: Buffer) => this.send({ t: 'relay-data', id: m.id, data }));
+        upstream.on('error', () => undefined);
+        upstream.on('close', () => {
+          if (this.relays.delete(m.id)) this.send({ t: 'relay-end', id: m.id });
+        });
+        break;
+      }
+      case 'relay-data':
+        this.relays.get(m.id)?.write(Buffer.from(m.data));
+        break;
+      case 'relay-end': {
+        const upstream = this.relays.get(m.id);
+        this.relays.delete(m.id);
+        upstream?.end();
+        break;
+      }
     }
   }
 

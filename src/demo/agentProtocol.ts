@@ -28,8 +28,11 @@ export interface AgentConfig {
 
 export interface ListenerSpec {
   port: number;
-  /** `http`: requests are forwarded to the main process; `tcp`: accept and hold. */
-  kind: 'http' | 'tcp';
+  /**
+   * `http`: requests are forwarded to the main process; `tcp`: accept and hold; `mysql`: each
+   * connection is relayed through the main process to the demo's MariaDB (a real database).
+   */
+  kind: 'http' | 'tcp' | 'mysql';
 }
 
 /** A simulated long-lived outgoing connection (shows as ESTABLISHED in the container's netstat). */
@@ -57,6 +60,9 @@ export type ToAgent =
   | { t: 'sock-data'; id: number; data: Uint8Array }
   | { t: 'sock-end'; id: number }
   | { t: 'http-res'; id: number; status: number; headers: Record<string, string>; body: string }
+  /** Bytes from the database for a relayed connection (see the `mysql` listener), and its end. */
+  | { t: 'relay-data'; id: number; data: Uint8Array }
+  | { t: 'relay-end'; id: number }
   | { t: 'listeners'; listeners: ListenerSpec[] }
   | { t: 'links'; links: LinkSpec[] }
   /** Starts or stops the application's stand-in process (the service-down fault). */
@@ -76,6 +82,10 @@ export type FromAgent =
   | { t: 'sock-data'; id: number; data: Uint8Array }
   | { t: 'sock-end'; id: number }
   | { t: 'http'; id: number; port: number; method: string; url: string; body: string }
+  /** A client connected to a `mysql` listener: the main process opens the database side. */
+  | { t: 'relay-open'; id: number; port: number }
+  | { t: 'relay-data'; id: number; data: Uint8Array }
+  | { t: 'relay-end'; id: number }
   | { t: 'warn'; message: string };
 
 export const AGENT_CONFIG_ENV = 'SOFA_DEMO_AGENT';

@@ -17,7 +17,8 @@ import { blockedOnTheWay, containerHostIds, handOver, type HostIds } from './con
 import { parseFaults, type FaultSet } from './faults';
 import { LogPump, ROTATE_BYTES } from './logPump';
 import { ProcView } from './procView';
-import { buildSite, CONTAINER_HOME, DEMO_SSH_PORT, DEMO_USER, linksFor, type ContainerSpec } from './siteModel';
+import { SiteDatabase } from './siteDatabase';
+import { buildSite, CONTAINER_HOME, DATABASES, DEMO_SSH_PORT, DEMO_USER, linksFor, type ContainerSpec, type SiteScale } from './siteModel';
 import { SiteState } from './siteState';
 import { DemoSshServer } from './sshServer';
 import { DemoPaths, homeFiles, loadOrCreateKey, writeClientKey, writeHome, writeShims, writeWorkspace } from './workspace';
@@ -29,6 +30,8 @@ export interface DemoOptions {
   isolation?: Isolation | 'auto';
   /** First three octets of the containers' loopback addresses (default 127.0.1). */
   subnet?: string;
+  /** `guide` (default): the guide's instance counts; `small`: one of most components. */
+  scale?: SiteScale;
   catalogDir: string;
   /** dist/demo-agent.js; found next to the bundle by default. */
   agentScript?: string;
@@ -45,6 +48,8 @@ export interface DemoReady {
   faults: Record<string, string[]>;
   pid: number;
   ms: number;
+  /** `mariadb`: the RDS containers serve real databases; `listeners`: ports only (no mariadb-server). */
+  databases: 'mariadb' | 'listeners';
 }
 
 /** Another demo holds the directory or the addresses: the user must stop it first. */
@@ -57,6 +62,7 @@ export class DemoSite {
   private procView: ProcView | undefined;
   private lockHeld = false;
   private stopped = false;
+  private storeTimer: NodeJS.Timeout | undefined;
   ready: DemoReady | undefined;
 
   private constructor(
@@ -67,6 +73,8 @@ export class DemoSite {
     private readonly log: (message: string) => void,
     /** Root's demo: each container's own host uid/gid, by container name. */
     private readonly runAs: Map<string, HostIds> | undefined,
+    /** The site's MariaDB (undefined: not installed or cannot run here). */
+    private readonly db: SiteDatabase | undefined,
   ) {}
 
   static async start(options: DemoOptions): Promise<DemoSite> {
@@ -74,13 +82,21 @@ export class DemoSite {
     const log = options.log ?? (() => undefined);
     const { catalog, problems } = await loadCatalog(options.catalogDir);
     if (problems.length) log(`catalog problems (the demo uses what loaded):\n${problems.map(formatProblem).join('\n')}`);
-    const containers = buildSite(catalog, options.subnet);
+    const containers = buildSite(catalog, options.subnet, options.scale);
     const faults = parseFaults(options.faults, containers);
-    const ids = containerHostIds(containers.length);
+    // One more unprivileged uid for root's demo: the MariaDB server's.
+    const ids = containerHostIds(containers.length + 1);
     const isolation = chooseIsolation(options.isolation ?? 'auto', log, ids?.[0]);
     const paths = new DemoPaths(path.resolve(options.dir));
     const runAs = ids && new Map(containers.map((c, i) => [c.name, ids[i]]));
-    const site = new DemoSite(paths, containers, new SiteState(containers, faults), isolation, log, runAs);
+    const rds = containers.filter((c) => DATABASES[c.component]).map((c) => c.name);
+    let db: SiteDatabase | undefined;
+    if (rds.length) {
+      const found = SiteDatabase.find(paths.state, ids?.[containers.length]);
+      if (typeof found === 'string') log(`${found}: the RDS containers (${rds.join(', ')}) only listen on 3306; the database lines of checkService, the stores in /health/readiness and DDS's data source (§3.3.1) pass without a real login`);
+      else db = found;
+    }
+    const site = new DemoSite(paths, containers, new SiteState(containers, faults), isolation, log, runAs, db);
     try {
       await site.boot(options.agentScript ?? defaultAgentScript(), started);
     } catch (err) {
@@ -99,7 +115,7 @@ export class DemoSite {
     // Claim the addresses first: a second demo (or anything else on 127.0.1.x:2022) fails here,
     // before any container starts.
     for (const { c, key } of hostKeys) {
-      const agent = new ContainerAgent(c.name, this.agentConfig(c), agentScript, (port, method, url, body) => this.state.handleHttp(c, port, method, url, body), this.log, this.runAs?.get(c.name));
+      const agent = new ContainerAgent(c.name, this.agentConfig(c), agentScript, (port, method, url, body) => this.state.handleHttp(c, port, method, url, body), this.log, this.runAs?.get(c.name), () => this.state.db?.connect());
       this.agents.set(c.name, agent);
       const server = new DemoSshServer(c, key.private, clientKey.public, agent, (address) => this.agentAt(address));
       try {
@@ -116,16 +132,27 @@ export class DemoSite {
     for (const c of this.containers) {
       if (this.runAs) this.prepareHome(c, this.runAs.get(c.name)!);
       else writeHome(this.paths, c);
-      writeShims(this.paths, c, this.state.faults);
+      writeShims(this.paths, c, this.state.faults, this.state.kubeletStoppedAt.get(c.name));
     }
     writeWorkspace(this.paths, this.containers, hostKeys, this.isolation === 'plain', this.state.faults);
 
     if (this.isolation === 'namespaces') {
       this.procView = new ProcView(this.containers, (c) => path.join(path.dirname(this.paths.shims(c)), 'proc'), Math.random, (c) => this.state.faults.get('metrics-unavailable')?.has(c.name) ?? false);
-      this.procView.start();
+      this.procView.start(true);
     }
     if (this.runAs) for (const c of this.containers) this.openToContainer(c);
-    await Promise.all([...this.agents.values()].map((a) => a.start())).catch((err: Error) => {
+    // The database comes up alongside the containers (its first run installs a datadir).
+    const dbStarted = this.db?.start().then(
+      () => {
+        this.state.db = this.db;
+        this.state.db!.setBroken(this.state.brokenDatabases());
+      },
+      (err: Error) => this.log(`MariaDB could not start (${err.message}): the RDS containers' 3306 accept and close connections`),
+    );
+    // Each start is a fork of this process: on a busy machine the last container's turn comes
+    // late, so the wait grows with the site (15 s, plus 0.5 s a container).
+    const startTimeout = 15_000 + 500 * this.containers.length;
+    await Promise.all([...this.agents.values()].map((a) => a.start(startTimeout))).catch((err: Error) => {
       if (/mount: \/home/.test(err.message)) {
         // Root of a user namespace has no power over files of users it does not map.
         err.message += `\n(the container's user namespace maps only your own user: --dir must be a directory you own, not one of another user)`;
@@ -133,10 +160,22 @@ export class DemoSite {
       throw err;
     });
     this.applyNetwork(false);
-    if (this.runAs) {
-      for (const c of this.containers) {
-        for (const { name, text } of homeFiles(c)) this.agents.get(c.name)!.write(this.agentPath(c, path.posix.join(CONTAINER_HOME, name)), text, 'create');
+    await dbStarted;
+    for (const c of this.containers) {
+      const files = [...(this.runAs ? homeFiles(c) : []), ...this.dbHomeFiles(c)];
+      for (const { name, text } of files) {
+        if (this.runAs) this.agents.get(c.name)!.write(this.agentPath(c, path.posix.join(CONTAINER_HOME, name)), text, 'create');
+        else fs.writeFileSync(path.join(this.paths.home(c), name), text, { mode: 0o600 });
       }
+    }
+    if (this.state.db) {
+      const refresh = () => {
+        for (const name of this.state.db?.databases ?? []) void this.state.db?.probe(name);
+      };
+      // Not on the start's path: each probe is a spawn of the client.
+      setTimeout(refresh, 1000).unref();
+      this.storeTimer = setInterval(refresh, 10_000);
+      this.storeTimer.unref();
     }
     const writer = this.runAs ? (c: ContainerSpec, p: string, text: string) => this.agents.get(c.name)!.write(this.agentPath(c, p), text, 'append', ROTATE_BYTES) : undefined;
     this.pump = new LogPump(this.state, (c, p) => this.paths.hostPath(c, p), Math.random, writer);
@@ -152,7 +191,16 @@ export class DemoSite {
       faults: Object.fromEntries([...this.state.faults].map(([k, v]) => [k, [...v]])),
       pid: process.pid,
       ms: Date.now() - started,
+      databases: this.state.db ? 'mariadb' : 'listeners',
     };
+  }
+
+  /** An RDS container's ~/.my.cnf: `mysql` inside it logs in to its own database. */
+  private dbHomeFiles(c: ContainerSpec): { name: string; text: string }[] {
+    const db = DATABASES[c.component];
+    const account = db ? this.state.db?.account(db) : undefined;
+    if (!account) return [];
+    return [{ name: '.my.cnf', text: `# ${c.name}: the ${db} database (SOFA Ops demo; MariaDB behind this container's 3306)\n[client]\nhost=127.0.0.1\nport=3306\nuser=${account.user}\npassword=${account.password}\ndatabase=${db}\n` }];
   }
 
   /** Host pids of the containers' outermost processes (unshare, or the agent without namespaces). */
@@ -164,8 +212,9 @@ export class DemoSite {
   setFaults(text: string): FaultSet {
     const faults = parseFaults(text, this.containers);
     this.state.faults = faults;
+    this.procView?.postUnavailable();
     for (const c of this.containers) {
-      writeShims(this.paths, c, faults);
+      writeShims(this.paths, c, faults, this.state.kubeletStoppedAt.get(c.name));
       if (this.runAs) this.openToContainer(c);
     }
     this.applyNetwork();
@@ -185,7 +234,9 @@ export class DemoSite {
   }
 
   private listenersOf(c: ContainerSpec, down = this.state.downPorts()) {
-    return c.listeners.filter((l) => !down.has(`${c.name}:${l.port}`) && !(this.isolation === 'plain' && l.port === DEMO_SSH_PORT));
+    return c.listeners
+      .filter((l) => !down.has(`${c.name}:${l.port}`) && !(this.isolation === 'plain' && l.port === DEMO_SSH_PORT))
+      .map((l) => (l.kind === 'mysql' && !this.db ? { ...l, kind: 'tcp' as const } : l));
   }
 
   /**
@@ -289,8 +340,9 @@ export class DemoSite {
     this.stopped = true;
     this.pump?.dispose();
     this.procView?.dispose();
+    if (this.storeTimer) clearInterval(this.storeTimer);
     for (const s of this.servers) s.close();
-    await Promise.all([...this.agents.values()].map((a) => a.stop()));
+    await Promise.all([...this.agents.values()].map((a) => a.stop()).concat(this.db ? [this.db.stop()] : []));
     if (this.lockHeld) fs.rmSync(this.paths.lock, { force: true });
   }
 }

@@ -6,6 +6,8 @@ export interface FaultInfo {
   /** Component whose containers the fault hits by default (all of them unless `first`); none: it must be aimed (`name@container`). */
   component?: string;
   first?: boolean;
+  /** The hit containers' application stops, as with service-down (a console down). */
+  stops?: boolean;
   summary: string;
 }
 
@@ -33,7 +35,8 @@ export const FAULTS = {
   },
   'scheduler-send-drop': {
     component: 'antscheduler',
-    summary: 'antscheduler sends a tenth of its trigger messages (job-msg.log: 1 line every 10 s instead of every second): the 5-minute send volume drops on the previous 5 minutes and on yesterday',
+    first: true,
+    summary: 'the first antscheduler sends a tenth of its trigger messages (job-msg.log: 1 line every 10 s instead of every second): the 5-minute send volume drops on the previous 5 minutes and on yesterday',
   },
   'broker-heartbeat-slow': {
     component: 'msgbroker',
@@ -48,6 +51,39 @@ export const FAULTS = {
     component: 'registry-data',
     first: true,
     summary: 'df reports 93% used for / and /home (the data filesystem) on the container',
+  },
+  'dsrconsole-down': {
+    component: 'dsrconsole',
+    stops: true,
+    summary: 'the microservice console (dsrconsole, §2) is down: its 80/8341/12200 close, no java process, no new log lines',
+  },
+  'dds-datasource-broken': {
+    component: 'ddsconsole',
+    summary: "DDS's physical data source trade_00 keeps a stale password (§3.3.1): real connections to its MariaDB database fail with Access denied, :9500/checkService says passed:false, zdal-datasource.log logs the failures",
+  },
+  'dtxconsole-down': {
+    component: 'dtxconsole',
+    stops: true,
+    summary: 'the DTX console (§5.4.1) is down on every instance: 80 and 8080 close, no java process',
+  },
+  'dstcollector-not-receiving': {
+    component: 'dstcollector',
+    summary: 'the tracing collector (§6) receives nothing: its 12200 closes, the DST apps log "Connection refused" to it in common-error.log, readiness reports the collector DOWN',
+  },
+  'dbp-console-down': {
+    component: 'dbp-console',
+    first: true,
+    stops: true,
+    summary: 'the first DBP console is down: 80/8341/9500 close (its checkService cannot be reached), no java process',
+  },
+  'osp-single-address': {
+    component: 'osp',
+    summary: 'OSP keeps a single address for the mq service (/api/admin/services/mq/addresses): the 单点 (single point) case of §9.5.2',
+  },
+  'kubelet-inactive': {
+    component: 'physical-host',
+    first: true,
+    summary: 'the first physical host came back from an abnormal reboot with kubelet stopped: `service kubelet status` says inactive (dead) until `service kubelet start` (§11.2)',
   },
   'service-down': {
     summary: 'aimed at one container (service-down@NAME): its application stops - every port but SSH closes, the java process exits, its connections to peers close, its logs stop growing',

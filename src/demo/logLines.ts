@@ -5,6 +5,7 @@
  * healthy, with the catalog's known error lines at a low rate and in bursts when a fault is on.
  */
 import { hasFault } from './faults';
+import { DDS_DATABASE } from './siteDatabase';
 import type { ContainerSpec } from './siteModel';
 import type { SiteState } from './siteState';
 
@@ -305,11 +306,44 @@ export const LOG_SPECS: Record<string, LogSpec> = {
   'acvip-common-error': { every: Infinity, line: () => undefined },
   'acvip-common-default': { every: 8, line: (ctx) => info(ctx, 'main-timer', 'c.a.acvip.AcvipServer', `domains=${int(ctx, 40, 44)}, healthyTargets=${int(ctx, 120, 130)}, listening 9003`) },
 
+  // ---- consoles (§2 dsrconsole, §3 ddsconsole, §5 dtxconsole, §8 dbp-console) ----------------------
+  'dsrconsole-common-error': { every: Infinity, line: () => undefined, rare: { perSecond: 1 / 3600, line: commonErrorNoise('dsrconsole') } },
+  // §3.2: the console's database connection log; a stale data source password shows here.
+  'ddsconsole-zdal-datasource': {
+    every: 10,
+    line: (ctx) => {
+      if (hasFault(ctx.site.faults, 'dds-datasource-broken', ctx.c.name)) return undefined;
+      return info(ctx, 'zdal-datasource-monitor', 'c.a.z.datasource.ZDataSource', `datasource trade_00 (jdbc:mysql://127.0.0.1:3306/${DDS_DATABASE}) active=${int(ctx, 0, 3)}, idle=${int(ctx, 4, 8)}, maxPoolSize=20, validate ok`);
+    },
+  },
+  'ddsconsole-common-error': { every: Infinity, line: () => undefined },
+  'ddsconsole-config-client-blog': { every: 30, line: (ctx) => info(ctx, 'DRM-Config-Client', 'c.a.drm.client.ConfigClient', `received config of ${pick(ctx, DRM_KEYS)} from drmdata ${pick(ctx, ctx.site.of('drmdata')).address}:9880, version=${ctx.now.getTime()}`) },
+  'dtxconsole-common-default': { every: 10, line: (ctx) => info(ctx, 'main-timer', 'c.a.dtx.console.DtxConsole', `dtxservers=${ctx.site.of('dtxserver').length}, pendingTx=${int(ctx, 0, 5)}`) },
+  'dtxconsole-common-error': { every: Infinity, line: () => undefined },
+  'dtxconsole-dtx-rest': { every: 8, line: (ctx) => info(ctx, `http-nio-80-exec-${int(ctx, 1, 10)}`, 'c.a.dtx.console.rest.AccessLog', `GET /api/${pick(ctx, ['transactions', 'activities', 'branches'])} 200 ${int(ctx, 3, 80)}ms`) },
+  'dtxconsole-dtx-dal': { every: 10, line: (ctx) => info(ctx, 'dtx-dal-1', 'c.a.dtx.console.dal.ActivityQuery', `select dtx_activity page=${int(ctx, 1, 5)} rows=${int(ctx, 0, 20)} cost=${int(ctx, 1, 9)}ms`) },
+
+  // ---- dst (§6): one common-error.log for the three apps -----------------------------------------
+  'dstweb-common-error': { every: Infinity, line: () => undefined },
+
   // ---- osp --------------------------------------------------------------------------------------
   'osp-user-fa-ade': { every: 15, line: (ctx) => info(ctx, 'http-nio-8341-exec-2', 'c.a.osp.facade.UserFacade', `login user admin from ${peerIp(ctx)} success`) },
   'osp-openapi': { every: 4, line: (ctx) => info(ctx, `http-nio-80-exec-${int(ctx, 1, 20)}`, 'c.a.osp.openapi.AccessLog', `GET /openapi/v1/${pick(ctx, ['instances', 'products', 'regions'])} 200 ${int(ctx, 3, 60)}ms`) },
   'osp-product-instance': { every: 60, line: (ctx) => info(ctx, 'instance-sync', 'c.a.osp.operation.ProductInstanceSync', `synced ${int(ctx, 10, 14)} product instances`) },
   'osp-common-error': { every: Infinity, line: () => undefined, rare: { perSecond: 1 / 3600, line: commonErrorNoise('osp') } },
+
+  // ---- intelliproxy and portal (§9.3) ------------------------------------------------------------
+  'intelliproxy-access': {
+    every: 2,
+    line: (ctx) => {
+      const at = ctx.now.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+      const [target, p] = pick(ctx, [['osp', '/api/admin/services'], ['msgconsole', '/topics'], ['ddsconsole', '/physical-datasource'], ['dstweb', '/trace']] as const);
+      return `${peerIp(ctx)} - admin [${at}] "GET ${p} HTTP/1.1" 200 ${int(ctx, 300, 9000)} "-" "Mozilla/5.0" upstream=${ctx.site.of(target)[0]?.address ?? '-'}:80 rt=0.0${int(ctx, 10, 99)}`;
+    },
+  },
+  'intelliproxy-common-error': { every: Infinity, line: () => undefined },
+  'portal-node-stdout': { every: 10, line: (ctx) => `[${ctx.now.toISOString()}] [INFO] portal - GET /api/${pick(ctx, ['products', 'monitor/overview', 'user/current'])} 200 ${int(ctx, 5, 120)}ms` },
+  'portal-node-stderr': { every: Infinity, line: () => undefined },
 };
 
 function pushLine(ctx: LineContext, fail: boolean): string {
@@ -339,6 +373,17 @@ export function faultLines(logId: string, ctx: LineContext): string | undefined 
   // §10.4.2: while ACVIP's clock is off, the applications using it (here OSP) log "Domain Not Found".
   if (logId === 'osp-common-error' && (ctx.site.faults.get('acvip-clock-skew')?.size ?? 0) > 0 && ctx.random() < 0.5) {
     return info(ctx, `acvip-client-${int(ctx, 1, 4)}`, 'c.a.acvip.client.AcvipClient', `Domain Not Found: ${pick(ctx, ['sofa-registry', 'zdrmdata', 'msgbroker'])}.service.demo.local`, 'ERROR');
+  }
+  // §3.2: DDS's data source with a stale password: the console's real connections are refused.
+  if (logId === 'ddsconsole-zdal-datasource' && hasFault(ctx.site.faults, 'dds-datasource-broken', ctx.c.name) && onTick(ctx, 5)) {
+    const why = ctx.site.db?.status.get(DDS_DATABASE)?.error ?? `Access denied for user '${DDS_DATABASE}'@'127.0.0.1' (using password: YES)`;
+    return info(ctx, 'zdal-datasource-monitor', 'c.a.z.datasource.ZDataSource', `datasource trade_00 (jdbc:mysql://127.0.0.1:3306/${DDS_DATABASE}) create connection failed: ${why}`, 'ERROR');
+  }
+  // §6.3.2.1: with the collector not receiving, the DST apps cannot reach it ("Connection refused").
+  if (logId === 'dstweb-common-error' && (ctx.site.faults.get('dstcollector-not-receiving')?.size ?? 0) > 0 && onTick(ctx, 10)) {
+    const collector = ctx.site.of('dstcollector')[0];
+    const target = ctx.c.component === 'dstcollector' ? 'sls endpoint dst-trace.sls.demo.local:443' : `dstcollector ${collector?.address ?? ''}:12200`;
+    return `${logTime(ctx.now)} ERROR [trace-report-${int(ctx, 1, 4)}] c.a.dst.client.TraceReporter - report spans to ${target} failed\njava.net.ConnectException: Connection refused\n\tat sun.nio.ch.SocketChannelImpl.checkConnect(Native Method)`;
   }
   // Bursts, once a second while the fault is on.
   if (logId === 'dbp-proxy-zdal-monitor' && hasFault(ctx.site.faults, 'dbp-slow-sql', ctx.c.name) && ctx.random() < 0.6) {

@@ -178,8 +178,10 @@ which is your own user outside.`
 
 Services answer the guide's checks: registry meta \`:9615/health/check\`, \`/stopPushDataSwitch/open|close\`,
 \`/digest/pushSwitch\` and \`/manage/changePeer\` (state shared by the meta nodes), data \`:9622\` and
-session \`:9603\` health, msgconsole \`:9500/checkService\`, \`:8080/health/readiness\`; every other
-port of the catalog listens. Connections between containers (acvip 9003, session 9600, msgbroker
+session \`:9603\` health, the consoles' \`:9500/checkService\` (msgconsole, ddsconsole, dbp-console),
+\`:8080/health/readiness\`, OSP's \`/api/admin/services/{ms,mq,dds,...}/addresses\`, the consoles'
+and Portal's pages, a physical host's \`service kubelet status\`; the RDS containers' 3306 is a
+real MariaDB database when mariadb-server is installed; every other port of the catalog listens. Connections between containers (acvip 9003, session 9600, msgbroker
 9529...) are simulated inside each container, so \`netstat\` shows them ESTABLISHED; a container
 cannot reach another container's address from inside.
 
@@ -196,8 +198,11 @@ ${faultHelp()
 `;
 }
 
-/** The df and date shims for faults; absent when the fault is off. */
-export function writeShims(paths: DemoPaths, c: ContainerSpec, faults: FaultSet): void {
+/**
+ * The df and date shims for faults (absent when the fault is off), and a physical host's
+ * `service` (kubelet, §11.2). `kubeletStoppedAt`: when kubelet-inactive stopped its kubelet.
+ */
+export function writeShims(paths: DemoPaths, c: ContainerSpec, faults: FaultSet, kubeletStoppedAt?: number): void {
   const dir = paths.shims(c);
   fs.mkdirSync(dir, { recursive: true });
   const set = (name: string, on: boolean, text: string) => {
@@ -208,6 +213,53 @@ export function writeShims(paths: DemoPaths, c: ContainerSpec, faults: FaultSet)
   const noMetrics = faults.get('metrics-unavailable')?.has(c.name) ?? false;
   set('df', noMetrics || (faults.get('disk-full')?.has(c.name) ?? false), noMetrics ? DF_BROKEN_SHIM : DF_SHIM);
   set('date', faults.get('acvip-clock-skew')?.has(c.name) ?? false, DATE_SHIM);
+  set('service', c.component === 'physical-host', serviceShim(kubeletStoppedAt ?? 0));
+}
+
+/**
+ * A physical host's `service`, as §11.2 runs it: `service kubelet start|stop|restart|status`. The
+ * host's own starts and stops go to ~/.kubelet-state; the kubelet-inactive fault is a stop at the
+ * time it was injected, so `service kubelet start` afterwards brings kubelet back.
+ */
+function serviceShim(stoppedAt: number): string {
+  return `#!/bin/bash
+# SOFA Ops demo: this physical host's service(8); it knows kubelet (§11.2).
+FAULT_STOPPED_AT=${stoppedAt}
+state="$HOME/.kubelet-state"
+last() { [ -f "$state" ] && awk -v k="$1" '$1 == k { t = $2 } END { print t + 0 }' "$state" || echo 0; }
+since() { /usr/bin/date -d "@$1" '+%a %Y-%m-%d %H:%M:%S %Z'; }
+if [ "$1" != kubelet ]; then
+  [ -n "$1" ] || { echo "Usage: service < option > | --status-all | [ service_name [ command | --full-restart ] ]" >&2; exit 1; }
+  echo "Unit $1.service could not be found." >&2; exit 4
+fi
+now=$(/usr/bin/date +%s)
+case "$2" in
+  start) echo "start $now" >> "$state"; echo "Starting kubelet (via systemctl): kubelet.service."; exit 0 ;;
+  stop) echo "stop $now" >> "$state"; echo "Stopping kubelet (via systemctl): kubelet.service."; exit 0 ;;
+  restart) echo "start $now" >> "$state"; echo "Restarting kubelet (via systemctl): kubelet.service."; exit 0 ;;
+  status) ;;
+  *) echo "Usage: service kubelet {start|stop|restart|status}" >&2; exit 2 ;;
+esac
+started=$(last start); stopped=$(last stop)
+[ "$FAULT_STOPPED_AT" -gt "$stopped" ] && stopped=$FAULT_STOPPED_AT
+boot=$(( now - $(cut -d. -f1 /proc/uptime) ))
+echo "● kubelet.service - kubelet: The Kubernetes Node Agent"
+echo "   Loaded: loaded (/etc/systemd/system/kubelet.service; enabled; vendor preset: enabled)"
+echo "  Drop-In: /etc/systemd/system/kubelet.service.d"
+echo "           └─10-kubeadm.conf"
+if [ "$stopped" -gt "$started" ]; then
+  echo "   Active: inactive (dead) since $(since "$stopped")"
+  echo "     Docs: https://kubernetes.io/docs/home/"
+  exit 3
+fi
+[ "$started" -gt 0 ] || started=$boot
+echo "   Active: active (running) since $(since "$started")"
+echo "     Docs: https://kubernetes.io/docs/home/"
+echo " Main PID: $(( 800 + started % 4000 )) (kubelet)"
+echo "    Tasks: 42"
+echo "   CGroup: /system.slice/kubelet.service"
+exit 0
+`;
 }
 
 /** Fault metrics-unavailable: df cannot read the mount table. */

@@ -472,6 +472,32 @@ step('walkthrough', 'open the Get Started walkthrough: its six steps are listed;
   assert(await picture.evaluate((img) => img.naturalWidth > 0), `the walkthrough picture did not load: ${await picture.getAttribute('src')}`);
 });
 
+step('confirm-cancel', 'run a runbook step that needs confirmation: the dialog shows the command and the host, and Enter cancels it', async ({ page }) => {
+  assert(demo, 'the demo site did not start');
+  const marker = path.join(demo.dir, '.demo/containers/registry-meta-1/home/admin/e2e-restarted');
+  fs.rmSync(marker, { force: true });
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(CONFIRM_RUNBOOK);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: CONFIRM_RUNBOOK }).first().click();
+  const notebook = page.locator('.notebookOverlay >> visible=true');
+  await notebook.locator('.code-cell-row').first().waitFor();
+  await notebook.locator('.notebook-toolbar-container').getByRole('button', { name: 'Run All', exact: true }).click();
+  const controller = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'SOFA Ops (SSH)' }).first();
+  const dialog = page.locator('.monaco-dialog-box');
+  await Promise.race([controller.waitFor({ timeout: 60_000 }), dialog.waitFor({ timeout: 60_000 })]);
+  if (await controller.isVisible()) await controller.click();
+  await dialog.filter({ hasText: 'Restart the meta server on registry-meta-1?' }).waitFor({ timeout: 60_000 });
+  const shown = await dialog.innerText();
+  assert(/registry-meta-1/.test(shown) && /\$ touch \/home\/admin\/e2e-restarted && echo restarted/.test(shown), `the dialog does not show the host and the command: ${shown}`);
+  await page.screenshot({ path: path.join(OUT, 'confirm-dialog.png') });
+  await page.keyboard.press('Enter'); // the default button
+  await dialog.waitFor({ state: 'hidden' });
+  await notebook.locator('.code-cell-row .codicon-notebook-state-success, .code-cell-row .codicon-notebook-state-error').first().waitFor({ timeout: 30_000 });
+  assert(!fs.existsSync(marker), 'Enter ran the step: the default button is not Cancel');
+});
+
 // --- runner -----------------------------------------------------------------------------------
 
 /** Waits until the status bar shows an inspection summary (`126/132 · 6 ✗`), not "Inspecting…". */
@@ -598,6 +624,14 @@ const catalog = readCatalog();
 // runs is not always in Quick Open's results yet.
 const E2E_RUNBOOK = 'runbooks/registry/business-checks.runbook.md';
 fs.copyFileSync(path.join(ROOT, E2E_RUNBOOK), path.join(run.workspace, path.basename(E2E_RUNBOOK)));
+// A destructive step for the confirm dialog (written by hand: no shipped runbook should be run
+// half-way in a test).
+const CONFIRM_RUNBOOK = 'e2e-confirm.runbook.md';
+fs.writeFileSync(path.join(run.workspace, CONFIRM_RUNBOOK), [
+  '---', 'title: e2e confirm', 'product: registry', '---', '', '# Restart', '',
+  '```sh {name=restart target=registry-meta-1 confirm="Restart the meta server on registry-meta-1?"}',
+  'touch /home/admin/e2e-restarted && echo restarted', '```', '',
+].join('\n'));
 let server;
 let browser;
 let demo;

@@ -36,13 +36,13 @@ import { localExec } from './core/logs/localExec';
  */
 const ALLOW = new Set([
   // products, components and tools
-  'SOFA', 'Ops', 'SOFAStack', 'AntStack', 'Ansible', 'AWX', 'Python', 'OSP', 'MQ', 'DTX', 'DST', 'DBP', 'DDS', 'ACVIP', 'VS', 'Code',
+  'SOFA', 'Ops', 'SOFAStack', 'AntStack', 'Ansible', 'AWX', 'Python', 'MariaDB', 'OSP', 'MQ', 'DTX', 'DST', 'DBP', 'DDS', 'ACVIP', 'VS', 'Code',
   'ssh', 'sshd', 'grep', 'curl', 'bash', 'ps', 'df', 'nc', 'netstat', 'syslog', 'shell', 'Shell', 'root', 'README', 'Markdown', 'gz', 'playbook', 'inventory',
   // acronyms and units
   'SSH', 'SQL', 'HTTP', 'TCP', 'CPU', 'JSON', 'Lines', 'YAML', 'INI', 'RFC', 'HMAC', 'SHA', 'POSIX', 'CI', 'URL', 'GET', 'ms', 'Ctrl', 'SIGTERM', 'LANG', 'id', 'ids',
   // CLI metavariables and option values
-  'FILE', 'DIR', 'ID', 'SELECTOR', 'GROUP', 'HOST', 'TEXT', 'N', 'S', 'T', 'NAME', 'PATH', 'PATTERN', 'COMMAND', 'RUNBOOK', 'SET', 'CONTAINER', 'MODE', 'VALUE', 'FORMAT', 'LINE', 'PORT',
-  'zh', 'en', 'md', 'html', 'junit', 'json', 'all', 'auto', 'namespaces', 'plain', 'ask', 'done', 'tcp', 'udp', 'timestamp', 'ok', 'info', 'error', 'critical',
+  'FILE', 'DIR', 'ID', 'SCALE', 'SELECTOR', 'GROUP', 'HOST', 'TEXT', 'N', 'S', 'T', 'NAME', 'PATH', 'PATTERN', 'COMMAND', 'RUNBOOK', 'SET', 'CONTAINER', 'MODE', 'VALUE', 'FORMAT', 'LINE', 'PORT',
+  'zh', 'en', 'md', 'html', 'junit', 'json', 'all', 'auto', 'namespaces', 'plain', 'guide', 'small', 'ask', 'done', 'tcp', 'udp', 'timestamp', 'ok', 'info', 'error', 'critical',
   'catalog', 'explain', 'logs', 'scan', 'timeline', 'exec', 'run', 'runbook', 'fmt', 'audit', 'verify', 'inspect', 'export', 'ansible', 'demo', 'help',
   'finally', 'expect', 'confirm', 'manual', 'when', 'after', 'versions', 'logRoot', 'parameters', 'Leader', 'Rollback',
   // JSON field names the demo's --json-ready line has

@@ -52,11 +52,15 @@ export function componentEquivalence(catalog: Catalog): Map<string, Set<string>>
   return result;
 }
 
-/** Does `host` serve `component` (directly, through a group, or as an equivalent component)? */
+/**
+ * Does `host` serve `component` (directly, through a group, or as an equivalent component)? A
+ * host of a known component is not taken for another one because its product shares that one's
+ * name (ACVIP's metadata RDS is in product `acvip`, not component `acvip`).
+ */
 export function serves(host: InventoryHost, component: string, equivalence: Map<string, Set<string>>): boolean {
   const same = equivalence.get(component) ?? new Set([component]);
   if (host.component && same.has(host.component)) return true;
-  return host.groups.some((g) => same.has(g));
+  return host.groups.some((g) => same.has(g) && !(host.component && g === host.product));
 }
 
 export function planInspection(catalog: Catalog, hosts: readonly InventoryHost[], scope: InspectionScope = {}): InspectionPlan {

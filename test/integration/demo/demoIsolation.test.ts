@@ -107,7 +107,7 @@ describe('sofa-ops demo run by root: no container is host root', function () {
     canary = armCanaries();
     // As root would make it: 0700 root, so the containers' uids have no way in from outside.
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sofa-ops-demo-root-'));
-    demo = await startDemo(dir, [], 30_000, BIN, { asRoot: true });
+    demo = await startDemo(dir, [], 90_000, BIN, { asRoot: true });
   });
   after(async () => {
     await demo?.stop();
@@ -169,7 +169,7 @@ describe('sofa-ops demo run by root: no container is host root', function () {
     ]);
     assert.strictEqual(plant.status, 0, plant.stderr);
     await demo!.stop();
-    demo = await startDemo(dir, [], 30_000, BIN, { asRoot: true });
+    demo = await startDemo(dir, [], 90_000, BIN, { asRoot: true });
     // One more round trip to every container: each agent has handled every write the restart
     // sent it before this command (one ordered channel per container).
     const after = onEveryContainer(demo!, 'echo "gc=$(wc -c < ~/logs/gc.log 2>/dev/null || echo none)"; echo "rc=$(head -c 20 ~/.bashrc 2>&1)"');
@@ -219,7 +219,7 @@ describe('sofa-ops demo run by root without namespaces (--isolation plain)', fun
 
   it('runs each container as an unprivileged uid: no /etc/shadow, no writes outside, not even the demo\'s own key', async () => {
     fs.chmodSync(dir, 0o755);
-    demo = await startDemo(dir, ['--isolation', 'plain'], 30_000, BIN, { asRoot: true });
+    demo = await startDemo(dir, ['--isolation', 'plain'], 90_000, BIN, { asRoot: true });
     assert.strictEqual(demo.ready.isolation, 'plain');
     const seen = onEveryContainer(demo, attackScript(canary.file, canary.dir, `echo "key=$(head -c 10 '${demo.ready.identityFile}' 2>&1)"`));
     const uids = new Set<string>();

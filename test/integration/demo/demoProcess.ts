@@ -23,6 +23,8 @@ export interface ReadyLine {
   faults: Record<string, string[]>;
   pid: number;
   ms: number;
+  /** `mariadb` when mariadb-server is installed: the RDS containers serve real databases. */
+  databases: 'mariadb' | 'listeners';
 }
 
 export interface RunningDemo {
@@ -81,7 +83,7 @@ export function runDemoCli(args: string[], bin = BIN, opts: { asRoot?: boolean }
   return child;
 }
 
-export function startDemo(dir: string, extra: string[] = [], timeoutMs = 30_000, bin = BIN, opts: { asRoot?: boolean } = {}): Promise<RunningDemo> {
+export function startDemo(dir: string, extra: string[] = [], timeoutMs = 90_000, bin = BIN, opts: { asRoot?: boolean } = {}): Promise<RunningDemo> {
   const child = runDemoCli(['--dir', dir, '--json-ready', ...extra], bin, opts);
   let stderr = '';
   let stdout = '';

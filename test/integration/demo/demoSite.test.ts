@@ -14,10 +14,16 @@ import { demoDir, eventually, runDemoCli, sleep, ssh, sofaExec, startDemo, TEST_
 const REPO = path.resolve(__dirname, '../../..');
 const SUBNET_RE = TEST_SUBNET.replace(/\./g, '\\.');
 
+/** Every catalog component at the guide's instance counts (names stay stable: e2e and tests use them). */
 const CONTAINERS = [
   'registry-meta-1', 'registry-meta-2', 'registry-meta-3', 'registry-data-1', 'registry-data-2', 'registry-data-3',
-  'registry-session-1', 'registry-session-2', 'drmdata-1', 'antscheduler-1', 'msgbroker-1', 'msgbroker-2',
-  'msgconsole-1', 'dtxserver-1', 'dbp-proxy-1', 'acvip-1', 'osp-1',
+  'registry-session-1', 'registry-session-2', 'drmdata-1', 'drmdata-2', 'antscheduler-1', 'antscheduler-2',
+  'dsrconsole-1', 'dsrconsole-2', 'dsrconsole-db-1', 'antschedulerconsole-1', 'ddsconsole-1', 'ddsconsole-2',
+  'msgbroker-1', 'msgbroker-2', 'msgbroker-3', 'msgbroker-4', 'msgconsole-1', 'msgconsole-2', 'msgdb-1', 'msgdb-2', 'confdb-1',
+  'dtxserver-1', 'dtxserver-2', 'dtxconsole-1', 'dtxconsole-2', 'dtxdb-1',
+  'dstweb-1', 'dstweb-2', 'dstweb-3', 'dstweb-4', 'dstcollector-1', 'dstconsole-1', 'accatracecloud-db-1',
+  'dbp-proxy-1', 'dbp-proxy-2', 'dbp-console-1', 'dbp-console-2', 'acvip-1', 'acvip-2', 'acvip-metadata-rds-1',
+  'osp-1', 'intelliproxy-1', 'portal-1', 'physical-host-1', 'physical-host-2',
 ];
 
 function startTime(pid: number): string | undefined {
@@ -121,8 +127,9 @@ describe('sofa-ops demo (built CLI, real OpenSSH)', function () {
     assert.doesNotMatch(ssh(demo, 'registry-meta-1', 'netstat -an | grep LISTEN').stdout, /:9600\s/, 'a meta node does not listen on the session port');
     // The guide's checks of outgoing connections: dtxserver → acvip 9003 and registry session 9600.
     const dtx = ssh(demo, 'dtxserver-1', 'netstat -an | grep 9003; netstat -an | grep 9600').stdout;
-    assert.match(dtx, new RegExp(`${SUBNET_RE}\\.16:9003\\s+ESTABLISHED`));
-    assert.match(dtx, new RegExp(`${SUBNET_RE}\\.7:9600\\s+ESTABLISHED`));
+    const re = (name: string, port: number) => new RegExp(`${demo.address(name).replace(/\./g, '\\.')}:${port}\\s+ESTABLISHED`);
+    assert.match(dtx, re('acvip-1', 9003));
+    assert.match(dtx, re('registry-session-1', 9600));
     assert.match(ssh(demo, 'antscheduler-1', 'netstat -an|grep 9529').stdout, /9529\s+ESTABLISHED/);
   });
 
@@ -147,7 +154,7 @@ describe('sofa-ops demo (built CLI, real OpenSSH)', function () {
     assert.ok(await eventually(() => size() > before, 8000), `${file} grows`);
     const tail = ssh(demo, 'msgbroker-1', `tail -n 1 ${file}; tail -n 1 /home/admin/logs/msgbroker-ha-heartbeat.log`).stdout.split('\n');
     assert.match(tail[0], /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} - \[\([^,]*,[^,]*,Y,.*\)\]$/);
-    assert.match(tail[1], new RegExp(`ServerHAHeartbeat result \\[OK\\] meta \\[ServerHAHeartbeatMeta\\[hostname=msgbroker-1,ip=${SUBNET_RE}\\.11\\]\\]`));
+    assert.match(tail[1], new RegExp(`ServerHAHeartbeat result \\[OK\\] meta \\[ServerHAHeartbeatMeta\\[hostname=msgbroker-1,ip=${demo.address('msgbroker-1').replace(/\./g, '\\.')}\\]\\]`));
     assert.match(ssh(demo, 'drmdata-1', 'tail -n 1 /home/admin/logs/drmdata/drmdata-heartbeat.log').stdout, /\sY;\d+ms;[^;]*;[^;]*;[^;]*;\d+;0;bolt\n$/);
     assert.match(ssh(demo, 'dbp-proxy-1', 'less /home/admin/logs/zdalproxy/startup.log').stdout, /CobarServer is started and listening on 8066/);
   });
@@ -212,6 +219,50 @@ describe('sofa-ops demo (built CLI, real OpenSSH)', function () {
     assert.ok(await eventually(() => /LISTEN/.test(ssh(demo, 'msgbroker-1', 'netstat -an | grep 9529').stdout)), '9529 listens again');
     assert.match(ssh(demo, 'registry-meta-1', 'curl -s localhost:9615/health/check').stdout, /raftStatus:Leader/);
   });
+
+  it('runs the chapters that had no host: consoles, OSP addresses, DST, real databases, a physical host, and their faults', async () => {
+    // §9.5.2: every service at least two addresses on the healthy site.
+    const addresses = (service: string) => (JSON.parse(ssh(demo, 'osp-1', `curl -s localhost/api/admin/services/${service}/addresses`).stdout) as { data: string[] }).data;
+    for (const service of ['ms', 'mq', 'dds']) assert.ok(addresses(service).length >= 2, `${service}: ${addresses(service).join(', ')}`);
+    assert.deepStrictEqual(addresses('mq'), [`${demo.address('msgconsole-1')}:80`, `${demo.address('msgconsole-2')}:80`]);
+    // §6.5.2 on each DST app, §8.3 checkService, §9.5.2 Intelliproxy and Portal pages.
+    for (const name of ['dstweb-4', 'dstcollector-1', 'dstconsole-1']) {
+      assert.match(ssh(demo, name, 'curl -s 127.0.0.1:8080/health/readiness').stdout, /"status":"UP"/, name);
+      assert.match(ssh(demo, name, 'netstat -an|grep 12200').stdout, /:12200\s+\S+\s+LISTEN/, name);
+    }
+    assert.strictEqual(ssh(demo, 'dbp-console-2', 'curl -s 127.0.0.1:9500/checkService | grep -c false').stdout.trim(), '0');
+    assert.match(ssh(demo, 'portal-1', 'curl -s localhost/').stdout, /<title>PORTAL-portal<\/title>/);
+    assert.match(ssh(demo, 'intelliproxy-1', 'curl -s localhost/').stdout, /INTELLIPROXY-intelliproxy/);
+    const mariadb = demo.ready.databases === 'mariadb';
+    if (mariadb) {
+      // A real MariaDB behind the RDS container's 3306: its own database, with its own account.
+      assert.match(ssh(demo, 'msgdb-2', 'mysql -N -e "select database(), @@version_comment"').stdout, /^msgdb\t.*(Debian|MariaDB)/);
+      assert.match(ssh(demo, 'ddsconsole-1', 'curl -s localhost/physical-datasource').stdout, /<td>trade_00<\/td>/);
+    }
+    // §11.2: kubelet is active on a healthy host.
+    assert.match(ssh(demo, 'physical-host-1', 'service kubelet status').stdout, /Active:\s*active \(running\)/);
+
+    const faults = path.join(dir, '.demo/faults');
+    fs.writeFileSync(faults, 'osp-single-address,dds-datasource-broken,dstcollector-not-receiving,kubelet-inactive,dtxconsole-down\n');
+    assert.ok(await eventually(() => addresses('mq').length === 1), 'the 单点 case of §9.5.2: one mq address');
+    assert.ok(await eventually(() => /passed:false/.test(ssh(demo, 'ddsconsole-1', 'curl -s 127.0.0.1:9500/checkService | grep false').stdout)), 'DDS data source broken');
+    if (mariadb) assert.match(ssh(demo, 'ddsconsole-1', 'curl -s 127.0.0.1:9500/checkService').stdout, /Access denied/);
+    assert.match(ssh(demo, 'dstweb-1', 'curl -s 127.0.0.1:8080/health/readiness').stdout, /"status":"DOWN"/);
+    assert.doesNotMatch(ssh(demo, 'dstcollector-1', 'netstat -an | grep LISTEN').stdout, /:12200\s/);
+    assert.ok(await eventually(() => /Connection refused/.test(ssh(demo, 'dstweb-2', 'cat /home/admin/logs/common-error.log').stdout), 20_000), '§6.3.2.1 in the DST error log');
+    assert.doesNotMatch(ssh(demo, 'dtxconsole-1', 'netstat -an | grep LISTEN').stdout, /:80\s/);
+    const inactive = ssh(demo, 'physical-host-1', 'service kubelet status');
+    assert.strictEqual(inactive.status, 3);
+    assert.match(inactive.stdout, /Active:\s*inactive \(dead\)/);
+    assert.match(ssh(demo, 'physical-host-2', 'service kubelet status').stdout, /Active:\s*active/, 'only the first host rebooted');
+    // The §11.2 step: start kubelet, and it is active again while the fault stays on.
+    assert.strictEqual(ssh(demo, 'physical-host-1', 'service kubelet start').status, 0);
+    assert.match(ssh(demo, 'physical-host-1', 'service kubelet status').stdout, /Active:\s*active \(running\)/);
+
+    fs.writeFileSync(faults, '\n');
+    assert.ok(await eventually(() => addresses('mq').length === 2), 'both addresses again');
+    assert.ok(await eventually(() => ssh(demo, 'ddsconsole-1', 'curl -s 127.0.0.1:9500/checkService | grep -c false').stdout.trim() === '0'), 'DDS data source works again');
+  });
 });
 
 describe('sofa-ops demo lifecycle', function () {
@@ -225,7 +276,7 @@ describe('sofa-ops demo lifecycle', function () {
 
   it('starts with --faults, refuses a second start clearly, and leaves no process or namespace behind on SIGTERM', async () => {
     const demo = await startDemo(dir, ['--faults', 'msgbroker-9529-down']);
-    assert.deepStrictEqual(demo.ready.faults, { 'msgbroker-9529-down': ['msgbroker-1', 'msgbroker-2'] });
+    assert.deepStrictEqual(demo.ready.faults, { 'msgbroker-9529-down': ['msgbroker-1', 'msgbroker-2', 'msgbroker-3', 'msgbroker-4'] });
     assert.doesNotMatch(ssh(demo, 'msgbroker-1', 'netstat -an | grep 9529').stdout, /LISTEN/);
     assert.strictEqual(ssh(demo, 'msgbroker-1', 'exec 3<>/dev/tcp/127.0.0.1/9529 && echo open || echo refused').stdout.trim(), 'refused');
     assert.match(ssh(demo, 'msgbroker-1', 'ps -ef | grep java').stdout, /-Dapp\.name=msgbroker/);
@@ -274,7 +325,7 @@ describe('sofa-ops demo lifecycle', function () {
     try {
       for (const part of ['bin', 'dist', 'runbooks', 'package.json']) fs.cpSync(path.join(REPO, part), path.join(copy, part), { recursive: true });
       fs.chmodSync(copy, 0o755);
-      const demo = await startDemo(dir, [], 30_000, path.join(copy, 'bin/sofa-ops.js'));
+      const demo = await startDemo(dir, [], 90_000, path.join(copy, 'bin/sofa-ops.js'));
       try {
         assert.strictEqual(ssh(demo, 'registry-meta-1', 'hostname').stdout, 'registry-meta-1\n');
         assert.match(ssh(demo, 'registry-meta-1', 'curl -s localhost:9615/health/check').stdout, /"success":true/);

@@ -18,12 +18,12 @@ const FAULTS = ['msgbroker-9529-down', 'drmdata-push-failure', 'dbp-slow-sql', '
 /** Fault → the checks (check id @ host) that must FAIL because of it. */
 const EXPECTED: Record<string, string[]> = {
   'msgbroker-9529-down': [
-    'mq-msgbroker-ports@msgbroker-1', 'mq-msgbroker-ports@msgbroker-2',
-    'mq-msgbroker-port-9529-listen@msgbroker-1', 'mq-msgbroker-port-9529-listen@msgbroker-2',
-    'mq-msgconsole-check-service@msgconsole-1', 'microservice-antscheduler-msgbroker-connection@antscheduler-1',
+    ...[1, 2, 3, 4].flatMap((n) => [`mq-msgbroker-ports@msgbroker-${n}`, `mq-msgbroker-port-9529-listen@msgbroker-${n}`]),
+    'mq-msgconsole-check-service@msgconsole-1', 'mq-msgconsole-check-service@msgconsole-2',
+    'microservice-antscheduler-msgbroker-connection@antscheduler-1', 'microservice-antscheduler-msgbroker-connection@antscheduler-2',
   ],
-  'drmdata-push-failure': ['microservice-drmdata-push-failures@drmdata-1'],
-  'dbp-slow-sql': ['dbp-slow-sql-count@dbp-proxy-1'],
+  'drmdata-push-failure': ['microservice-drmdata-push-failures@drmdata-1', 'microservice-drmdata-push-failures@drmdata-2'],
+  'dbp-slow-sql': ['dbp-slow-sql-count@dbp-proxy-1', 'dbp-slow-sql-count@dbp-proxy-2'],
   'meta-leader-lost': ['registry-meta-health@registry-meta-1'],
   'acvip-clock-skew': ['acvip-domain-not-found-errors@osp-1'],
   'disk-full': ['registry-basic-disk@registry-data-1'],
@@ -90,7 +90,7 @@ describe('sofa-ops inspect on the demo site (faults injected)', function () {
     assert.deepStrictEqual(unexpected.map((x) => `${key(x)}: ${x.message}`), [], 'nothing healthy fails');
     // A broker whose 9529 is down is not trusted to be writing its logs: its heartbeat rate is ERROR, not PASS.
     const staleOnBrokers = (x: CheckResult) => x.checkId === 'mq-broker-heartbeat-rate' && /the service is down here \(mq-msgbroker-ports/.test(x.message);
-    assert.deepStrictEqual(results.filter(staleOnBrokers).map(key).sort(), ['mq-broker-heartbeat-rate@msgbroker-1', 'mq-broker-heartbeat-rate@msgbroker-2']);
+    assert.deepStrictEqual(results.filter(staleOnBrokers).map(key).sort(), [1, 2, 3, 4].map((n) => `mq-broker-heartbeat-rate@msgbroker-${n}`));
     const errors = results.filter((x) => x.status === 'error' && !staleOnBrokers(x));
     assert.ok(errors.length > 5);
     assert.deepStrictEqual([...new Set(errors.map((x) => x.host))], [UNREACHABLE], 'only the dead host could not be checked');
@@ -123,12 +123,13 @@ describe('sofa-ops inspect on the demo site (faults injected)', function () {
       env: { ...process.env, HOME: path.join(work, 'home'), SSH_AUTH_SOCK: '' },
     });
     assert.strictEqual(r.status, 0, r.stderr);
-    assert.match(fs.readFileSync(html, 'utf8'), /<svg[^>]*aria-label="checks per product"/);
+    assert.match(fs.readFileSync(html, 'utf8'), /<svg[^>]*aria-label="Checks per product"/);
     const junit = spawnSync(process.execPath, [BIN, 'inspect', '--inventory', demo.ready.inventory, '--known-hosts', demo.ready.knownHosts, '--product', 'dbp', '--report', 'junit'], {
       encoding: 'utf8',
       env: { ...process.env, HOME: path.join(work, 'home'), SSH_AUTH_SOCK: '' },
     });
-    assert.match(junit.stdout, /<testsuite name="dbp" tests="\d+" failures="[01]" errors="0"/);
+    // Each of the two proxies may still hold the last minute's slow SQL.
+    assert.match(junit.stdout, /<testsuite name="dbp" tests="\d+" failures="[0-2]" errors="0"/);
   });
 
   it('exits 2 when nothing could be checked, and for a selector typo', () => {
