@@ -32,7 +32,7 @@ import type { Runbook } from '../../../src/core/runbook/runbookFormat';
 import { parseRunbook } from '../../../src/core/runbook/runbookParser';
 import { rollbackCells, type RunResult } from '../../../src/core/runbook/runbookRunner';
 import { requireRoot } from '../fixtures/sshd';
-import { BIN, demoDir, eventually, javaProcesses, startDemo, type RunningDemo } from './demoProcess';
+import { appProcesses, BIN, demoDir, eventually, startDemo, type RunningDemo } from './demoProcess';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const RUNBOOKS = path.join(ROOT, 'runbooks');
@@ -196,7 +196,7 @@ describe('every chapter on the demo site: every runbook and check, healthy and w
     const expected = demo.ready.hosts.length - down;
     // The demo says "faults now: …", or why it refused the set (an unknown fault or container: a drill to fix).
     const said = () => demo.stderr().slice(seen);
-    assert.ok(await eventually(() => /faults now:|\.demo\/faults: /.test(said()) && (!/faults now:/.test(said()) || javaProcesses(demo) === expected), 30_000, 200), `faults "${text}" not applied: ${demo.stderr().slice(-500)}`);
+    assert.ok(await eventually(() => /faults now:|\.demo\/faults: /.test(said()) && (!/faults now:/.test(said()) || appProcesses(demo) === expected), 30_000, 200), `faults "${text}" not applied: ${demo.stderr().slice(-500)}`);
     assert.doesNotMatch(said(), /\.demo\/faults: /, `the demo refused the fault set "${text}"`);
   }
 

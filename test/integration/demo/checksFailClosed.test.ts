@@ -21,11 +21,8 @@ import { loadCatalog } from '../../../src/core/catalog/catalogLoader';
 import type { Catalog, Check } from '../../../src/core/catalog/types';
 import type { CheckResult, Inspection } from '../../../src/core/checks/types';
 import { requireRoot } from '../fixtures/sshd';
-import { BIN, demoDir, eventually, startDemo, type RunningDemo } from './demoProcess';
+import { appProcesses, BIN, demoDir, eventually, startDemo, type RunningDemo } from './demoProcess';
 
-const JAVA = '/opt/taobao/java/bin/java';
-/** What `ps` shows for each container's application: the JVM, or the RDS's mysqld, or a physical host's kubelet. */
-const APP_COMMANDS = [JAVA, '/u01/mysql/bin/mysqld', '/usr/bin/kubelet'];
 
 describe('every shipped check fails closed on the demo site', function () {
   this.timeout(180_000);
@@ -63,19 +60,6 @@ describe('every shipped check fails closed on the demo site', function () {
     return (JSON.parse(fs.readFileSync(out, 'utf8')) as Inspection).results;
   }
 
-  /** Application stand-ins of the site (java, mysqld, kubelet), counted on this machine's /proc (the containers' pids are in it). */
-  function appProcesses(): number {
-    let n = 0;
-    for (const pid of demo.processTree()) {
-      try {
-        const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        if (APP_COMMANDS.some((a) => cmd.startsWith(a))) n++;
-      } catch {
-        /* gone */
-      }
-    }
-    return n;
-  }
 
   const procFile = (name: string, file: string) => fs.readFileSync(path.join(dir, '.demo', 'containers', name, 'proc', file), 'utf8');
 
@@ -90,7 +74,7 @@ describe('every shipped check fails closed on the demo site', function () {
   const names = () => demo.ready.hosts.map((h) => h.name);
 
   it('passes on the healthy site, and is FAIL/ERROR with its service (or its metrics) stopped: 0 false PASS', async () => {
-    assert.ok(appProcesses() >= names().length, 'every container runs its application (java, mysqld or kubelet)');
+    assert.ok(appProcesses(demo) >= names().length, 'every container runs its application (java, mysqld or kubelet)');
     const healthy = inspect();
     // Checks for other versions than the demo plays (ACVIP < 0.7.0) are N/A there.
     const notGreen = healthy.filter((r) => r.status !== 'pass' && r.status !== 'warn' && r.status !== 'na' && r.kind !== 'manual');
@@ -117,9 +101,9 @@ describe('every shipped check fails closed on the demo site', function () {
     const withExtras = path.join(work, 'with-extras.yaml');
     fs.writeFileSync(withExtras, stringify(inventory));
 
-    await setFaults(names().map((n) => `service-down@${n}`).join(','), () => appProcesses() === 0);
+    await setFaults(names().map((n) => `service-down@${n}`).join(','), () => appProcesses(demo) === 0);
     const stopped = inspect(withExtras);
-    await setFaults(names().map((n) => `metrics-unavailable@${n}`).join(','), () => appProcesses() >= names().length && names().every((n) => procFile(n, 'loadavg').startsWith('unavailable')));
+    await setFaults(names().map((n) => `metrics-unavailable@${n}`).join(','), () => appProcesses(demo) >= names().length && names().every((n) => procFile(n, 'loadavg').startsWith('unavailable')));
     const noMetrics = inspect(withExtras);
     // Every container's sshd stopped: the same inventory, aimed at an address of the demo's
     // subnet where nothing listens.

@@ -127,11 +127,16 @@ export function startDemo(dir: string, extra: string[] = [], timeoutMs = 90_000,
 }
 
 /** Java stand-ins of the site, counted on this machine's /proc (the containers' processes are in it). */
-export function javaProcesses(demo: RunningDemo): number {
+/** What `ps` shows for each container's application: the JVM, or an RDS's mysqld, or a physical host's kubelet. */
+export const APP_COMMANDS = ['/opt/taobao/java/bin/java', '/u01/mysql/bin/mysqld', '/usr/bin/kubelet'];
+
+/** The site's application stand-ins (java, mysqld, kubelet), counted on this machine's /proc (the containers' pids are in it). */
+export function appProcesses(demo: RunningDemo): number {
   let n = 0;
   for (const pid of demo.processTree()) {
     try {
-      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('/opt/taobao/java/bin/java')) n++;
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (APP_COMMANDS.some((a) => cmd.startsWith(a))) n++;
     } catch {
       /* gone */
     }
