@@ -176,6 +176,30 @@ step('split-brain', 'inject meta-split-brain (two meta Leaders, every health che
   await rule.locator('.codicon-error').waitFor();
 });
 
+step('osp-single-address', 'inject osp-single-address (§9.5.2: OSP returns one address for mq): the "at least two addresses per service" rule turns the cloud platform red', async ({ page, catalog }) => {
+  assert(demo, 'the demo site did not start');
+  fs.writeFileSync(path.join(demo.dir, '.demo', 'faults'), 'osp-single-address');
+  await page.waitForTimeout(1500); // the demo applies a new fault set within a second
+  await runCommand(page, nls['command.runInspection']);
+  await inspected(page);
+  const pane = ui.viewPane(page, nls['views.products.name']);
+  const platform = catalog.products.find((p) => p.product.id === 'cloud-platform');
+  await ui.row(pane, names(platform.product)).locator('.codicon-error').waitFor({ timeout: 30_000 });
+  const results = ui.viewPane(page, nls['views.inspection.name']);
+  if ((await results.locator('.pane-header').getAttribute('aria-expanded')) !== 'true') await results.locator('.pane-header').click();
+  const product = ui.row(results, ['cloud-platform']);
+  await product.locator('.codicon-error').waitFor({ timeout: 30_000 });
+  if ((await product.getAttribute('aria-expanded')) === 'false') await product.click();
+  // The rule's row says which service has a single address.
+  const rule = results.locator('.monaco-list-row[role="treeitem"]', { hasText: /sofa-osp/ }).filter({ has: page.locator('.codicon-error') }).first();
+  await rule.waitFor({ timeout: 30_000 });
+  await rule.hover();
+  const tip = page.locator('.monaco-hover, .custom-hover, .workbench-hover').filter({ hasText: /mq/ }).first();
+  await tip.waitFor({ timeout: 10_000 }).catch(() => {});
+  const said = `${await rule.innerText()} ${(await tip.isVisible().catch(() => false)) ? await tip.innerText() : ''}`;
+  assert(/\bmq\b/.test(said), `the rule's result does not name the single-address service (mq): ${said}`);
+});
+
 step('demo-hosts', 'expand Service Registry → registry-meta: the demo containers are listed under it', async ({ page, catalog, state }) => {
   assert(demo, 'the demo site did not start');
   fs.writeFileSync(path.join(demo.dir, '.demo', 'faults'), ''); // the site healthy again

@@ -25,7 +25,10 @@
  *           - { name: registry-data-1, host: 127.0.2.1 }
  *
  * Precedence: host > component defaults > product defaults > file defaults > built-in defaults.
- * Each host is in the groups named after its product and component, plus its own `groups`.
+ * Each host is in the groups named after its product and component, plus its own `groups`; when
+ * a product has a component of its own name (acvip: the ACVIP servers, beside acvip-metadata-rds),
+ * that group is the component's: `target=acvip` means the ACVIP servers, not the product's
+ * database, and the product's other hosts are named by their own components' groups.
  * A bastion that inherits `proxyJump: bastion` from the file defaults does not jump through itself.
  */
 import { LineCounter, parseDocument } from 'yaml';
@@ -92,11 +95,11 @@ export function parseSofaInventory(file: string, text: string, knownComponents?:
   const broken = (pointer: string) => errorPointers.some((p) => p === pointer || p.startsWith(`${pointer}/`));
   const usable = (layers: Layer[]) => !layers.some((l) => broken(l.pointer));
 
-  const add = (entry: HostEntry, pointer: string, layers: Layer[], product?: string, component?: string) => {
+  const add = (entry: HostEntry, pointer: string, layers: Layer[], product?: string, component?: string, productGroup = true) => {
     // A product or component key the schema rejected (not a catalog id) takes its hosts with it.
     const keyRejected = product !== undefined && [`/products/${escapePointer(product)}`, `/products/${escapePointer(product)}/${escapePointer(component ?? '')}`].some((k) => errorPointers.includes(k));
     if (keyRejected || broken(pointer) || !usable(layers)) return;
-    const host = buildHost(entry, layers, { file, line: lineOf(pointer) }, product, component);
+    const host = buildHost(entry, layers, { file, line: lineOf(pointer) }, product, component, productGroup);
     result.hosts.push(host);
     result.origins.set(host, proxyJumpOrigin(entry, pointer, layers, lineOf));
   };
@@ -138,7 +141,9 @@ export function parseSofaInventory(file: string, text: string, knownComponents?:
         entries.forEach((entry, i) => {
           if (!isObject(entry)) return;
           for (const g of (entry as unknown as HostEntry).groups ?? []) group(g);
-          add(entry as unknown as HostEntry, `${hostsPointer}/${i}`, layers, productId, componentId);
+          // A component named as its product owns the group of that name (see the top of this file).
+          const productGroup = componentId === productId || !Object.prototype.hasOwnProperty.call(product, productId);
+          add(entry as unknown as HostEntry, `${hostsPointer}/${i}`, layers, productId, componentId, productGroup);
         });
       }
     }
@@ -146,7 +151,7 @@ export function parseSofaInventory(file: string, text: string, knownComponents?:
   return result;
 }
 
-function buildHost(entry: HostEntry, layers: Layer[], source: { file: string; line: number }, product?: string, component?: string): ParsedHost {
+function buildHost(entry: HostEntry, layers: Layer[], source: { file: string; line: number }, product?: string, component?: string, productGroup = true): ParsedHost {
   const merged: Settings = {};
   const tags: string[] = [];
   // Versions merge key by key: the file says antstack, a product's defaults its own version.
@@ -157,7 +162,7 @@ function buildHost(entry: HostEntry, layers: Layer[], source: { file: string; li
     if (isObject(s.versions)) Object.assign(versions, s.versions);
   }
   const identity = merged.identityFile;
-  const groups = [product, component, ...(entry.groups ?? [])].filter((g, i, all): g is string => !!g && all.indexOf(g) === i);
+  const groups = [productGroup ? product : undefined, component, ...(entry.groups ?? [])].filter((g, i, all): g is string => !!g && all.indexOf(g) === i);
   return {
     name: entry.name,
     host: entry.host,

@@ -42,18 +42,11 @@ const RUNBOOKS = path.join(ROOT, 'runbooks');
  * behaves (remove it) or a runbook not listed misbehaves (fix it, or list it with the reason).
  */
 const KNOWN_GAPS: Record<string, string> = {
-  'acvip/domain-list-not-pulled': 'the demo has no acvip-metadata-rds (MySQL) to compare the ACVIP clock with',
-  'cloud-platform/business-checks': 'the demo has no intelliproxy or portal container',
-  'cloud-platform/portal-unreachable': 'the demo has no portal container',
-  'dbp/business-checks': 'the demo has no dbp-console container',
+  'acvip/domain-list-not-pulled': 'its clock-vs-db step exits 1 on acvip-1 and acvip-2 on the healthy site: the comparison of the ACVIP clock with the metadata RDS does not get the answer the step expects from the demo',
   'dbp/monitoring-config': 'no demo fault takes away the proxy log files its first step reads (no drill)',
-  'dbp/service-exception-emergency': 'ping is not installed on this machine, and the demo containers use its /usr (apt-get install iputils-ping)',
-  'dds/datasource-config-check': 'the demo has no ddsconsole container',
-  'dst/business-checks': 'the demo has no dstweb, dstcollector or dstconsole container',
-  'dtx/business-checks': 'the demo has no dtxconsole container',
-  'dtx/service-exception-emergency': 'the demo has no dtxconsole container',
-  'physical-host/abnormal-reboot-recovery': 'the demo has no physical host (and no kubelet fault: no drill)',
-  'physical-host/host-down-migration': 'the demo has no physical host (and no host-down fault: no drill)',
+  'dbp/service-exception-emergency': 'its verify-db-link step finds no ESTABLISHED connection from the demo proxies to a database (dbp-proxy-1 exits 1): the demo proxies hold no database connection',
+  'physical-host/abnormal-reboot-recovery': 'passes healthy; it is the recovery itself (service kubelet start brings kubelet-inactive back), so no fault makes it fail at a step (no drill)',
+  'physical-host/host-down-migration': 'written for a host that is down: its ping-node step expects "unreachable", and the demo has no host-down fault, so the healthy run fails there by design',
 };
 
 /**

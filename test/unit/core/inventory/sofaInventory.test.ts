@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { loadInventory, parseInventory, type InventoryHost } from '../../../../src/core/inventory/inventory';
+import { selectTargets } from '../../../../src/core/inventory/selectors';
 import { formatProblem } from '../../../../src/core/catalog/problems';
 
 const fixtures = path.join(__dirname, 'fixtures');
@@ -35,6 +36,29 @@ function problemsOf(text: string, options = {}): string[] {
 }
 
 describe('inventory: our YAML format', () => {
+  it('gives a component named as its product the group of that name (target=acvip is the ACVIP servers, not its database)', () => {
+    const { inventory, problems } = parseInventory('inv.yaml', `products:
+  acvip:
+    acvip:
+      - { name: acvip-1, host: 10.0.0.1 }
+      - { name: acvip-2, host: 10.0.0.2 }
+    acvip-metadata-rds:
+      - { name: acvip-metadata-rds-1, host: 10.0.0.3 }
+  registry:
+    registry-meta:
+      - { name: registry-meta-1, host: 10.0.1.1 }
+    registry-data:
+      - { name: registry-data-1, host: 10.0.1.2 }
+`);
+    assert.deepStrictEqual(problems, []);
+    const names = (selector: string) => selectTargets(inventory, selector).map((h) => h.name);
+    assert.deepStrictEqual(names('acvip'), ['acvip-1', 'acvip-2']);
+    assert.deepStrictEqual(names('acvip-metadata-rds'), ['acvip-metadata-rds-1']);
+    assert.strictEqual(inventory.hosts.find((h) => h.name === 'acvip-metadata-rds-1')?.product, 'acvip', 'still the product\'s host');
+    // A product without a component of its name keeps its product group.
+    assert.deepStrictEqual(names('registry'), ['registry-meta-1', 'registry-data-1']);
+  });
+
   const env = withTempHome();
 
   it('fills every host from file defaults, and a host\'s own fields win', async () => {
