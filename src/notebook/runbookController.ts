@@ -108,11 +108,12 @@ export class RunbookController extends Disposable {
       },
       execute: sshCellExecutor(() => this.ssh.pool(), (hosts) => Promise.all(hosts.map((h) => this.ssh.target(h)))),
       confirm: async (_cell, question, hosts, command) => {
-        // Cancel comes first, so it is the button Enter presses: running is a deliberate click.
-        const cancel: vscode.MessageItem = { title: vscode.l10n.t('Cancel'), isCloseAffordance: true };
+        // The dialog's first button is the one Enter presses: make it the one that does not run
+        // (VS Code adds its own Cancel as well), so running is a deliberate click on Run.
+        const skip: vscode.MessageItem = { title: vscode.l10n.t("Don't Run") };
         const run: vscode.MessageItem = { title: vscode.l10n.t('Run') };
         const detail = vscode.l10n.t('Targets ({0}): {1}', hosts.length, hosts.join(', ')) + `\n\n$ ${clipCommand(command)}`;
-        const answer = await vscode.window.showWarningMessage(question, { modal: true, detail }, cancel, run);
+        const answer = await vscode.window.showWarningMessage(question, { modal: true, detail }, skip, run);
         return answer === run;
       },
       manual: async (cell: CodeCell, instructions) => {

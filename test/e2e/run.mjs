@@ -187,6 +187,13 @@ step('osp-single-address', 'inject osp-single-address (§9.5.2: OSP returns one 
   await ui.row(pane, names(platform.product)).locator('.codicon-error').waitFor({ timeout: 30_000 });
   const results = ui.viewPane(page, nls['views.inspection.name']);
   if ((await results.locator('.pane-header').getAttribute('aria-expanded')) !== 'true') await results.locator('.pane-header').click();
+  // Products opened by the earlier steps fold up, so the cloud platform's row is on screen.
+  for (let i = 0; i < 12; i++) {
+    const open = results.locator('.monaco-list-row[role="treeitem"][aria-level="1"][aria-expanded="true"]').first();
+    if (!(await open.count())) break;
+    await open.click();
+    await page.waitForTimeout(100);
+  }
   const product = ui.row(results, ['cloud-platform']);
   await product.locator('.codicon-error').waitFor({ timeout: 30_000 });
   if ((await product.getAttribute('aria-expanded')) === 'false') await product.click();

@@ -99,12 +99,16 @@ describe('products tree with a 5,000-host inventory', function () {
     await expand(roots);
     const expandMs = Date.now() - t1;
 
-    assert.equal(hostRows.length, HOSTS, 'every host has one row');
+    // Each host has a row under its component, and one more under the twin component of the
+    // other chapter for the components the guide lists twice (registry servers in §2 and §7).
+    assert.ok(hostRows.length >= HOSTS, `${hostRows.length} host rows for ${HOSTS} hosts`);
     assert.deepEqual(new Set(hostRows.map((h) => h.label)), new Set(big.names));
     for (const [key, names] of big.hostsByComponent) {
       if (!names.length) continue;
       const component = key.split('/')[1];
-      const shown = hostRows.filter((h) => h.parent?.parent?.label === component).map((h) => h.label);
+      // Its own hosts, in inventory order (a twin component also lists the other chapter's).
+      const own = new Set(names);
+      const shown = hostRows.filter((h) => h.parent?.parent?.label === component).map((h) => h.label).filter((n) => own.has(n as string));
       assert.deepEqual(shown, names, `${key}: its hosts, in inventory order`);
     }
 
