@@ -125,7 +125,9 @@ describe('checks fail closed: the runner', function () {
       check('check-service', { command: `curl 127.0.0.1:${closedPort}/checkService | grep false`, expect: { notContains: 'false' } }),
       check('check-service-quiet', { command: `curl -sS 127.0.0.1:${closedPort}/checkService`, expect: { notContains: 'false' } }),
       check('nc', { command: `nc -z 127.0.0.1 ${closedPort}` }),
-      check('grep-nothing', { command: `netstat -an | grep ${closedPort}`, expect: { notContains: 'CLOSE_WAIT' } }),
+      // A grep that finds nothing: a listener on the closed port (a bare port number also matched
+      // other sockets' ports and addresses now and then, which made this check pass).
+      check('grep-nothing', { command: `netstat -an | grep -E '127\\.0\\.0\\.1:${closedPort}[[:space:]].*LISTEN'`, expect: { notContains: 'CLOSE_WAIT' } }),
     ]);
     for (const id of ['check-service', 'check-service-quiet']) {
       assert.strictEqual(by.get(id)!.status, 'fail', `${id}: ${by.get(id)!.message}`);
