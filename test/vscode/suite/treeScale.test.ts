@@ -117,6 +117,8 @@ describe('products tree with a 5,000-host inventory', function () {
     const label = hostRows.filter((h) => h.parent?.parent?.label === 'registry-session').at(-1)!.label;
     let revealMs = -1;
     if (productsView) {
+      // What earlier tests left open (a quick pick, notifications) out of the way first.
+      for (const command of ['workbench.action.closeQuickOpen', 'notifications.clearAll']) await vscode.commands.executeCommand(command);
       await vscode.commands.executeCommand('sofaOps.products.focus');
       // The node is taken from the tree as it is now, and taken again if a background reload
       // replaced it before the view selected it (a busy machine makes that window wide).
@@ -128,14 +130,14 @@ describe('products tree with a 5,000-host inventory', function () {
       let deep = await freshDeep();
       assert.equal(deep.label, label);
       const t2 = Date.now();
-      await productsView.reveal(deep, { select: true, focus: false, expand: false });
+      await productsView.reveal(deep, { select: true, focus: true, expand: false });
       revealMs = Date.now() - t2;
       await waitFor('the revealed host to be selected', async () => {
         if (productsView.selection.some((n) => (n as Node).label === label)) return true;
         const again = await freshDeep();
         if (again !== deep) {
           deep = again;
-          await productsView.reveal(deep, { select: true, focus: false, expand: false });
+          await productsView.reveal(deep, { select: true, focus: true, expand: false });
         }
         return undefined;
       }, 90_000);
