@@ -5,21 +5,13 @@
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import { demoLockFile } from './demoFiles';
+import type { DemoReady } from './demoSite';
 
-export interface DemoReady {
-  event: 'ready';
-  dir: string;
-  inventory: string;
-  knownHosts: string;
-  identityFile: string;
-  isolation: 'namespaces' | 'plain';
-  hosts: { name: string; address: string; port: number; user: string; product: string; component: string }[];
-  pid: number;
-  ms: number;
-}
+/** The `--json-ready` line: the site's own ready record (erased at build: the editor does not load the site). */
+export type DemoReadyLine = DemoReady & { event: 'ready' };
 
 export interface LaunchedDemo {
-  readonly ready: DemoReady;
+  readonly ready: DemoReadyLine;
   readonly child: ChildProcess;
   /** SIGTERM, then wait for the site to stop (it leaves nothing running). */
   stop(): Promise<void>;
@@ -69,9 +61,9 @@ export function launchDemo(options: LaunchOptions): Promise<LaunchedDemo> {
       if (nl === -1) return;
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      let ready: DemoReady;
+      let ready: DemoReadyLine;
       try {
-        ready = JSON.parse(out.slice(0, nl)) as DemoReady;
+        ready = JSON.parse(out.slice(0, nl)) as DemoReadyLine;
       } catch {
         child.kill('SIGTERM');
         fail(`the demo site printed an unreadable ready line: ${out.slice(0, Math.min(nl, 200))}`);

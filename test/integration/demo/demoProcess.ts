@@ -8,24 +8,12 @@ import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { DemoReadyLine } from '../../../src/demo/demoLauncher';
 import { descendants, onProcessExit, SSH, TEST_USER } from '../fixtures/sshd';
 
 export const BIN = path.resolve(__dirname, '../../../bin/sofa-ops.js');
 
-export interface ReadyLine {
-  event: 'ready';
-  dir: string;
-  inventory: string;
-  knownHosts: string;
-  identityFile: string;
-  isolation: 'namespaces' | 'plain';
-  hosts: { name: string; address: string; port: number; user: string; product: string; component: string }[];
-  faults: Record<string, string[]>;
-  pid: number;
-  ms: number;
-  /** `mariadb` when mariadb-server is installed: the RDS containers serve real databases. */
-  databases: 'mariadb' | 'listeners';
-}
+export type ReadyLine = DemoReadyLine;
 
 export interface RunningDemo {
   child: ChildProcess;
