@@ -27,6 +27,7 @@ import { knownHostsStore } from '../src/core/ssh/sshConnection';
 import { SshPool } from '../src/core/ssh/sshPool';
 import type { SshTarget } from '../src/core/ssh/types';
 import { ensureTestUser, Sshd, SSH } from '../test/integration/fixtures/sshd';
+import { median } from './stats';
 
 const ROOT = path.join(__dirname, '..');
 const HOST = '127.0.6.1';
@@ -43,11 +44,6 @@ const REPS = Number(opts.reps);
 const FOLLOW_REPS = Number(opts['follow-reps']);
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
-const median = (s: number[]) => {
-  const sorted = [...s].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const p90 = (s: number[]) => [...s].sort((a, b) => a - b)[Math.max(0, Math.ceil(0.9 * s.length) - 1)];
 const mb = (bytes: number) => (bytes / (1 << 20)).toFixed(1);
 

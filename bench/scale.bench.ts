@@ -21,6 +21,7 @@ import { buildHostScript } from '../src/core/checks/hostScript';
 import { DEFAULT_MAX_HANDSHAKES } from '../src/core/ssh/sshPool';
 import { descendants, ensureTestUser, Sshd, type TestUser } from '../test/integration/fixtures/sshd';
 import { ansibleEnv, ansibleIni, strictOptions } from './anchors';
+import { median } from './stats';
 
 const ROOT = path.join(__dirname, '..');
 const CLI = path.join(ROOT, 'bin', 'sofa-ops.js');
@@ -352,11 +353,6 @@ const failures: string[] = [];
 /** A required step failed: the bench still finishes and prints everything, then exits 1. */
 let failed = false;
 const keyOf = (label: string, size: number) => `${size}\t${label}`;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
 function med(label: string, size: number, field: 'ms' | 'cpuS' | 'serverCpuS' | 'rssMb' | 'pssMb' | 'fds' | 'procs'): number {
   const xs = results.get(keyOf(label, size));
   return xs?.length ? median(xs.map((u) => u[field] ?? NaN)) : NaN;

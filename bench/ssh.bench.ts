@@ -22,6 +22,7 @@ import { fanOut } from '../src/core/ssh/fanOut';
 import { type ConnectionDeps, knownHostsStore, SshConnection } from '../src/core/ssh/sshConnection';
 import { SshPool } from '../src/core/ssh/sshPool';
 import type { SshTarget } from '../src/core/ssh/types';
+import { median } from './stats';
 
 const ROOT = path.join(__dirname, '..');
 const CLI = path.join(ROOT, 'bin', 'sofa-ops.js');
@@ -70,11 +71,6 @@ function quantile(samples: number[], q: number): number {
   // Nearest rank: p90 of 5 samples is the 5th, of 20 the 18th.
   return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
 }
-const median = (s: number[]) => {
-  const sorted = [...s].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 function now(): number {
   return Number(process.hrtime.bigint()) / 1e6;
