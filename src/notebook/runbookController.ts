@@ -229,7 +229,8 @@ export class RunbookController extends Disposable {
       const text = result.hosts.map((h) => `▶ ${h.host}\n${withNewline(h.stdout)}${h.stderr ? withNewline(h.stderr).replace(/^/gm, 'stderr | ') : ''}`).join('');
       await execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(text, STDOUT)]));
     }
-    const summary = `${result.status}${result.message ? `: ${result.message}` : ''} (${(result.durationMs / 1000).toFixed(1)} s)`;
+    // The error output shows its name before the message: the status is the name, not repeated ("failed: failed: …").
+    const summary = `${result.message ?? result.status} (${(result.durationMs / 1000).toFixed(1)} s)`;
     const hostSkips = (result.skippedHosts ?? []).map((h) => vscode.l10n.t('Skipped on {0}: {1}', h.host, h.reason)).join('\n');
     if (hostSkips) await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(`${hostSkips}\n`, STDOUT)]));
     if (result.status === 'skipped' && result.skip) {

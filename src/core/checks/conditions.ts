@@ -4,7 +4,7 @@
  * `expect` on a command's output.
  */
 import type { Bilingual, Check, Threshold } from '../catalog/types';
-import { bilingual, translator } from '../l10n';
+import { bilingual, type MessageArg, translator } from '../l10n';
 import { compare } from './ruleModel';
 
 export type Verdict = 'pass' | 'warn' | 'fail';
@@ -39,11 +39,13 @@ const KEY_VALUE = /^\s*"?([\w.-]+)"?\s*:\s*"?([^"\s]*)"?\s*$/;
  * A body condition of the form `key:value` (quoted or not) holds when the key occurs and *every*
  * occurrence has that value: checkService prints one `passed:` per dependency and one
  * `passed:false` is a failure even though `passed:true` appears too; a readiness document is UP
- * only when each of its parts is. Anything else is a plain substring.
+ * only when each of its parts is. Anything else is a plain substring. `expected` says what was
+ * wanted in words ("success:true in the response"), for the failure message.
  */
-export function bodyCondition(condition: string, body: string): { ok: boolean; detail: string; text: Bilingual } {
-  const said = (ok: boolean, text: Bilingual) => ({ ok, detail: text.en, text });
+export function bodyCondition(condition: string, body: string): { ok: boolean; detail: string; text: Bilingual; expected: Bilingual } {
   const kv = KEY_VALUE.exec(condition);
+  const expected = kv ? bilingual('{0} in the response', `${kv[1]}:${kv[2]}`) : bilingual('"{0}" in the response', condition);
+  const said = (ok: boolean, text: Bilingual) => ({ ok, detail: text.en, text, expected });
   if (!kv) {
     const ok = body.includes(condition);
     return said(ok, bilingual(ok ? 'contains {0}' : 'does not contain {0}', condition));
@@ -57,16 +59,28 @@ export function bodyCondition(condition: string, body: string): { ok: boolean; d
   return said(true, occurrences.length > 1 ? bilingual('{0} (all {1})', `${key}:${want}`, occurrences.length) : bilingual('{0}', `${key}:${want}`));
 }
 
-/** `expect` of a command check on its stdout. */
-export function commandExpectation(expect: NonNullable<Check['expect']>, stdout: string): { ok: boolean; detail: string; wanted: string; text: { detail: Bilingual; wanted: Bilingual } } {
+/** The first non-blank line of `output`, short. */
+function firstLine(output: string): string {
+  return output.split('\n').map((l) => l.trim()).find(Boolean)?.slice(0, 160) ?? '';
+}
+
+/**
+ * `expect` of a command check on its stdout. A failure says what was expected in words and what
+ * came back: the catalog's `passWhen` (when given) in its words ("Port 9003 is in LISTEN state"), else
+ * the pattern that was looked for.
+ */
+export function commandExpectation(expect: NonNullable<Check['expect']>, stdout: string, passWhen?: Bilingual): { ok: boolean; detail: string; wanted: string; text: { detail: Bilingual; wanted: Bilingual } } {
   const wanted = commandWanted(expect);
   const said = (ok: boolean, detail: Bilingual) => ({ ok, detail: detail.en, wanted: wanted.en, text: { detail, wanted } });
-  if (expect.contains !== undefined && !stdout.includes(expect.contains)) return said(false, bilingual('"{0}" not in the output', expect.contains));
+  const found = firstLine(stdout);
+  // The catalog's words first; the pattern itself stays in the "expected" column.
+  const failed = (what: Bilingual, seen: MessageArg) => said(false, passWhen ? bilingual('expected: {0}; found: {1}', passWhen, seen) : bilingual('expected {0}, found: {1}', what, seen));
+  if (expect.contains !== undefined && !stdout.includes(expect.contains)) return failed(bilingual('"{0}" in the output', expect.contains), found || bilingual('no output'));
   if (expect.notContains !== undefined && stdout.includes(expect.notContains)) {
     const line = stdout.split('\n').find((l) => l.includes(expect.notContains!)) ?? '';
-    return said(false, bilingual('output has "{0}": {1}', expect.notContains, line.trim().slice(0, 160)));
+    return failed(bilingual('no "{0}" in the output', expect.notContains), line.trim().slice(0, 160));
   }
-  if (expect.regex !== undefined && !new RegExp(expect.regex).test(stdout)) return said(false, bilingual('output does not match /{0}/', expect.regex));
+  if (expect.regex !== undefined && !new RegExp(expect.regex).test(stdout)) return failed(bilingual('output matching {0}', `/${expect.regex}/`), found || bilingual('no output'));
   return said(true, bilingual('as expected'));
 }
 
@@ -111,7 +125,7 @@ export interface CommandJudgement {
  * could not connect is FAIL; an expectation is never met by no output (a negative one, "no
  * `false`", would be vacuous then); without an expectation only exit 0 passes.
  */
-export function judgeCommand(expect: Check['expect'], output: string, rc: number, timeoutSeconds: number): CommandJudgement {
+export function judgeCommand(expect: Check['expect'], output: string, rc: number, timeoutSeconds: number, passWhen?: Bilingual): CommandJudgement {
   const first = output.split('\n').map((l) => l.trim()).find(Boolean)?.slice(0, 200) ?? '';
   const wanted = expect ? commandWanted(expect) : bilingual('exit 0');
   const judged = (status: CommandJudgement['status'], value: Bilingual, message: Bilingual): CommandJudgement => ({ status, value: value.en, threshold: wanted.en, message: message.en, text: { value, threshold: wanted, message } });
@@ -125,7 +139,7 @@ export function judgeCommand(expect: Check['expect'], output: string, rc: number
   if (refused) return judged('fail', bilingual('cannot connect'), bilingual('could not connect (exit {0}): {1}', rc, refused));
   if (!expect) return rc === 0 ? judged('pass', bilingual('exit 0'), bilingual('succeeded')) : judged('fail', bilingual('exit {0}', rc), bilingual('exit {0}: {1}', rc, first || noOutput));
   if (!output.trim()) return judged('fail', bilingual('(no output)'), bilingual('no output (exit {0}): nothing shows {1}', rc, wanted));
-  const expectation = commandExpectation(expect, output);
+  const expectation = commandExpectation(expect, output, passWhen);
   const line = { en: first, zh: first };
   return judged(expectation.ok ? 'pass' : 'fail', line, expectation.ok ? line : expectation.text.detail);
 }

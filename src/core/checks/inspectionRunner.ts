@@ -270,7 +270,7 @@ function judgeScripted(catalog: Catalog, planned: PlannedCheck, index: number, h
       const text = out.sections.get(`cmd c${index}`);
       const rc = out.exitCodes.get(`c${index}`);
       if (text === undefined || rc === undefined) return error(incomplete(out, exec));
-      const judged = judgeCommand(check.expect, text, rc, COMMAND_TIMEOUT_SECONDS);
+      const judged = judgeCommand(check.expect, text, rc, COMMAND_TIMEOUT_SECONDS, check.passWhen);
       if (judged.status === 'error') return base(planned, host.name, 'error', b('{0}: {1}', judged.text.message, check.command ?? ''), duration, { value: judged.text.value, threshold: judged.text.threshold });
       return verdict(judged.status, judged.text.value, judged.text.threshold, judged.text.message);
     }
@@ -386,10 +386,13 @@ async function runProbes(host: InventoryHost, checks: PlannedCheck[], transport:
         return base(planned, host.name, 'fail', b('{0}: {1}', `GET :${h.port}${h.path}`, why), probe.durationMs, { value: why, threshold });
       }
       const statusOk = wantStatus ? probe.status === wantStatus : probe.status >= 200 && probe.status < 300;
-      const body = h.expectBody ? bodyCondition(h.expectBody, probe.body) : { ok: true, detail: '', text: undefined };
+      const body = h.expectBody ? bodyCondition(h.expectBody, probe.body) : { ok: true, detail: '', text: undefined, expected: undefined };
       const ok = statusOk && body.ok;
       const value: Bilingual = body.text ? b('{0}, {1}', `HTTP ${probe.status}`, body.text) : { en: `HTTP ${probe.status}`, zh: `HTTP ${probe.status}` };
-      return base(planned, host.name, ok ? 'pass' : 'fail', b('{0}: {1}', value, probe.body.replace(/\s+/g, ' ').slice(0, 240)), probe.durationMs, { value, threshold });
+      const shown = probe.body.replace(/\s+/g, ' ').slice(0, 240);
+      // A failed body condition says what was wanted in words first; the body is the evidence.
+      const message = !body.ok && body.text ? b('expected {0}, found {1} (HTTP {2}): {3}', body.expected ?? '', body.text, probe.status, shown) : b('{0}: {1}', value, shown);
+      return base(planned, host.name, ok ? 'pass' : 'fail', message, probe.durationMs, { value, threshold });
     }),
   );
 }

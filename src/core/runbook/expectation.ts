@@ -8,8 +8,12 @@
  * - regex: tested on a sliding window of REGEX_WINDOW characters; a match must fit in the window,
  *   and lookbehind sees one character before it (`^` without `m` still means the stream's start);
  * - JSON: the whole stdout must be one JSON document of at most JSON_LIMIT characters.
- * Failure details name the expectation as written in the runbook (`{{token}}`), never its value.
+ * Failure details name the expectation as written in the runbook (`{{token}}`), never its value,
+ * and say in words what was expected and what was found ("expected success: true in the JSON
+ * output, found false"), never a bare regex or "does not match".
  */
+import type { Bilingual } from '../catalog/types';
+import { bilingual } from '../l10n';
 
 export type Expectation =
   | { kind: 'substring'; text: string }
@@ -18,8 +22,20 @@ export type Expectation =
 
 export interface ExpectationResult {
   ok: boolean;
-  /** Why, in a few words, for the cell output and the audit. */
+  /** Why, in a few words, for the cell output and the audit (English). */
   detail: string;
+  /** `detail` in both languages. */
+  text: Bilingual;
+}
+
+function said(ok: boolean, text: Bilingual): ExpectationResult {
+  return { ok, detail: text.en, text };
+}
+
+/** The first non-blank line of what was seen, short: enough to tell what came back instead. */
+function seen(text: string): string {
+  const line = text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+  return line.length > 120 ? `${line.slice(0, 120)}…` : line;
 }
 
 /** Characters of output a regex expectation sees at once (a match longer than this is not found). */
@@ -108,8 +124,10 @@ export function expectationMatcher(expectation: Expectation, label?: string, opt
 function substringMatcher(needle: string, label: string): ExpectationMatcher {
   let found = false;
   let carry = '';
+  let first = '';
   return {
     push(text) {
+      if (!first) first = seen(text);
       if (found || text === '') return;
       const hay = carry + text;
       if (hay.includes(needle)) {
@@ -120,7 +138,7 @@ function substringMatcher(needle: string, label: string): ExpectationMatcher {
       // Only a match that straddles the next boundary can still appear: keep what it could start with.
       carry = needle.length > 1 ? hay.slice(-(needle.length - 1)) : '';
     },
-    result: () => ({ ok: found, detail: `${found ? 'found' : 'did not find'} ${JSON.stringify(label)} in stdout` }),
+    result: () => said(found, found ? bilingual('found {0} in the output', JSON.stringify(label)) : first === '' ? bilingual('expected {0} in the output, found no output', JSON.stringify(label)) : bilingual('expected {0} in the output, found: {1}', JSON.stringify(label), first)),
   };
 }
 
@@ -128,6 +146,7 @@ function regexMatcher(regex: RegExp, label: string, window: number): Expectation
   // A global copy so the search can start after the one character of context kept before the window.
   const re = new RegExp(regex.source, regex.flags.replace(/[gy]/g, '') + 'g');
   let found = false;
+  let first = '';
   let buffer = '';
   /** 0 at the stream's start; 1 once the window has slid (buffer[0] is context only). */
   let from = 0;
@@ -141,6 +160,7 @@ function regexMatcher(regex: RegExp, label: string, window: number): Expectation
   };
   return {
     push(text) {
+      if (!first) first = seen(text);
       if (found || text === '') return;
       buffer += text;
       if (buffer.length < 2 * window + from) return;
@@ -154,7 +174,8 @@ function regexMatcher(regex: RegExp, label: string, window: number): Expectation
     },
     result() {
       if (!found && test(true)) found = true;
-      return { ok: found, detail: `stdout ${found ? 'matches' : 'does not match'} ${label}` };
+      if (found) return said(true, bilingual('the output matches {0}', label));
+      return said(false, first === '' ? bilingual('expected output matching {0}, found no output', label) : bilingual('expected output matching {0}, found: {1}', label, first));
     },
   };
 }
@@ -169,29 +190,44 @@ function jsonMatcher(expectation: Extract<Expectation, { kind: 'json' }>, label:
       else parts.length = 0;
     },
     result() {
-      if (length > limit) return { ok: false, detail: `stdout is larger than ${limit >> 20} MiB, so ${label} was not checked (a JSON expect reads at most ${limit >> 20} MiB)` };
+      if (length > limit) return said(false, bilingual('the output is larger than {0} MiB, so {1} was not checked (a JSON expect reads at most {0} MiB)', limit >> 20, label));
       return checkJson(expectation, parts.join(''), label);
     },
   };
 }
 
 function checkJson(expectation: Extract<Expectation, { kind: 'json' }>, stdout: string, label: string): ExpectationResult {
+  const wanted = jsonWanted(expectation, label);
   let data: unknown;
   try {
     data = JSON.parse(stdout.trim());
   } catch {
-    return { ok: false, detail: `stdout is not JSON, so ${label} cannot hold` };
+    const found = seen(stdout);
+    return said(false, found ? bilingual('expected {0} in the JSON output, but the output is not JSON: {1}', wanted, found) : bilingual('expected {0} in the JSON output, found no output', wanted));
   }
   let node: unknown = data;
   for (const key of expectation.path) {
     node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined;
   }
-  const shown = node === undefined ? 'nothing' : JSON.stringify(node);
-  if (expectation.op === 'present') {
-    const ok = node !== undefined && node !== null && node !== false;
-    return { ok, detail: `${label} is ${shown}` };
+  const shown = node === undefined ? bilingual('nothing') : { en: JSON.stringify(node), zh: JSON.stringify(node) };
+  let ok: boolean;
+  if (expectation.op === 'present') ok = node !== undefined && node !== null && node !== false;
+  else {
+    const equal = JSON.stringify(node) === JSON.stringify(expectation.value);
+    ok = expectation.op === '==' ? equal : !equal;
   }
-  const equal = JSON.stringify(node) === JSON.stringify(expectation.value);
-  const ok = expectation.op === '==' ? equal : !equal;
-  return { ok, detail: `${label}: found ${shown}` };
+  return said(ok, ok ? bilingual('{0} as expected', wanted) : bilingual('expected {0} in the JSON output, found {1}', wanted, shown));
+}
+
+/**
+ * `$.data.status == UP` as words: `data.status: "UP"`; `!=`: `data.status other than "UP"`. Taken
+ * from the label (the text as written) when it parses, so a `{{param}}` stays a placeholder.
+ */
+function jsonWanted(expectation: Extract<Expectation, { kind: 'json' }>, label: string): Bilingual {
+  const written = label === expectation.text ? expectation : parseExpectation(label).expectation;
+  const e = written?.kind === 'json' ? written : expectation;
+  const path = e.path.map((k, i) => (typeof k === 'number' ? `[${k}]` : /^[\w$-]+$/.test(k) ? `${i ? '.' : ''}${k}` : `[${JSON.stringify(k)}]`)).join('') || '$';
+  const value = typeof e.value === 'string' ? e.value : JSON.stringify(e.value);
+  if (e.op === 'present') return bilingual('{0}', path);
+  return e.op === '==' ? bilingual('{0}: {1}', path, value) : bilingual('{0} other than {1}', path, value);
 }

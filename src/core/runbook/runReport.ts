@@ -28,7 +28,7 @@ function markdown(title: string, result: RunResult): string {
     else if (c.skip) lines.push('', `> ${c.skip.reason}`);
     for (const h of c.skippedHosts ?? []) lines.push('', `**${h.host}** — skipped: ${h.reason}`);
     for (const h of c.hosts) {
-      lines.push('', `**${h.host}** — ${h.outcome}${h.exitCode !== null ? ` (exit ${h.exitCode})` : ''}${h.expectFailed ? `, expect failed: ${h.expectFailed}` : ''}`);
+      lines.push('', `**${h.host}** — ${h.outcome}${h.exitCode !== null ? ` (exit ${h.exitCode})` : ''}${h.expectFailed ? `, ${h.expectFailed}` : ''}`);
       const out = (h.stdout + (h.stderr ? `\n[stderr]\n${h.stderr}` : '')).trim();
       if (out) lines.push('', '```', out.length > 4000 ? `${out.slice(0, 4000)}\n[…]` : out, '```');
     }

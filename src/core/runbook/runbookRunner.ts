@@ -395,7 +395,7 @@ async function runCell(
   const cancelledNow = signal.aborted || redactedOutcomes.some((o) => o.outcome === 'cancelled');
   const failed = redactedOutcomes.filter((o) => o.outcome !== 'ok' || o.expectFailed);
   const status: CellStatus = cancelledNow ? 'cancelled' : failed.length ? 'failed' : 'ok';
-  const message = failed.length ? failed.map((f) => `${f.host}: ${f.expectFailed ? `expect failed: ${f.expectFailed}` : f.message ?? `${f.outcome}${f.exitCode !== null ? ` (exit ${f.exitCode})` : ''}`}`).join('; ') : undefined;
+  const message = failed.length ? failed.map((f) => `${f.host}: ${f.expectFailed ? f.expectFailed : f.message ?? (f.outcome === 'failed' && f.exitCode !== null ? `exit ${f.exitCode}` : `${f.outcome}${f.exitCode !== null ? ` (exit ${f.exitCode})` : ''}`)}`).join('; ') : undefined;
   return finish({ ...base, ...hostSkips, command, hosts: redactedOutcomes, status, message });
 }
 

@@ -104,7 +104,7 @@ echo "cleaned with {{token}}" >&2
       const { stdout, stderr } = out;
       assert.strictEqual(code, 1, stderr);
       // The failing expect is named by its parameter, and the value did reach the host literally.
-      assert.match(stderr, /expect failed: did not find "\{\{token\}\}-accepted" in stdout/);
+      assert.match(stderr, /expected "\{\{token\}\}-accepted" in the output, found/);
       assert.strictEqual(readFileSync(path.join(dir, 'remote-copy'), 'utf8'), `${CANARY}\n`, 'the host got the real value');
       counts[`stdout+stderr (${format})`] = occurrences(stdout + stderr);
       counts[`report.${format}`] = occurrences(readFileSync(report, 'utf8'));

@@ -60,6 +60,7 @@ describe('HTTP body conditions', () => {
     assert.ok(bodyCondition('"success":true', '{"success":true,"message":"... raftStatus:Leader"}').ok);
     const bad = bodyCondition('"success":true', '{"success":false,"message":"raftManagerStart:false, raftStatus:Candidate"}');
     assert.deepStrictEqual([bad.ok, bad.detail], [false, 'success:false']);
+    assert.strictEqual(bad.expected.en, 'success:true in the response', 'what was wanted, in words');
   });
 
   it('passed:true needs every dependency of checkService to pass', () => {
@@ -85,9 +86,19 @@ describe('command expectations', () => {
     assert.ok(commandExpectation({ contains: 'LISTEN' }, 'tcp6 0 0 :::9529 :::* LISTEN').ok);
     assert.ok(!commandExpectation({ contains: 'LISTEN' }, '').ok);
     const r = commandExpectation({ notContains: 'false' }, 'db: true\nmq: false\n');
-    assert.deepStrictEqual([r.ok, r.detail], [false, 'output has "false": mq: false']);
+    assert.deepStrictEqual([r.ok, r.detail], [false, 'expected no "false" in the output, found: mq: false']);
     assert.ok(commandExpectation({ regex: '[:.]9003\\s[^\\n]*LISTEN' }, 'tcp6 0 0 :::9003 :::* LISTEN').ok);
     assert.ok(!commandExpectation({ regex: ':9003\\s+ESTABLISHED' }, 'tcp 0 0 127.0.1.12:4000 127.0.1.16:9600 ESTABLISHED').ok);
+  });
+
+  it('say what was expected in words: the catalog\'s passWhen, else the pattern, and what came back', () => {
+    const passWhen = { en: 'A connection to ACVIP (port 9003) exists', zh: '存在到 ACVIP（9003 端口）的连接' };
+    const out = 'tcp 0 0 127.0.1.12:4000 127.0.1.16:9600 ESTABLISHED\n';
+    const said = commandExpectation({ regex: ':9003\\s+ESTABLISHED' }, out, passWhen);
+    assert.strictEqual(said.detail, 'expected: A connection to ACVIP (port 9003) exists; found: tcp 0 0 127.0.1.12:4000 127.0.1.16:9600 ESTABLISHED');
+    assert.ok(said.text.detail.zh.includes(passWhen.zh), said.text.detail.zh);
+    assert.strictEqual(commandExpectation({ regex: ':9003\\s+ESTABLISHED' }, out).detail, 'expected output matching /:9003\\s+ESTABLISHED/, found: tcp 0 0 127.0.1.12:4000 127.0.1.16:9600 ESTABLISHED');
+    assert.strictEqual(commandExpectation({ contains: 'LISTEN' }, '').detail, 'expected "LISTEN" in the output, found: no output');
   });
 });
 

@@ -78,11 +78,12 @@ describe('expect on stdout', () => {
   const check = (text: string, stdout: string) => {
     const { expectation, error } = parseExpectation(text);
     assert.strictEqual(error, undefined);
-    return checkExpectation(expectation as Expectation, stdout);
+    const { ok, detail } = checkExpectation(expectation as Expectation, stdout);
+    return { ok, detail };
   };
 
   it('matches a substring, a regex, or a JSON value at a path', () => {
-    assert.deepStrictEqual(check('"success":true', '{"success":true,"message":null}'), { ok: true, detail: 'found "\\"success\\":true" in stdout' });
+    assert.deepStrictEqual(check('"success":true', '{"success":true,"message":null}'), { ok: true, detail: 'found "\\"success\\":true" in the output' });
     assert.strictEqual(check('"success":true', '{"success": false}').ok, false);
     assert.strictEqual(check('/stopPushDataSwitch"\\s*:\\s*TRUE/i', '{"stopPushDataSwitch" : true}').ok, true);
     assert.strictEqual(check('/^UP$/m', 'status\nUP\n').ok, true);
@@ -91,10 +92,30 @@ describe('expect on stdout', () => {
     assert.strictEqual(check('$.peers[1]=="10.0.0.2"', '{"peers":["10.0.0.1","10.0.0.2"]}').ok, true);
     assert.strictEqual(check('$["odd key"].n != 3', '{"odd key":{"n":4}}').ok, true);
     assert.strictEqual(check('$.leader', '{"leader":"10.0.0.1"}').ok, true);
-    assert.deepStrictEqual(check('$.leader', '{"leader":null}'), { ok: false, detail: '$.leader is null' });
-    assert.deepStrictEqual(check('$.a.b==1', '{"a":2}'), { ok: false, detail: '$.a.b==1: found nothing' });
-    assert.deepStrictEqual(check('$.success==true', 'curl: (7) Failed to connect'), { ok: false, detail: 'stdout is not JSON, so $.success==true cannot hold' });
+    assert.deepStrictEqual(check('$.leader', '{"leader":null}'), { ok: false, detail: 'expected leader in the JSON output, found null' });
+    assert.deepStrictEqual(check('$.a.b==1', '{"a":2}'), { ok: false, detail: 'expected a.b: 1 in the JSON output, found nothing' });
+    assert.deepStrictEqual(check('$.success==true', 'curl: (7) Failed to connect'), { ok: false, detail: 'expected success: true in the JSON output, but the output is not JSON: curl: (7) Failed to connect' });
     assert.strictEqual(check('$HOME', 'x $HOME y').ok, true, 'a $word is a substring');
     assert.strictEqual(check('/x/', 'a/x/b').ok, true);
+  });
+
+  it('says in words what was expected and what came instead, never a bare regex', () => {
+    assert.deepStrictEqual(check('$.success == true', '{"success":false}'), { ok: false, detail: 'expected success: true in the JSON output, found false' });
+    assert.deepStrictEqual(check('$.data.status != DOWN', '{"data":{"status":"DOWN"}}'), { ok: false, detail: 'expected data.status other than DOWN in the JSON output, found "DOWN"' });
+    assert.deepStrictEqual(check('$.peers[1]=="10.0.0.2"', '{"peers":[]}'), { ok: false, detail: 'expected peers[1]: 10.0.0.2 in the JSON output, found nothing' });
+    assert.deepStrictEqual(check('/^UP$/m', 'status\nDOWN\n'), { ok: false, detail: 'expected output matching /^UP$/m, found: status' });
+    assert.deepStrictEqual(check('/^UP$/m', ''), { ok: false, detail: 'expected output matching /^UP$/m, found no output' });
+    assert.deepStrictEqual(check('LISTEN', 'tcp 0 0 :::80 ESTABLISHED\n'), { ok: false, detail: 'expected "LISTEN" in the output, found: tcp 0 0 :::80 ESTABLISHED' });
+    for (const [text, out] of [['$.success==true', '{"success":false}'], ['/UP/', 'DOWN'], ['UP', 'DOWN'], ['$.x', '{}']]) {
+      const { detail } = check(text, out);
+      assert.ok(!/does not match|did not find|stdout/.test(detail), detail);
+    }
+  });
+
+  it('the Chinese detail is translated too', () => {
+    const { expectation } = parseExpectation('$.success==true');
+    const r = checkExpectation(expectation!, '{"success":false}');
+    assert.ok(/[\u4e00-\u9fff]/.test(r.text.zh), r.text.zh);
+    assert.ok(r.text.zh.includes('success') && r.text.zh.includes('false'), r.text.zh);
   });
 });

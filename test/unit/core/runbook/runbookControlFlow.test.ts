@@ -81,7 +81,7 @@ describe('runbook control flow', () => {
     assert.ok(!ran.some((r) => r.command.includes('stopPushDataSwitch/close')), 'push must not be reopened');
     const reopen = result.cells.find((c) => c.name === 'reopen-push')!;
     assert.strictEqual(reopen.status, 'skipped');
-    assert.match(reopen.message!, /^push stays closed .*not run because .*"data-health" failed \(registry-data-2: expect failed/);
+    assert.match(reopen.message!, /^push stays closed .*not run because .*"data-health" failed \(registry-data-2: expected success: true in the JSON output, found false\)/);
     assert.match(result.cells.find((c) => c.name === 'verify-open')!.message!, /push was not reopened.*"reopen-push" was skipped/);
   });
 

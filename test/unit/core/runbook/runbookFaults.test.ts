@@ -92,8 +92,8 @@ describe('expect over the whole stream', () => {
   });
 
   it('names the expectation as written, not the value that filled it', () => {
-    assert.strictEqual(checkExpectation(expectation(CANARY), 'nothing', '{{token}}').detail, 'did not find "{{token}}" in stdout');
-    assert.strictEqual(checkExpectation(expectation(`/${CANARY}/`), 'nothing', '/{{token}}/').detail, 'stdout does not match /{{token}}/');
+    assert.strictEqual(checkExpectation(expectation(CANARY), 'nothing', '{{token}}').detail, 'expected "{{token}}" in the output, found: nothing');
+    assert.strictEqual(checkExpectation(expectation(`/${CANARY}/`), 'nothing', '/{{token}}/').detail, 'expected output matching /{{token}}/, found: nothing');
     // A regex made invalid by a value: the error does not repeat the pattern.
     const bad = parseExpectation(`/${CANARY}(/`);
     assert.ok(bad.error && !bad.error.includes(CANARY), bad.error);
@@ -151,7 +151,7 @@ describe('runner: secrets in expect, streamed expect, audit faults', () => {
     trail.close();
     assert.strictEqual(result.ok, false);
     assert.deepStrictEqual(ran, ['first', 'cleanup']);
-    assert.match(result.cells[0].message!, /expect failed: did not find "\{\{token\}\}" in stdout/);
+    assert.match(result.cells[0].message!, /expected "\{\{token\}\}" in the output, found: /);
     const everything = [JSON.stringify(result), ...(['md', 'junit', 'json'] as const).map((f) => renderReport(f, 'Faults', result)), require('fs').readFileSync(path.join(dir, 'audit.jsonl'), 'utf8') as string];
     for (const text of everything) assert.ok(!text.includes(CANARY), `the secret leaked:\n${text.slice(0, 400)}`);
   });
