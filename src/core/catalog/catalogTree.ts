@@ -32,6 +32,8 @@ export interface CatalogNode {
   host?: string;
   /** Catalog log id, for log nodes (to open the log on a host). */
   log?: string;
+  /** Catalog id of the check or log pattern a check or pattern node shows (for its menu commands). */
+  item?: string;
   parent?: CatalogNode;
   children: CatalogNode[];
 }
@@ -231,6 +233,7 @@ function patternNode(parent: CatalogNode, x: LogPattern, t: Translate, labels: T
   node(parent, {
     id: `${parent.id}/${x.id}`,
     kind: 'pattern',
+    item: x.id,
     label: x.match,
     description: t.ui(x.severity),
     icon: x.severity,
@@ -244,6 +247,7 @@ function checkNode(parent: CatalogNode, c: Check, t: Translate, labels: TreeLabe
   return node(parent, {
     id: `${parent.id}/${c.id}`,
     kind: 'check',
+    item: c.id,
     label: t(c.title),
     description: t.ui(c.kind),
     icon: c.kind,

@@ -70,6 +70,7 @@ export function planInspection(catalog: Catalog, hosts: readonly InventoryHost[]
   const plan: InspectionPlan = { hosts: hosts.map((host) => ({ host, checks: [] })), composites: [], manual: [] };
   for (const product of products) {
     for (const check of product.checks) {
+      if (scope.check && check.id !== scope.check) continue;
       const components = check.components.filter(inScope);
       if (!components.length) continue;
       if (check.kind === 'manual') {

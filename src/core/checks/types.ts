@@ -68,6 +68,8 @@ export interface InspectionScope {
   component?: string;
   /** Inventory selector, as `--target` takes it. */
   target?: string;
+  /** Only this check (the products tree's "Run This Check on a Host…"). */
+  check?: string;
 }
 
 export interface Inspection {
