@@ -11,10 +11,12 @@ import { RunbookCellStatusBar } from './notebook/cellStatusBar';
 import { editCellOptions, RunbookDiagnostics } from './notebook/runbookCommands';
 import { openRunbookForHost } from './notebook/openForHost';
 import { RunbookController } from './notebook/runbookController';
+import { RunHistoryProvider } from './notebook/runHistoryView';
 import { RUNBOOK_NOTEBOOK_TYPE, RunbookSerializer } from './notebook/runbookSerializer';
 import { openShellTerminal } from './ssh/shellTerminal';
 import { SshService } from './ssh/sshService';
 import { ProductsTreeProvider } from './tree/productsTreeProvider';
+import { TreeItemCommands } from './tree/treeItemCommands';
 import { TriageCommands } from './triage/triageCommands';
 import { TriagePanel } from './triage/triagePanel';
 import { TriageService } from './triage/triageService';
@@ -35,6 +37,7 @@ export interface SofaOpsApi {
   readonly inspections: InspectionController;
   readonly inspectionResults: InspectionResultsProvider;
   readonly runbooks: RunbookController;
+  readonly runHistory: RunHistoryProvider;
   readonly triage: { service: TriageService; panel: TriagePanel; commands: TriageCommands };
   openShell(hostName: string): ReturnType<typeof openShellTerminal>;
 }
@@ -57,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
   productsTree.setStatusSource(inspections);
   const inspectionResults = new InspectionResultsProvider(inspections, catalogStore);
   context.subscriptions.push(inspections, inspectionResults, vscode.window.createTreeView(ViewIds.inspection, { treeDataProvider: inspectionResults }));
-  context.subscriptions.push(...registerInspectionCommands(inspections, (what, handler) => guarded(logger, what, handler)));
+  context.subscriptions.push(...registerInspectionCommands(inspections, (what, handler) => guarded(logger, what, handler)), new TreeItemCommands(catalogStore, ssh, inspections, logger.child('tree')));
   const cellStatusBar = new RunbookCellStatusBar(ssh);
   const runbooks = new RunbookController(ssh, logger.child('runbook'));
   context.subscriptions.push(
@@ -67,6 +70,8 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
     vscode.notebooks.registerNotebookCellStatusBarItemProvider(RUNBOOK_NOTEBOOK_TYPE, cellStatusBar),
     new RunbookDiagnostics(),
   );
+  const runHistory = new RunHistoryProvider(logger.child('runs'));
+  context.subscriptions.push(runHistory, vscode.window.createTreeView(ViewIds.runHistory, { treeDataProvider: runHistory }));
 
   context.subscriptions.push(
     vscode.commands.registerCommand(CommandIds.refreshCatalog, guarded(logger, vscode.l10n.t('Refresh catalog'), () => {
@@ -96,7 +101,7 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
 
   const activatedInMs = Date.now() - started;
   logger.info(`activated in ${activatedInMs} ms`);
-  return { activatedInMs, catalog: () => catalogStore.snapshot, catalogStore, productsTree, productsView: productsView as vscode.TreeView<unknown>, guidePanel, logs: logViewer.api, ssh, inspections, inspectionResults, runbooks, triage: { ...triage, commands: triageCommands }, openShell: (hostName) => openShellTerminal(ssh, hostName) };
+  return { activatedInMs, catalog: () => catalogStore.snapshot, catalogStore, productsTree, productsView: productsView as vscode.TreeView<unknown>, guidePanel, logs: logViewer.api, ssh, inspections, inspectionResults, runbooks, runHistory, triage: { ...triage, commands: triageCommands }, openShell: (hostName) => openShellTerminal(ssh, hostName) };
 }
 
 async function pickHost(ssh: SshService): Promise<string | undefined> {

@@ -4,6 +4,7 @@ export const ViewIds = {
   products: 'sofaOps.products',
   inspection: 'sofaOps.inspection',
   logSearch: 'sofaOps.logSearch',
+  runHistory: 'sofaOps.runHistory',
 } as const;
 
 export const CommandIds = {
@@ -35,6 +36,15 @@ export const CommandIds = {
   stopDemoSite: 'sofaOps.stopDemoSite',
   injectDemoFault: 'sofaOps.injectDemoFault',
   openShippedRunbook: 'sofaOps.openShippedRunbook',
+  copyCheckCommand: 'sofaOps.copyCheckCommand',
+  runCheckOnHost: 'sofaOps.runCheckOnHost',
+  copyPortCommand: 'sofaOps.copyPortCommand',
+  checkPortOnHost: 'sofaOps.checkPortOnHost',
+  copyPattern: 'sofaOps.copyPattern',
+  copyPatternCommand: 'sofaOps.copyPatternCommand',
+  searchPatternAcrossHosts: 'sofaOps.searchPatternAcrossHosts',
+  refreshRunHistory: 'sofaOps.refreshRunHistory',
+  openRunReport: 'sofaOps.openRunReport',
 } as const;
 
 /** Context keys set with `setContext`, read in package.json `when` clauses. */
