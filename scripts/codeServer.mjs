@@ -207,7 +207,8 @@ export async function startCodeServer(run, { timeoutMs = 60_000 } = {}) {
 export async function openWorkbench(server, folder, { viewport = { width: 1400, height: 900 }, timeoutMs = 60_000 } = {}) {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
-  const context = await browser.newContext({ viewport });
+  // The clipboard is the browser's in code-server: tests of Copy commands read it back.
+  const context = await browser.newContext({ viewport, permissions: ['clipboard-read', 'clipboard-write'] });
   const page = await context.newPage();
   const consoleErrors = [];
   // 404s for optional files (vsda, manifest) are normal in code-server; keep real errors.

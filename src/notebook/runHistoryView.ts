@@ -16,6 +16,9 @@ import { catalogLanguage } from '../vscode/settings';
 /** Where the editor and the CLI write the trail, relative to the workspace folder. */
 export const AUDIT_TRAIL = path.join('.sofa-ops', 'audit.jsonl');
 
+/** Read-only documents holding a run's report (nothing to save when closed). */
+export const RUN_REPORT_SCHEME = 'sofa-ops-run';
+
 /** Runs listed at most: the trail keeps everything, the view the recent past. */
 const MAX_RUNS = 200;
 
@@ -40,6 +43,7 @@ export class RunHistoryProvider extends Disposable implements vscode.TreeDataPro
     this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()));
     this.register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('sofaOps.language') && this.changed.fire()));
     this.register(vscode.commands.registerCommand(CommandIds.refreshRunHistory, () => this.refresh()));
+    this.register(vscode.workspace.registerTextDocumentContentProvider(RUN_REPORT_SCHEME, { provideTextDocumentContent: (uri) => this.reportText(uri) }));
     this.register(vscode.commands.registerCommand(CommandIds.openRunReport, guarded(logger, vscode.l10n.t('Open run report'), (run?: RunRecord) => this.openReport(run))));
   }
 
@@ -97,12 +101,20 @@ export class RunHistoryProvider extends Disposable implements vscode.TreeDataPro
     return node;
   }
 
-  /** The run's report as an untitled Markdown document beside, with its preview. */
+  /** The run's report, read-only, beside the view. */
   private async openReport(run?: RunRecord): Promise<void> {
     const target = run ?? (await this.pick());
     if (!target) return;
-    const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: runHistoryReport(target, catalogLanguage()) });
+    const name = path.basename(target.runbook).replace(/\.runbook\.md$/, '').replace(/[^\w.-]+/g, '-');
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: RUN_REPORT_SCHEME, path: `/${name}-${target.seq}.md` }));
     await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+  }
+
+  /** `/NAME-SEQ.md` → the report of the run whose first record is SEQ. */
+  private async reportText(uri: vscode.Uri): Promise<string> {
+    const seq = Number(/-(\d+)\.md$/.exec(uri.path)?.[1]);
+    const run = (await this.runs()).runs.find((r) => r.seq === seq);
+    return run ? runHistoryReport(run, catalogLanguage()) : vscode.l10n.t('This run is no longer in the audit trail.');
   }
 
   private async pick(): Promise<RunRecord | undefined> {

@@ -52,6 +52,7 @@ export async function runWith(options: RunOptions = {}): Promise<RunResult> {
     require('./crossHostLogs.test');
     require('./notebook.test');
     require('./checks.test');
+    require('./treeActions.test');
     require('./triage.test');
     require('./treeScale.test');
   }
