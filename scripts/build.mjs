@@ -48,7 +48,7 @@ const splitRegexAnalysis = {
 const splitShellParser = {
   name: 'split-shell-parser',
   setup(b) {
-    b.onResolve({ filter: /^mvdan-sh$/ }, (args) => (args.importer.endsWith('placeholderContexts.ts') ? { path: './shell-parser.js', external: true } : undefined));
+    b.onResolve({ filter: /^mvdan-sh$/ }, (args) => (args.importer.endsWith('shellParser.ts') ? { path: './shell-parser.js', external: true } : undefined));
   },
 };
 /** An import from this project's sources (not from inside a package being bundled). */

@@ -13,7 +13,7 @@ import { renderReport, type ReportFormat } from '../core/runbook/runReport';
 import { runbookParameters, type CodeCell, type ParameterValue } from '../core/runbook/runbookFormat';
 import { parseRunbook } from '../core/runbook/runbookParser';
 import { AuditUnavailableError, cellName, ParameterError, rollbackCells, runRunbook, type RunHooks } from '../core/runbook/runbookRunner';
-import { cellShell } from '../core/runbook/placeholderContexts';
+import { cellShell } from '../core/runbook/shellParser';
 import { renderCommand, renderText } from '../core/runbook/renderCommand';
 import { resolveParameters } from '../core/runbook/parameters';
 import { inventoryTargets, sshCellExecutor } from '../core/runbook/sshCellExecutor';

@@ -9,7 +9,7 @@ import { conditionCells, parseCondition } from './cellCondition';
 import { parseInfoString, optionKeys } from './cellOptions';
 import { readFrontMatter } from './frontMatter';
 import { findPlaceholders } from './parameters';
-import { cellShell } from './placeholderContexts';
+import { cellShell } from './shellParser';
 import { placeholderProblems } from './renderCommand';
 import { type CodeCell, type FrontMatter, type MarkdownCell, type Runbook, type RunbookCell, runnableLanguages } from './runbookFormat';
 

@@ -10,7 +10,7 @@ import { fanOut } from '../ssh/fanOut';
 import type { SshPool } from '../ssh/sshPool';
 import { targetsForHosts } from '../ssh/targets';
 import type { SshTarget } from '../ssh/types';
-import { cellShell } from './placeholderContexts';
+import { cellShell } from './shellParser';
 import { remoteScript } from './remoteScript';
 import type { RunHooks } from './runbookRunner';
 
