@@ -13,7 +13,6 @@ interface Node {
   id: string;
   kind: string;
   label: string;
-  host?: string;
   children: Node[];
 }
 
