@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import { CatalogStore } from './catalog/catalogStore';
 import { InspectionController, registerInspectionCommands } from './checks/inspectionController';
 import { InspectionResultsProvider } from './checks/inspectionResultsProvider';
+import type { CatalogNode } from './core/catalog/catalogTree';
+import { scopeOf } from './core/catalog/nodeScope';
 import { DemoCommands } from './gettingStarted/demoCommands';
 import { GuidePanel } from './guide/guidePanel';
 import { CrossHostSearch } from './logs/crossHostSearch';
@@ -73,8 +75,8 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
       catalogStore.reload();
       ssh.reload();
     })),
-    vscode.commands.registerCommand(CommandIds.openShell, guarded(logger, vscode.l10n.t('Open shell'), async (target?: { host?: string } | string) => {
-      const hostName = typeof target === 'string' ? target : target?.host ?? (await pickHost(ssh));
+    vscode.commands.registerCommand(CommandIds.openShell, guarded(logger, vscode.l10n.t('Open shell'), async (target?: CatalogNode | string) => {
+      const hostName = typeof target === 'string' ? target : (target && scopeOf(target).host) ?? (await pickHost(ssh));
       if (hostName) openShellTerminal(ssh, hostName);
     })),
     vscode.commands.registerCommand(CommandIds.editCellOptions, guarded(logger, vscode.l10n.t('Edit cell options'), (cell?: vscode.NotebookCell) => editCellOptions(cell))),
