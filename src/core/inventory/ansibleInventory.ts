@@ -22,7 +22,7 @@
  * on hosts (such as bastions) that listen elsewhere.
  * The readers are ansibleIni.ts and ansibleYaml.ts; this file holds the model they fill.
  */
-import type { SourceProblem } from '../catalog/problems';
+import type { SourceProblem } from '../sourceProblem';
 import type { HostOrigin, ParsedHost, ParsedInventory } from './inventory';
 import { HostPatternError, checkIniHostPattern, expandAnsibleHostPattern } from './ansibleHostPattern';
 import { pyInt, pyShlexSplit, pyStrip } from './pythonLiteral';

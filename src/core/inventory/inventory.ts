@@ -9,7 +9,7 @@
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { SourceProblem } from '../catalog/problems';
+import type { SourceProblem } from '../sourceProblem';
 import { parseSofaInventory } from './sofaInventory';
 import { parseAnsibleIni } from './ansibleIni';
 import { parseAnsibleYaml } from './ansibleYaml';
