@@ -23,13 +23,11 @@
  * The readers are ansibleIni.ts and ansibleYaml.ts; this file holds the model they fill.
  */
 import type { SourceProblem } from '../sourceProblem';
-import type { HostOrigin, ParsedHost, ParsedInventory } from './inventory';
+import type { HostOrigin, KnownComponents, ParsedHost, ParsedInventory } from './inventoryTypes';
 import { HostPatternError, checkIniHostPattern, expandAnsibleHostPattern } from './ansibleHostPattern';
 import { pyInt, pyShlexSplit, pyStrip } from './pythonLiteral';
 
 export { MAX_HOSTS_PER_PATTERN } from './ansibleHostPattern';
-
-export type KnownComponents = ReadonlySet<string> | ReadonlyMap<string, string>;
 
 /** Hosts one inventory may hold; far above any real site, low enough to stay responsive. */
 export const MAX_HOSTS_PER_INVENTORY = 100_000;
