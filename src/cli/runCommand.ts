@@ -5,7 +5,7 @@ import * as readline from 'readline';
 import { parseArgs } from 'util';
 import { AuditTrail } from '../core/audit/auditTrail';
 import { parseSyslogTarget, type SyslogTarget } from '../core/audit/syslogForwarder';
-import { formatProblem } from '../core/catalog/problems';
+import { formatProblem } from '../core/sourceProblem';
 import { loadInventoryCached } from '../core/inventory/inventoryCache';
 import { defaultCacheDir } from '../core/cacheDir';
 import { selectTargets } from '../core/inventory/selectors';

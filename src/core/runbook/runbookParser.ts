@@ -4,7 +4,7 @@
  * original text, so serializeRunbook can give the same bytes back. Never throws on content.
  */
 import MarkdownIt from 'markdown-it';
-import type { SourceProblem } from '../catalog/problems';
+import type { SourceProblem } from '../sourceProblem';
 import { conditionCells, parseCondition } from './cellCondition';
 import { parseInfoString, optionKeys } from './cellOptions';
 import { readFrontMatter } from './frontMatter';

@@ -10,7 +10,7 @@ import { createHash, createHmac, createPublicKey, randomBytes } from 'crypto';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { SourceProblem } from '../catalog/problems';
+import type { SourceProblem } from '../sourceProblem';
 import type { HostKeyVerdict, KnownHostsLocation } from './types';
 
 type Marker = 'revoked' | 'cert-authority' | undefined;
