@@ -11,11 +11,13 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { SourceProblem } from '../catalog/problems';
-import { asciiLower, hashHostName, type KnownHostEntry, type Marker, parseKnownHosts, parseLine } from './knownHostsLines';
+import { translator } from '../l10n';
+import { hashHostName, hostNames, hostPortName, type KnownHostEntry, type Marker, parseKnownHosts, parseLine } from './knownHostsLines';
+import { verdictText } from './sshErrorText';
 import { fingerprintSha256, keyTypeOf } from './sshKeyBlob';
 import type { HostKeyVerdict, KnownHostsLocation } from './types';
 
-export { fingerprintSha256, keyTypeOf };
+export { fingerprintSha256, hostPortName, keyTypeOf };
 
 /** A known_hosts line that covers a host name, as `ssh-keygen -l -F NAME` lists it. */
 export interface KnownHostsMatch {
@@ -33,18 +35,6 @@ export function defaultKnownHostsFiles(home = os.homedir()): string[] {
     '/etc/ssh/ssh_known_hosts',
     '/etc/ssh/ssh_known_hosts2',
   ];
-}
-
-/** The name known_hosts uses for a host: bare for the default port, `[host]:port` otherwise. */
-export function hostPortName(host: string, port: number): string {
-  // Lower-cased because ssh lower-cases the host before matching or hashing it.
-  const name = asciiLower(host);
-  return port === 22 || port === 0 ? name : `[${name}]:${port}`;
-}
-
-function hostNames(hosts: string | string[], port: number): string[] {
-  const list = typeof hosts === 'string' ? [hosts] : hosts;
-  return [...new Set(list.filter((h) => h !== '').map((h) => hostPortName(h, port)))];
 }
 
 /** Recording a key failed: names the file and the system's reason, never a stack trace. */
@@ -209,31 +199,7 @@ export class HostKeyVerifier {
   }
 }
 
-/** One short English sentence or three for the user; the CLI prints it, the editor shows it. */
+/** One short English sentence or three for the user (the CLI's `known-hosts` text, tests); other languages: verdictText. */
 export function describeVerdict(verdict: HostKeyVerdict, host: string, port: number): string {
-  const name = hostPortName(host, port);
-  const where = (at: KnownHostsLocation) => `${at.file}:${at.line}`;
-  switch (verdict.status) {
-    case 'trusted':
-      return `Host key for ${name} is known: ${verdict.fingerprint} at ${where(verdict.at)}.`;
-    case 'unknown':
-      return `Host ${name} is not known. It offers ${verdict.keyType} key ${verdict.fingerprint}; trust it only if that matches the server's own fingerprint.`;
-    case 'changed': {
-      const known = verdict.known.map((k) => `${k.keyType} ${k.fingerprint} at ${where(k.at)}`).join('; ');
-      const files = [...new Set(verdict.known.map((k) => k.at.file))];
-      const fix = files.map((f) => `ssh-keygen -R ${shellWord(name)} -f ${shellWord(f)}`).join('; ');
-      const what = verdict.downgrade
-        ? `Host ${name} offers a ${verdict.keyType} key (${verdict.fingerprint}), but known_hosts only has other key types for it: ${known}. `
-          + 'This can be a key-type downgrade by an attacker. '
-        : `Host key for ${name} has CHANGED. Offered ${verdict.fingerprint}; known_hosts has ${known}. `;
-      return what + `Refusing to connect; remove ${verdict.known.length > 1 ? 'those lines' : 'that line'} if the change is expected (${fix}).`;
-    }
-    case 'revoked':
-      return `Host key for ${name} (${verdict.fingerprint}) is REVOKED at ${where(verdict.at)}. Refusing to connect.`;
-  }
-}
-
-/** Quotes for a POSIX shell only when needed, so the suggested command can be pasted as is. */
-function shellWord(word: string): string {
-  return /^[A-Za-z0-9._/:@%+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return verdictText(verdict, host, port, translator('en'));
 }

@@ -27,6 +27,18 @@ export function asciiLower(text: string): string {
   return text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 
+/** The name known_hosts uses for a host: bare for the default port, `[host]:port` otherwise. */
+export function hostPortName(host: string, port: number): string {
+  // Lower-cased because ssh lower-cases the host before matching or hashing it.
+  const name = asciiLower(host);
+  return port === 22 || port === 0 ? name : `[${name}]:${port}`;
+}
+
+export function hostNames(hosts: string | string[], port: number): string[] {
+  const list = typeof hosts === 'string' ? [hosts] : hosts;
+  return [...new Set(list.filter((h) => h !== '').map((h) => hostPortName(h, port)))];
+}
+
 /** Splits a file as ssh reads it: on `\n` only (a `\r` stays, and is whitespace only inside base64). */
 export function parseKnownHosts(text: string, file: string): { entries: KnownHostEntry[]; problems: SourceProblem[] } {
   const entries: KnownHostEntry[] = [];
