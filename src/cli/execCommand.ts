@@ -5,7 +5,7 @@ import { DEFAULT_MAX_HANDSHAKES } from '../core/ssh/sshPool';
 import { fanOut, groupResults, type HostResult } from '../core/ssh/fanOut';
 import { openCliPool, parseHandshakes, selectCliHosts } from './cliSsh';
 import { type Translate, translator } from '../core/l10n';
-import { sshErrorText } from '../core/ssh/sshErrorText';
+import { sshErrorAdvice } from '../core/ssh/sshErrorText';
 import { type CliIO, cliLang, say, UsageError } from './io';
 
 export const execUsage = `Usage: sofa-ops exec --inventory FILE --target SELECTOR [options] -- COMMAND...
@@ -94,7 +94,7 @@ function describeResults(results: HostResult[], t: Translate): string {
     const status = group.outcome === 'ok' ? 'ok' : group.outcome === 'exit' ? `exit ${group.exitCode ?? '?'}` : group.outcome;
     lines.push(`=== ${group.hosts.join(', ')} (${status})`);
     // SSH failures in the user's language; --json keeps the English message for scripts.
-    if (group.message && group.outcome !== 'exit') lines.push(group.error ? sshErrorText(group.error, t) : group.message);
+    if (group.message && group.outcome !== 'exit') lines.push(group.error ? sshErrorAdvice(group.error, t) : group.message);
     if (group.stdout) lines.push(group.stdout.replace(/\n$/, ''));
     if (group.stderr) lines.push(group.stderr.replace(/\n$/, '').split('\n').map((l) => `stderr: ${l}`).join('\n'));
   }

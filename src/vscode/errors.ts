@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { langForLocale } from '../core/catalog/text';
 import { translator } from '../core/l10n';
 import { SshError } from '../core/ssh/sshErrors';
-import { sshErrorHint, sshErrorPlace, sshErrorText } from '../core/ssh/sshErrorText';
+import { sshErrorAdvice, sshErrorPlace } from '../core/ssh/sshErrorText';
 import type { Logger } from './logger';
 
 /** An error notification as shown, for the in-editor tests (there is no API to read notifications). */
@@ -31,10 +31,7 @@ function sshErrorOf(err: unknown): SshError | undefined {
 /** One line for the user, in the editor's language for SSH failures (with a hint where one helps). */
 export function userMessage(err: unknown): string {
   const ssh = sshErrorOf(err);
-  if (ssh) {
-    const t = translator(langForLocale(vscode.env.language));
-    return [sshErrorText(ssh, t), sshErrorHint(ssh, t)].filter(Boolean).join(' ');
-  }
+  if (ssh) return sshErrorAdvice(ssh, translator(langForLocale(vscode.env.language)));
   if (err instanceof Error) return err.message.split('\n')[0];
   return String(err);
 }

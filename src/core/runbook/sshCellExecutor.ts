@@ -8,7 +8,7 @@ import { StringDecoder } from 'string_decoder';
 import type { Translate } from '../l10n';
 import type { Inventory } from '../inventory/inventory';
 import { fanOut } from '../ssh/fanOut';
-import { sshErrorText } from '../ssh/sshErrorText';
+import { sshErrorAdvice } from '../ssh/sshErrorText';
 import type { SshPool } from '../ssh/sshPool';
 import { targetsForHosts } from '../ssh/targets';
 import type { SshTarget } from '../ssh/types';
@@ -46,7 +46,7 @@ export function sshCellExecutor(pool: SshPool | (() => Promise<SshPool>), target
       const [host, stream] = key.split('\n') as [string, 'stdout' | 'stderr'];
       if (rest) onOutput(host, stream, rest);
     }
-    return results.map((r) => ({ host: r.target.name, outcome: r.outcome, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, message: r.error && t ? sshErrorText(r.error, t) : r.message, durationMs: r.durationMs }));
+    return results.map((r) => ({ host: r.target.name, outcome: r.outcome, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, message: r.error && t ? sshErrorAdvice(r.error, t) : r.message, durationMs: r.durationMs }));
   };
 }
 

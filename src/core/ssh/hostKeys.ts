@@ -13,7 +13,7 @@ import * as path from 'path';
 import type { SourceProblem } from '../catalog/problems';
 import { translator } from '../l10n';
 import { hashHostName, hostNames, hostPortName, type KnownHostEntry, type Marker, parseKnownHosts, parseLine } from './knownHostsLines';
-import { verdictText } from './sshErrorText';
+import { knownHostsWriteText, verdictText } from './sshErrorText';
 import { fingerprintSha256, keyTypeOf } from './sshKeyBlob';
 import type { HostKeyVerdict, KnownHostsLocation } from './types';
 
@@ -40,12 +40,14 @@ export function defaultKnownHostsFiles(home = os.homedir()): string[] {
 /** Recording a key failed: names the file and the system's reason, never a stack trace. */
 export class KnownHostsWriteError extends Error {
   readonly code: string | undefined;
+  /** The system's words when there is no error code to name the reason by. */
+  readonly systemText: string;
   constructor(readonly file: string, cause: unknown) {
     const code = (cause as NodeJS.ErrnoException)?.code;
-    const reason = code ? ({ EACCES: 'permission denied', EPERM: 'operation not permitted', EROFS: 'read-only file system', ENOSPC: 'no space left on device', EISDIR: 'it is a directory', ENOTDIR: 'a parent is not a directory', EEXIST: 'a parent is not a directory', EDQUOT: 'disk quota exceeded', ENOTREG: 'not a regular file' } as Record<string, string>)[code] ?? code : String(cause);
-    super(`cannot record the host key in ${file}: ${reason}${code && code !== 'ENOTREG' && !reason.startsWith(code) ? ` (${code})` : ''}`);
+    super(knownHostsWriteText(file, code, String(cause), translator('en')));
     this.name = 'KnownHostsWriteError';
     this.code = code;
+    this.systemText = String(cause);
   }
 }
 

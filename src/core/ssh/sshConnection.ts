@@ -7,7 +7,7 @@ import { readFile } from 'fs/promises';
 import * as net from 'net';
 import type { Duplex } from 'stream';
 import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, Client, ClientChannel, ConnectConfig, PseudoTtyOptions, ServerHostKeyAlgorithm } from 'ssh2';
-import { type HostKeyVerifier, keyTypeOf } from './hostKeys';
+import { type HostKeyVerifier, keyTypeOf, KnownHostsWriteError } from './hostKeys';
 import { ProxyCommandStream, spawnProxyCommand } from './proxyTransport';
 import { classifySshError, SshError, type SshErrorDetail } from './sshErrors';
 import type { CredentialPrompter, HostKeyVerdict, KnownHostsLocation, SshTarget, UnknownHostPolicy } from './types';
@@ -124,7 +124,8 @@ export class SshConnection {
             at = await deps.hostKeys.add(target.host, target.port, keyType, key);
           } catch (error) {
             // Not recorded means not trusted: connecting anyway would ask again next time, silently.
-            hostKeyProblem = { reason: 'host-key-not-recorded', address: displayHost(target), keyType, fingerprint: verdict.fingerprint, cause: (error as Error)?.message ?? String(error) };
+            const written = error instanceof KnownHostsWriteError ? { file: error.file, code: error.code, cause: error.systemText } : { cause: (error as Error)?.message ?? String(error) };
+            hostKeyProblem = { reason: 'host-key-not-recorded', address: displayHost(target), keyType, fingerprint: verdict.fingerprint, ...written };
             return verify(false);
           }
           deps.unknownHosts.recorded?.(displayHost(target), target.port, at);

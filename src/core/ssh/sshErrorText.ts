@@ -37,8 +37,10 @@ export function sshFailureText(host: string, detail: SshErrorDetail, t: Translat
       return t('host key for {0} is not known ({1}) and was not accepted', detail.address, detail.fingerprint);
     case 'host-key-ask-failed':
       return t('host key for {0} is not known ({1}); asking whether to trust it failed: {2}', detail.address, detail.fingerprint, detail.cause);
-    case 'host-key-not-recorded':
-      return t('{0}; not connecting to {1} ({2} {3} was accepted but could not be recorded)', detail.cause, detail.address, detail.keyType, detail.fingerprint);
+    case 'host-key-not-recorded': {
+      const why = detail.file ? knownHostsWriteText(detail.file, detail.code, detail.cause, t) : detail.cause;
+      return t('{0}; not connecting to {1} ({2} {3} was accepted but could not be recorded)', why, detail.address, detail.keyType, detail.fingerprint);
+    }
     case 'not-in-inventory':
       return t('Host "{0}" is not in the inventory.', host);
     case 'not-ssh':
@@ -61,6 +63,12 @@ export function sshErrorHint(err: SshError, t: Translate): string | undefined {
   return undefined;
 }
 
+/** What the user reads: the text, then what to try next when the text alone does not say it. */
+export function sshErrorAdvice(err: SshError, t: Translate): string {
+  const hint = sshErrorHint(err, t);
+  return hint ? `${sshErrorText(err, t)} ${hint}` : sshErrorText(err, t);
+}
+
 /** The file and line to fix: the known_hosts line that refused the key, or the inventory entry. */
 export function sshErrorPlace(err: SshError): { file: string; line: number; of: 'known_hosts' | 'inventory' } | undefined {
   const d = err.detail;
@@ -68,6 +76,19 @@ export function sshErrorPlace(err: SshError): { file: string; line: number; of: 
   if (d.reason === 'not-ssh') return { ...d.at, of: 'inventory' };
   if (d.reason === 'not-in-inventory' && d.inventory) return { file: d.inventory, line: 1, of: 'inventory' };
   return undefined;
+}
+
+/** Why an accepted host key could not be written to `file`: the reason by its error code, else the system's words. */
+export function knownHostsWriteText(file: string, code: string | undefined, cause: string, t: Translate): string {
+  const reasons: Record<string, string> = {
+    EACCES: t('permission denied'), EPERM: t('operation not permitted'), EROFS: t('read-only file system'), ENOSPC: t('no space left on device'),
+    EISDIR: t('it is a directory'), ENOTDIR: t('a parent is not a directory'), EEXIST: t('a parent is not a directory'), EDQUOT: t('disk quota exceeded'),
+    ENOTREG: t('not a regular file'),
+  };
+  const named = code ? reasons[code] : undefined;
+  const reason = named ?? code ?? cause;
+  // The code too, for a search engine, except where it says nothing more (ENOTREG is our own).
+  return t('cannot record the host key in {0}: {1}', file, named && code !== 'ENOTREG' ? `${reason} (${code})` : reason);
 }
 
 /** A host key verdict in one to three sentences: what the CLI prints and the editor shows. */

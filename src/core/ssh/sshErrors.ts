@@ -22,7 +22,8 @@ export type SshErrorDetail =
   | { reason: 'host-key'; host: string; port: number; verdict: Extract<HostKeyVerdict, { status: 'changed' | 'revoked' }> }
   | { reason: 'host-key-declined'; address: string; fingerprint: string }
   | { reason: 'host-key-ask-failed'; address: string; fingerprint: string; cause: string }
-  | { reason: 'host-key-not-recorded'; address: string; keyType: string; fingerprint: string; cause: string }
+  /** `file`/`code` when the known_hosts write failed (KnownHostsWriteError), else just the `cause`. */
+  | { reason: 'host-key-not-recorded'; address: string; keyType: string; fingerprint: string; cause: string; file?: string; code?: string }
   | { reason: 'not-in-inventory'; inventory?: string }
   | { reason: 'not-ssh'; why: string; at: KnownHostsLocation }
   /** Text made elsewhere, shown as it is. */
