@@ -20,7 +20,7 @@ import { ProductsTreeProvider } from './tree/productsTreeProvider';
 import { TriageCommands } from './triage/triageCommands';
 import { TriagePanel } from './triage/triagePanel';
 import { TriageService } from './triage/triageService';
-import { guarded } from './vscode/errors';
+import { type ErrorNotice, guarded, onDidShowError } from './vscode/errors';
 import { CommandIds, ViewIds } from './vscode/ids';
 import { Logger } from './vscode/logger';
 
@@ -39,6 +39,8 @@ export interface SofaOpsApi {
   readonly runbooks: RunbookController;
   readonly triage: { service: TriageService; panel: TriagePanel; commands: TriageCommands };
   openShell(hostName: string): ReturnType<typeof openShellTerminal>;
+  /** Error notifications as shown (text, buttons), for tests: VS Code has no API to read them. */
+  readonly onDidShowError: vscode.Event<ErrorNotice>;
 }
 
 export function activate(context: vscode.ExtensionContext): SofaOpsApi {
@@ -98,7 +100,7 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
 
   const activatedInMs = Date.now() - started;
   logger.info(`activated in ${activatedInMs} ms`);
-  return { activatedInMs, catalog: () => catalogStore.snapshot, catalogStore, productsTree, productsView: productsView as vscode.TreeView<unknown>, guidePanel, logs: logViewer.api, ssh, inspections, inspectionResults, runbooks, triage: { ...triage, commands: triageCommands }, openShell: (hostName) => openShellTerminal(ssh, hostName) };
+  return { activatedInMs, catalog: () => catalogStore.snapshot, catalogStore, productsTree, productsView: productsView as vscode.TreeView<unknown>, guidePanel, logs: logViewer.api, ssh, inspections, inspectionResults, runbooks, triage: { ...triage, commands: triageCommands }, openShell: (hostName) => openShellTerminal(ssh, hostName), onDidShowError };
 }
 
 async function pickHost(ssh: SshService): Promise<string | undefined> {

@@ -18,7 +18,8 @@ import { renderCommand, renderText } from '../core/runbook/renderCommand';
 import { resolveParameters } from '../core/runbook/parameters';
 import { inventoryTargets, sshCellExecutor } from '../core/runbook/sshCellExecutor';
 import { openCliPool } from './cliSsh';
-import { type CliIO, say, UsageError } from './io';
+import { translator } from '../core/l10n';
+import { type CliIO, cliLang, say, UsageError } from './io';
 import { terminalPrompter } from './prompter';
 
 export const runUsage = `Usage: sofa-ops run RUNBOOK --inventory FILE [options]
@@ -156,7 +157,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSigint);
   const hooks: RunHooks = {
     resolveTargets,
-    execute: sshCellExecutor(pool, inventoryTargets(inventory)),
+    execute: sshCellExecutor(pool, inventoryTargets(inventory), translator(cliLang(io))),
     confirm: async (_cell, question, hosts, command) => (values.yes ? true : askYesNo(question, `  on ${hosts.length} host(s): ${hosts.join(', ')}\n${command.split('\n').map((l) => `    $ ${l}`).join('\n')}`)),
     manual: async (cell: CodeCell, instructions) => {
       const name = cell.options.name ?? `line ${cell.line}`;
