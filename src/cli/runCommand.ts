@@ -5,7 +5,7 @@ import * as readline from 'readline';
 import { parseArgs } from 'util';
 import { AuditTrail } from '../core/audit/auditTrail';
 import { parseSyslogTarget, type SyslogTarget } from '../core/audit/syslogForwarder';
-import { formatProblem } from '../core/catalog/problems';
+import { formatProblem } from '../core/sourceProblem';
 import { loadInventoryCached } from '../core/inventory/inventoryCache';
 import { defaultCacheDir } from '../core/cacheDir';
 import { selectTargets } from '../core/inventory/selectors';
@@ -13,12 +13,13 @@ import { renderReport, type ReportFormat } from '../core/runbook/runReport';
 import { runbookParameters, type CodeCell, type ParameterValue } from '../core/runbook/runbookFormat';
 import { parseRunbook } from '../core/runbook/runbookParser';
 import { AuditUnavailableError, cellName, ParameterError, rollbackCells, runRunbook, type RunHooks } from '../core/runbook/runbookRunner';
-import { cellShell } from '../core/runbook/placeholderContexts';
+import { cellShell } from '../core/runbook/shellParser';
 import { renderCommand, renderText } from '../core/runbook/renderCommand';
 import { resolveParameters } from '../core/runbook/parameters';
 import { inventoryTargets, sshCellExecutor } from '../core/runbook/sshCellExecutor';
 import { openCliPool } from './cliSsh';
-import { type CliIO, say, UsageError } from './io';
+import { translator } from '../core/l10n';
+import { type CliIO, cliLang, say, UsageError } from './io';
 import { terminalPrompter } from './prompter';
 
 export const runUsage = `Usage: sofa-ops run RUNBOOK --inventory FILE [options]
@@ -156,7 +157,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSigint);
   const hooks: RunHooks = {
     resolveTargets,
-    execute: sshCellExecutor(pool, inventoryTargets(inventory)),
+    execute: sshCellExecutor(pool, inventoryTargets(inventory), translator(cliLang(io))),
     confirm: async (_cell, question, hosts, command) => (values.yes ? true : askYesNo(question, `  on ${hosts.length} host(s): ${hosts.join(', ')}\n${command.split('\n').map((l) => `    $ ${l}`).join('\n')}`)),
     manual: async (cell: CodeCell, instructions) => {
       const name = cell.options.name ?? `line ${cell.line}`;

@@ -16,7 +16,7 @@ import { runbookParameters, type CodeCell, type ParameterValue } from '../core/r
 import { AuditUnavailableError, ParameterError, runRunbook, type CellResult, type RunHooks } from '../core/runbook/runbookRunner';
 import { sshCellExecutor } from '../core/runbook/sshCellExecutor';
 import type { SshService } from '../ssh/sshService';
-import { userMessage } from '../vscode/errors';
+import { showError, userMessage } from '../vscode/errors';
 import { auditSyslog } from '../vscode/settings';
 import type { Logger } from '../vscode/logger';
 import { RUNBOOK_NOTEBOOK_TYPE, runbookOf } from './runbookSerializer';
@@ -149,7 +149,7 @@ export class RunbookController extends Disposable {
       if (result.auditErrors?.length) {
         // The steps ran (finally included) but are missing from the trail: say so, loudly and first.
         this.logger.error(`audit trail incomplete: ${result.auditErrors.join('; ')}`);
-        void vscode.window.showErrorMessage(vscode.l10n.t('SOFA Ops: the audit trail is incomplete: {0} record(s) could not be written ({1}).', result.auditErrors.length, result.auditErrors[0]), { modal: true });
+        showError(this.logger, vscode.l10n.t('SOFA Ops: the audit trail is incomplete: {0} record(s) could not be written ({1}).', result.auditErrors.length, result.auditErrors[0]), undefined, { modal: true });
       }
       if (!result.ok && !result.cancelled && runAll && result.rollbackCells.length) {
         const rollback = vscode.l10n.t('Run Rollback Section');

@@ -8,6 +8,7 @@ import type { CatalogStore } from '../catalog/catalogStore';
 import type { InspectionController } from '../checks/inspectionController';
 import type { Catalog, Check, LogPattern, ProductCatalog } from '../core/catalog/types';
 import type { CatalogNode } from '../core/catalog/catalogTree';
+import { scopeOf } from '../core/catalog/nodeScope';
 import { checkCommand, patternCommand, portCommand } from '../core/checks/checkCommands';
 import { planFor } from '../core/checks/inspect';
 import { statusWord } from '../core/checks/reports';
@@ -21,7 +22,7 @@ import { CommandIds, ViewIds } from '../vscode/ids';
 import type { Logger } from '../vscode/logger';
 import { catalogLanguage } from '../vscode/settings';
 
-/** What a node stands for in the catalog: its product, component and item. */
+/** Where a node sits in the catalog: its product, component and the log it is under. */
 interface NodeRef {
   product?: ProductCatalog;
   component?: string;
@@ -66,16 +67,16 @@ export class TreeItemCommands extends Disposable {
   private async check(node: CatalogNode): Promise<{ check: Check; ref: NodeRef; catalog: Catalog }> {
     const catalog = await this.catalog();
     const ref = refOf(catalog, node);
-    const check = (ref.product ? [ref.product] : catalog.products).flatMap((p) => p.checks).find((c) => c.id === node.item);
-    if (!check) throw new Error(vscode.l10n.t('The catalog has no check {0} (any more): refresh the catalog.', node.item ?? node.label));
+    const check = (ref.product ? [ref.product] : catalog.products).flatMap((p) => p.checks).find((c) => c.id === scopeOf(node).entry);
+    if (!check) throw new Error(vscode.l10n.t('The catalog has no check {0} (any more): refresh the catalog.', scopeOf(node).entry ?? node.label));
     return { check, ref, catalog };
   }
 
   private async pattern(node: CatalogNode): Promise<{ pattern: LogPattern; ref: NodeRef; catalog: Catalog }> {
     const catalog = await this.catalog();
     const ref = refOf(catalog, node);
-    const pattern = (ref.product ? [ref.product] : catalog.products).flatMap((p) => p.patterns).find((x) => x.id === node.item);
-    if (!pattern) throw new Error(vscode.l10n.t('The catalog has no log pattern {0} (any more): refresh the catalog.', node.item ?? node.label));
+    const pattern = (ref.product ? [ref.product] : catalog.products).flatMap((p) => p.patterns).find((x) => x.id === scopeOf(node).entry);
+    if (!pattern) throw new Error(vscode.l10n.t('The catalog has no log pattern {0} (any more): refresh the catalog.', scopeOf(node).entry ?? node.label));
     return { pattern, ref, catalog };
   }
 
@@ -138,7 +139,7 @@ export class TreeItemCommands extends Disposable {
     const ref = refOf(catalog, node);
     const portCheck = ref.product?.checks.find((c) => c.kind === 'port' && c.ports?.includes(port) && (!ref.component || c.components.includes(ref.component)));
     if (portCheck) {
-      await this.runCheckOnHost({ ...node, kind: 'check', item: portCheck.id }, given);
+      await this.runCheckOnHost({ ...node, kind: 'check', scope: { ...scopeOf(node), entry: portCheck.id } }, given);
       return;
     }
     const hosts = (await this.ssh.inventory())?.hosts.filter((h) => !h.notSsh && (!ref.component || h.component === ref.component || h.groups.includes(ref.component))) ?? [];
@@ -155,23 +156,19 @@ export class TreeItemCommands extends Disposable {
   private async searchPattern(node: CatalogNode): Promise<void> {
     const { pattern, ref, catalog } = await this.pattern(node);
     const log = ref.log ?? pattern.logs[0];
-    const logNode = log ? { id: `log:${log}`, kind: 'log', label: catalog.products.flatMap((p) => p.logs).find((l) => l.id === log)?.name ?? log, log, children: [] } : undefined;
+    const logNode: CatalogNode | undefined = log ? { id: `log:${log}`, kind: 'log', label: catalog.products.flatMap((p) => p.logs).find((l) => l.id === log)?.name ?? log, scope: { product: ref.product?.product.id, log }, children: [] } : undefined;
     await vscode.commands.executeCommand(CommandIds.searchLogsAcrossHosts, logNode, pattern.regex ? `/${pattern.match}/` : pattern.match);
   }
 }
 
-/** The node's product, component and log, from the node and the nodes above it. */
+/** The node's product, component and log, as the tree scoped it. */
 function refOf(catalog: Catalog, node: CatalogNode): NodeRef {
-  const productId = /^product:([^/]+)/.exec(node.id)?.[1];
-  const product = catalog.products.find((p) => p.product.id === productId);
-  const component = /\/component:([^/]+)\//.exec(node.id)?.[1];
-  let log: string | undefined;
-  for (let up: CatalogNode | undefined = node.parent; up && !log; up = up.parent) if (up.kind === 'log') log = up.log;
-  return { product, component, log };
+  const { product, component, log } = scopeOf(node);
+  return { product: catalog.products.find((p) => p.product.id === product), component, log };
 }
 
 function portOf(node: CatalogNode): number {
-  const port = Number(node.label);
+  const port = Number(scopeOf(node).entry);
   if (!Number.isInteger(port) || port <= 0) throw new Error(vscode.l10n.t('"{0}" is not a port.', node.label));
   return port;
 }

@@ -20,7 +20,7 @@ import { digestOutput } from '../audit/auditTrail';
 import { type Condition, evaluateCondition, type HostView, parseCondition } from './cellCondition';
 import { type Expectation, expectationMatcher, type ExpectationMatcher, parseExpectation } from './expectation';
 import { resolveParameters } from './parameters';
-import { cellShell } from './placeholderContexts';
+import { cellShell } from './shellParser';
 import { redactSecrets, renderCommand, renderText, secretForms } from './renderCommand';
 import { runbookParameters, type CodeCell, type ParameterValue, type Runbook } from './runbookFormat';
 

@@ -15,7 +15,6 @@ interface SshApi {
 interface Node {
   kind: string;
   label: string;
-  host?: string;
   children: Node[];
 }
 

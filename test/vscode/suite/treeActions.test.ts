@@ -13,7 +13,7 @@ interface Node {
   id: string;
   kind: string;
   label: string;
-  item?: string;
+  scope: { entry?: string };
   children: Node[];
 }
 
@@ -77,9 +77,9 @@ describe('tree actions and run history', function () {
   it('Copy Command on a check copies the catalog command as inspection runs it', async () => {
     const { productsTree, catalog } = (await api()) as unknown as Api;
     const checks = catalog()!.catalog.products.flatMap((p) => p.checks);
-    const node = walk(await productsTree.getChildren(), (n) => n.kind === 'check' && checks.some((c) => c.id === n.item && c.kind === 'command' && !!c.command))!;
+    const node = walk(await productsTree.getChildren(), (n) => n.kind === 'check' && checks.some((c) => c.id === n.scope.entry && c.kind === 'command' && !!c.command))!;
     assert.ok(node, 'the tree shows a command check');
-    const check = checks.find((c) => c.id === node.item)!;
+    const check = checks.find((c) => c.id === node.scope.entry)!;
     await vscode.commands.executeCommand('sofaOps.copyCheckCommand', node);
     const copied = await vscode.env.clipboard.readText();
     assert.match(copied, /^timeout 10 bash -c /);
@@ -99,7 +99,7 @@ describe('tree actions and run history', function () {
   });
 
   it('Run This Check on a Host runs only that check there and shows its result', async () => {
-    const node = walk(meta.children, (n) => n.kind === 'check' && n.item === 'registry-basic-port-meta-9610')!;
+    const node = walk(meta.children, (n) => n.kind === 'check' && n.scope.entry === 'registry-basic-port-meta-9610')!;
     assert.ok(node, 'the 9610 port check of registry-meta');
     await vscode.commands.executeCommand('sofaOps.runCheckOnHost', node, 'registry-meta-1');
     const { inspections } = (await api()) as unknown as Api;

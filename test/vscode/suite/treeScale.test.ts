@@ -16,7 +16,6 @@ const HOSTS = 5000;
 interface Node {
   kind: string;
   label: string;
-  host?: string;
   parent?: Node;
   children: Node[];
 }
