@@ -64,20 +64,27 @@ export class TreeItemCommands extends Disposable {
     return (await this.store.get()).catalog;
   }
 
-  private async check(node: CatalogNode): Promise<{ check: Check; ref: NodeRef; catalog: Catalog }> {
+  /**
+   * The catalog entry a node shows, with the product that defines it: a component listed in two
+   * chapters shows the other chapter's checks too, so that product may not be the node's.
+   */
+  private async entry<T extends { id: string }>(node: CatalogNode, of: (p: ProductCatalog) => T[], missing: (id: string) => string): Promise<{ item: T; owner: ProductCatalog; ref: NodeRef; catalog: Catalog }> {
     const catalog = await this.catalog();
     const ref = refOf(catalog, node);
-    const check = (ref.product ? [ref.product] : catalog.products).flatMap((p) => p.checks).find((c) => c.id === scopeOf(node).entry);
-    if (!check) throw new Error(vscode.l10n.t('The catalog has no check {0} (any more): refresh the catalog.', scopeOf(node).entry ?? node.label));
-    return { check, ref, catalog };
+    const id = scopeOf(node).entry;
+    const owner = [ref.product, ...catalog.products].find((p) => p && of(p).some((x) => x.id === id));
+    if (!owner) throw new Error(missing(id ?? node.label));
+    return { item: of(owner).find((x) => x.id === id)!, owner, ref, catalog };
+  }
+
+  private async check(node: CatalogNode): Promise<{ check: Check; owner: ProductCatalog; catalog: Catalog }> {
+    const { item, owner, catalog } = await this.entry(node, (p) => p.checks, (id) => vscode.l10n.t('The catalog has no check {0} (any more): refresh the catalog.', id));
+    return { check: item, owner, catalog };
   }
 
   private async pattern(node: CatalogNode): Promise<{ pattern: LogPattern; ref: NodeRef; catalog: Catalog }> {
-    const catalog = await this.catalog();
-    const ref = refOf(catalog, node);
-    const pattern = (ref.product ? [ref.product] : catalog.products).flatMap((p) => p.patterns).find((x) => x.id === scopeOf(node).entry);
-    if (!pattern) throw new Error(vscode.l10n.t('The catalog has no log pattern {0} (any more): refresh the catalog.', scopeOf(node).entry ?? node.label));
-    return { pattern, ref, catalog };
+    const { item, ref, catalog } = await this.entry(node, (p) => p.patterns, (id) => vscode.l10n.t('The catalog has no log pattern {0} (any more): refresh the catalog.', id));
+    return { pattern: item, ref, catalog };
   }
 
   private async copyCheckCommand(node: CatalogNode): Promise<void> {
@@ -110,10 +117,10 @@ export class TreeItemCommands extends Disposable {
   }
 
   private async runCheckOnHost(node: CatalogNode, given?: string): Promise<CheckResult | undefined> {
-    const { check, ref, catalog } = await this.check(node);
+    const { check, owner, catalog } = await this.check(node);
     const inventory = await this.ssh.inventory();
     if (!inventory?.hosts.length) throw new Error(vscode.l10n.t('No inventory hosts: add a sofa-ops.inventory.yaml to the workspace (or set sofaOps.inventoryFile).'));
-    const scope = { product: ref.product?.product.id, check: check.id };
+    const scope = { product: owner.product.id, check: check.id };
     const candidates = planFor(catalog, inventory, scope).hosts.map((h) => h.host);
     if (!candidates.length) throw new Error(vscode.l10n.t('No inventory host runs "{0}": it applies to {1}.', node.label, check.components.join(', ')));
     const host = await this.pickHost(candidates, given, vscode.l10n.t('Host to run "{0}" on', node.label));
