@@ -66,6 +66,16 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
   }
 }
 
+/** Writes `text` to `uri`, opens it as a runbook notebook and runs every cell with the SSH kernel (Run All). */
+export async function runAllCells(uri: vscode.Uri, text: string): Promise<vscode.NotebookDocument> {
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+  const notebook = await vscode.workspace.openNotebookDocument(uri);
+  const editor = await vscode.window.showNotebookDocument(notebook);
+  await vscode.commands.executeCommand('notebook.selectKernel', { editor, id: 'sofa-ops-runbook-ssh', extension: 'sofa-ops.sofa-ops' });
+  await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+  return notebook;
+}
+
 export function labelOf(item: vscode.TreeItem): string {
   const label = item.label;
   return typeof label === 'string' ? label : (label?.label ?? '');

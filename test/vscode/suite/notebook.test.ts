@@ -1,7 +1,7 @@
 /** Runbook notebooks in the real editor: lossless open/save, and cells running over SSH with per-host output. */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { waitFor } from './harness';
+import { runAllCells, waitFor } from './harness';
 import { type SshSite, startSshSite } from './sshSite';
 
 const RUNBOOK = `---
@@ -68,12 +68,7 @@ describe('runbook notebooks', function () {
   it('Run All runs each cell on its targets, stops at the failure and still runs the finally cell', async () => {
     // A file of its own: the previous test's file is still open, and rewriting it would have the editor
     // reload it from disk while this run is under way.
-    const runUri = vscode.Uri.joinPath(site.folder, 'run-all.runbook.md');
-    await vscode.workspace.fs.writeFile(runUri, new TextEncoder().encode(RUNBOOK));
-    const notebook = await vscode.workspace.openNotebookDocument(runUri);
-    const editor = await vscode.window.showNotebookDocument(notebook);
-    await vscode.commands.executeCommand('notebook.selectKernel', { editor, id: 'sofa-ops-runbook-ssh', extension: 'sofa-ops.sofa-ops' });
-    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+    const notebook = await runAllCells(vscode.Uri.joinPath(site.folder, 'run-all.runbook.md'), RUNBOOK);
     const [hello, fails, skipped, cleanup] = [2, 3, 4, 5].map((i) => notebook.cellAt(i));
     // Each cell's result reaches this extension host as its own update from the editor, so wait until
     // every cell that ran shows its outcome, as the user sees it when the run is over.

@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { api, waitFor } from './harness';
+import { api, runAllCells, waitFor } from './harness';
 import { type SshSite, startSshSite } from './sshSite';
 
 interface Node {
@@ -111,12 +111,7 @@ describe('tree actions and run history', function () {
   });
 
   it('a runbook run is listed in Runbook Runs with its outcome, and Open Report opens its report', async () => {
-    const uri = vscode.Uri.joinPath(site.folder, 'tiny-history.runbook.md');
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(RUNBOOK));
-    const notebook = await vscode.workspace.openNotebookDocument(uri);
-    const editor = await vscode.window.showNotebookDocument(notebook);
-    await vscode.commands.executeCommand('notebook.selectKernel', { editor, id: 'sofa-ops-runbook-ssh', extension: 'sofa-ops.sofa-ops' });
-    await vscode.commands.executeCommand('notebook.execute', notebook.uri);
+    await runAllCells(vscode.Uri.joinPath(site.folder, 'tiny-history.runbook.md'), RUNBOOK);
     const { runHistory } = (await api()) as unknown as Api;
     // The view reloads when the trail changes on disk: wait for the file watcher, as a user would.
     const run = await waitFor('the run in Runbook Runs', async () => {
