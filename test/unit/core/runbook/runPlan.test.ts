@@ -21,14 +21,14 @@ const RUNBOOK = `---
 title: Plan me
 product: registry
 parameters:
-  node: { type: string, default: registry-meta-1 }
-  reason: { type: string, required: true }
   token: { type: string, secret: true }
+  ticket: { type: string, required: true }
+  node: { type: string, default: registry-meta-1 }
 ---
 # Plan me
 
 \`\`\`sh {name=check target=registry-meta}
-echo {{reason}} --token {{token}}
+echo {{ticket}} --token {{token}}
 \`\`\`
 
 \`\`\`sh {name=restart target={{node}} confirm}
@@ -36,7 +36,7 @@ systemctl restart registry
 \`\`\`
 
 \`\`\`sh {name=tell manual}
-Tell the on-call that {{node}} restarts ({{reason}}).
+Tell the on-call that {{node}} restarts ({{ticket}}).
 \`\`\`
 
 \`\`\`sh {name=only-broken target=registry-meta when=check.failed}
@@ -67,7 +67,7 @@ function plan(params: Record<string, string>) {
 
 describe('run plan', () => {
   it('renders each host its command with the values, secrets as ***', () => {
-    const p = plan({ reason: 'drill' });
+    const p = plan({ ticket: 'drill' });
     const check = p.cells.find((c) => c.name === 'check')!;
     assert.deepStrictEqual(check.hosts, [
       { host: 'registry-meta-1', command: 'echo drill --token ***' },
@@ -79,22 +79,22 @@ describe('run plan', () => {
   });
 
   it('names why a step cannot run: no target, a selector that matches nothing, a missing parameter', () => {
-    const ok = plan({ reason: 'drill' });
+    const ok = plan({ ticket: 'drill' });
     assert.deepStrictEqual(ok.cells.filter((c) => c.error).map((c) => [c.name, c.error]), [['untargeted', 'no target']]);
     assert.strictEqual(ok.problems, 1);
 
-    const elsewhere = plan({ reason: 'drill', node: 'registry-meta-9' });
+    const elsewhere = plan({ ticket: 'drill', node: 'registry-meta-9' });
     assert.match(elsewhere.cells.find((c) => c.name === 'restart')!.error!, /registry-meta-9/);
     assert.strictEqual(elsewhere.problems, 2);
 
     const missing = plan({});
-    assert.match(missing.parameterErrors.join(), /reason/);
-    assert.match(missing.cells.find((c) => c.name === 'check')!.error!, /reason/);
-    assert.match(missing.cells.find((c) => c.name === 'tell')!.error!, /reason/);
+    assert.match(missing.parameterErrors.join(), /ticket/);
+    assert.match(missing.cells.find((c) => c.name === 'check')!.error!, /ticket/);
+    assert.match(missing.cells.find((c) => c.name === 'tell')!.error!, /ticket/);
   });
 
   it('prints what decides the skips it cannot know, in the order a reader needs', () => {
-    const text = formatPlan(plan({ reason: 'drill' }), translator('en'));
+    const text = formatPlan(plan({ ticket: 'drill' }), translator('en'));
     assert.match(text, /^## check\n {2}registry-meta-1\$ echo drill/);
     assert.match(text, /## restart \[confirm\]\n {2}registry-meta-1\$ systemctl restart registry\n/);
     assert.match(text, /## tell \[manual\]\n {2}\(manual\) Tell the on-call/);
@@ -105,7 +105,7 @@ describe('run plan', () => {
   });
 
   it('speaks Chinese in zh, keeping names, hosts and commands as written', () => {
-    const text = formatPlan(plan({ reason: 'drill' }), translator('zh'));
+    const text = formatPlan(plan({ ticket: 'drill' }), translator('zh'));
     assert.match(text, /## untargeted\n {2}错误：没有目标主机\n/);
     assert.match(text, /除非 "restart" 和 "check" 通过，否则跳过/);
     assert.match(text, /正常运行时跳过：属于回滚部分/);
