@@ -1,6 +1,7 @@
 /** Wires SOFA Ops together in dependency order; every disposable goes into context.subscriptions. */
 import * as vscode from 'vscode';
 import { CatalogStore } from './catalog/catalogStore';
+import type { CatalogNode } from './core/catalog/catalogTree';
 import { InspectionController, registerInspectionCommands } from './checks/inspectionController';
 import { InspectionResultsProvider } from './checks/inspectionResultsProvider';
 import { DemoCommands } from './gettingStarted/demoCommands';
@@ -28,7 +29,7 @@ export interface SofaOpsApi {
   catalog(): CatalogStore['snapshot'];
   readonly catalogStore: CatalogStore;
   readonly productsTree: ProductsTreeProvider;
-  readonly productsView: vscode.TreeView<unknown>;
+  readonly productsView: vscode.TreeView<CatalogNode>;
   readonly guidePanel: GuidePanel;
   readonly logs: LogViewerApi;
   readonly ssh: SshService;
@@ -96,7 +97,7 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
 
   const activatedInMs = Date.now() - started;
   logger.info(`activated in ${activatedInMs} ms`);
-  return { activatedInMs, catalog: () => catalogStore.snapshot, catalogStore, productsTree, productsView: productsView as vscode.TreeView<unknown>, guidePanel, logs: logViewer.api, ssh, inspections, inspectionResults, runbooks, triage: { ...triage, commands: triageCommands }, openShell: (hostName) => openShellTerminal(ssh, hostName) };
+  return { activatedInMs, catalog: () => catalogStore.snapshot, catalogStore, productsTree, productsView, guidePanel, logs: logViewer.api, ssh, inspections, inspectionResults, runbooks, triage: { ...triage, commands: triageCommands }, openShell: (hostName) => openShellTerminal(ssh, hostName) };
 }
 
 async function pickHost(ssh: SshService): Promise<string | undefined> {
