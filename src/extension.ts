@@ -79,6 +79,7 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
       if (hostName) openShellTerminal(ssh, hostName);
     })),
     vscode.commands.registerCommand(CommandIds.editCellOptions, guarded(logger, vscode.l10n.t('Edit cell options'), (cell?: vscode.NotebookCell) => editCellOptions(cell))),
+    vscode.commands.registerCommand(CommandIds.previewRun, guarded(logger, vscode.l10n.t('Preview run'), () => runbooks.previewRun())),
     vscode.commands.registerCommand(CommandIds.disconnectAll, guarded(logger, vscode.l10n.t('Disconnect all'), () => ssh.resetPool())),
     vscode.commands.registerCommand(CommandIds.openGuideSection, guarded(logger, vscode.l10n.t('Open guide section'), (target?: unknown) => guidePanel.open(target as string | undefined))),
   );

@@ -2,18 +2,21 @@
  * Runs runbook notebook cells over SSH with the runner's semantics (core/runbook/runbookRunner):
  * parameters asked once per run, confirm and manual steps as modal questions, per-host output
  * sections, finally cells after a failure or a cancel, audit trail in the workspace, and the
- * rollback section offered when a run fails. Untrusted workspaces run nothing.
+ * rollback section offered when a run fails. Untrusted workspaces run nothing. Preview Run shows
+ * the run's plan (core/runbook/runPlan) without running anything.
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { AuditTrail } from '../core/audit/auditTrail';
 import { parseSyslogTarget } from '../core/audit/syslogForwarder';
 import { Disposable } from '../core/dispose';
+import type { Translate } from '../core/l10n';
 import type { Inventory } from '../core/inventory/inventory';
 import { selectTargets } from '../core/inventory/selectors';
 import { narrowTargets, type HostPrefill } from '../core/runbook/hostPrefill';
 import { resolveParameter } from '../core/runbook/parameters';
 import { runbookParameters, type CodeCell, type ParameterValue } from '../core/runbook/runbookFormat';
+import { formatPlan, planRun, type RunPlan } from '../core/runbook/runPlan';
 import { AuditUnavailableError, ParameterError, runRunbook, type RunHooks, type RunResult } from '../core/runbook/runbookRunner';
 import { sshCellExecutor } from '../core/runbook/sshCellExecutor';
 import type { SshService } from '../ssh/sshService';
@@ -23,6 +26,9 @@ import type { Logger } from '../vscode/logger';
 import { RunOutputWriter } from './runOutput';
 import { RUNBOOK_NOTEBOOK_TYPE, runbookOf } from './runbookSerializer';
 
+/** The scheme of Preview Run's plan documents (read-only, in memory). */
+const PLAN_SCHEME = 'sofa-run-plan';
+
 export class RunbookController extends Disposable {
   private readonly controller: vscode.NotebookController;
   private executionOrder = 0;
@@ -30,6 +36,9 @@ export class RunbookController extends Disposable {
   private readonly lastParams = new Map<string, Record<string, ParameterValue>>();
   /** Runbooks opened for a host (from triage or an inspection FAIL): its parameters and targets. */
   private readonly prefills = new Map<string, HostPrefill>();
+  /** Text of the run plans Preview Run shows, by document URI, until the document is closed. */
+  private readonly plans = new Map<string, string>();
+  private planCount = 0;
 
   constructor(
     private readonly ssh: SshService,
@@ -41,6 +50,8 @@ export class RunbookController extends Disposable {
     this.controller.supportsExecutionOrder = true;
     this.controller.description = vscode.l10n.t('Runs cells on their target containers over SSH');
     this.controller.executeHandler = (cells, notebook) => this.execute(cells, notebook);
+    this.register(vscode.workspace.registerTextDocumentContentProvider(PLAN_SCHEME, { provideTextDocumentContent: (uri) => this.plans.get(uri.toString()) }));
+    this.register(vscode.workspace.onDidCloseTextDocument((doc) => this.plans.delete(doc.uri.toString())));
   }
 
   /** Runs of `notebook` from now on offer the host's parameter values and narrow cells that select it. */
@@ -53,6 +64,31 @@ export class RunbookController extends Disposable {
 
   prefillOf(notebook: vscode.Uri): HostPrefill | undefined {
     return this.prefills.get(notebook.toString());
+  }
+
+  /**
+   * What a run of `notebook` would do, connecting nowhere: its parameters asked as a run asks them,
+   * then the plan beside the notebook (each host's command, secrets as ***, and why a step cannot
+   * run as written). Runs nothing, so an untrusted workspace may preview too.
+   */
+  async previewRun(notebook = vscode.window.activeNotebookEditor?.notebook): Promise<{ plan: RunPlan; document: vscode.TextDocument } | undefined> {
+    if (notebook?.notebookType !== RUNBOOK_NOTEBOOK_TYPE) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Open a runbook notebook to preview its run.'));
+      return undefined;
+    }
+    const { runbook } = runbookOf(notebook);
+    const params = await this.askParameters(notebook, runbookParameters(runbook));
+    if (!params) return undefined;
+    const plan = planRun(runbook, params, this.targetResolver(notebook, await this.ssh.inventory()));
+    const title = runbook.frontMatter?.meta?.title ?? path.basename(notebook.uri.fsPath);
+    const t: Translate = (message, ...args) => vscode.l10n.t(message, ...args.map((a) => (typeof a === 'object' ? a.en : a)));
+    // A read-only document of its own scheme: nothing to save, nothing asked when it is closed.
+    const uri = vscode.Uri.from({ scheme: PLAN_SCHEME, path: `/${path.basename(notebook.uri.fsPath).replace(/\.runbook\.md$/, '')}.plan.md`, query: String(++this.planCount) });
+    this.plans.set(uri.toString(), `# ${vscode.l10n.t('Run plan: {0}', title)}\n\n${vscode.l10n.t('Nothing was run. Each host\'s command with this run\'s values (secrets as ***):')}\n\n${formatPlan(plan, t)}`);
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+    if (plan.problems) void vscode.window.showWarningMessage(vscode.l10n.t('{0} step(s) would not run as written: see "error:" in the plan.', plan.problems));
+    return { plan, document };
   }
 
   /** One run: trust gate, parameters, the runner with the notebook's hooks, then the rollback offer. */
