@@ -48,7 +48,7 @@ const splitRegexAnalysis = {
 const splitShellParser = {
   name: 'split-shell-parser',
   setup(b) {
-    b.onResolve({ filter: /^mvdan-sh$/ }, (args) => (args.importer.endsWith('placeholderContexts.ts') ? { path: './shell-parser.js', external: true } : undefined));
+    b.onResolve({ filter: /^mvdan-sh$/ }, (args) => (args.importer.endsWith('shellParser.ts') ? { path: './shell-parser.js', external: true } : undefined));
   },
 };
 /** An import from this project's sources (not from inside a package being bundled). */
@@ -114,6 +114,8 @@ const entries = [
   ...validatorModules.map((m) => ({ entryPoints: [`src/core/generated/${m}Validator.js`], outfile: `dist/validator-${m}.js` })),
   ...commandModules.map((m) => ({ entryPoints: [`src/cli/${m}.ts`], outfile: `dist/cli-${m.replace(/Command$/, '')}.js` })),
   { entryPoints: ['src/demo/agent.ts'], outfile: 'dist/demo-agent.js' },
+  // The one demo starter (launchDemo), for the plain-JS scripts: npm start (scripts/start.mjs) and the e2e.
+  { entryPoints: ['src/demo/demoLauncher.ts'], outfile: 'dist/demo-launcher.js' },
 ];
 
 const started = Date.now();

@@ -8,7 +8,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,37 +48,33 @@ async function stop(code = 0) {
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-/** Starts `sofa-ops demo` and resolves with its ready line (dir, inventory, known_hosts, hosts). */
-function startDemo() {
+/**
+ * Starts `sofa-ops demo` with the launcher the editor and the tests use (dist/demo-launcher.js,
+ * built by the step before) and resolves with its ready line (dir, inventory, known_hosts, hosts).
+ */
+async function startDemo() {
   console.log('[start] starting the demo site');
   fs.mkdirSync(DEMO_DIR, { recursive: true });
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/sofa-ops.js'), 'demo', '--dir', DEMO_DIR, ...(SUBNET ? ['--subnet', SUBNET] : []), '--json-ready'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr += d;
-    process.stderr.write(d);
-  });
-  cleanups.push(() => new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-  }));
-  return new Promise((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout });
-    lines.once('line', (line) => {
-      try {
-        resolve(JSON.parse(line));
-      } catch {
-        reject(new Error(`unexpected output from the demo: ${line}`));
-      }
+  const { launchDemo, stopDemoProcess } = createRequire(import.meta.url)(path.join(ROOT, 'dist/demo-launcher.js'));
+  try {
+    const demo = await launchDemo({
+      cli: path.join(ROOT, 'bin/sofa-ops.js'),
+      dir: DEMO_DIR,
+      subnet: SUBNET,
+      cwd: ROOT,
+      // A first start on a slow machine may take long; the guard only catches a demo that hangs.
+      timeoutMs: 600_000,
+      onStderr: (d) => process.stderr.write(d),
+      // Registered before the ready line, so Ctrl-C while the site starts stops it too.
+      onSpawn: (child) => cleanups.push(() => stopDemoProcess(child)),
     });
-    child.once('exit', (code) => {
-      const hint = /already in use/.test(stderr)
-        ? `\n[start] another demo or SSH server holds ${SUBNET ?? '127.0.1'}.x:2022: stop it, or put this one on another loopback /24: npm start -- --subnet 127.0.2`
-        : '';
-      reject(new Error(`the demo exited (code ${code}) before it was ready; see its message above${hint}`));
-    });
-  });
+    return demo.ready;
+  } catch (err) {
+    const hint = err.addressInUse
+      ? `\n[start] another demo or SSH server holds ${SUBNET ?? '127.0.1'}.x:2022: stop it, or put this one on another loopback /24: npm start -- --subnet 127.0.2`
+      : '';
+    throw new Error(`the demo did not start: ${err.message}${hint}`);
+  }
 }
 
 if (!fs.existsSync(path.join(ROOT, 'node_modules'))) step('npm ci (first run)', 'npm', ['ci', '--no-audit', '--no-fund']);

@@ -1,9 +1,10 @@
 /** Wires SOFA Ops together in dependency order; every disposable goes into context.subscriptions. */
 import * as vscode from 'vscode';
 import { CatalogStore } from './catalog/catalogStore';
-import type { CatalogNode } from './core/catalog/catalogTree';
 import { InspectionController, registerInspectionCommands } from './checks/inspectionController';
 import { InspectionResultsProvider } from './checks/inspectionResultsProvider';
+import type { CatalogNode } from './core/catalog/catalogTree';
+import { scopeOf } from './core/catalog/nodeScope';
 import { DemoCommands } from './gettingStarted/demoCommands';
 import { GuidePanel } from './guide/guidePanel';
 import { CrossHostSearch } from './logs/crossHostSearch';
@@ -19,7 +20,7 @@ import { ProductsTreeProvider } from './tree/productsTreeProvider';
 import { TriageCommands } from './triage/triageCommands';
 import { TriagePanel } from './triage/triagePanel';
 import { TriageService } from './triage/triageService';
-import { guarded } from './vscode/errors';
+import { type ErrorNotice, guarded, onDidShowError } from './vscode/errors';
 import { CommandIds, ViewIds } from './vscode/ids';
 import { Logger } from './vscode/logger';
 
@@ -38,6 +39,8 @@ export interface SofaOpsApi {
   readonly runbooks: RunbookController;
   readonly triage: { service: TriageService; panel: TriagePanel; commands: TriageCommands };
   openShell(hostName: string): ReturnType<typeof openShellTerminal>;
+  /** Error notifications as shown (text, buttons), for tests: VS Code has no API to read them. */
+  readonly onDidShowError: vscode.Event<ErrorNotice>;
 }
 
 export function activate(context: vscode.ExtensionContext): SofaOpsApi {
@@ -74,8 +77,8 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
       catalogStore.reload();
       ssh.reload();
     })),
-    vscode.commands.registerCommand(CommandIds.openShell, guarded(logger, vscode.l10n.t('Open shell'), async (target?: { host?: string } | string) => {
-      const hostName = typeof target === 'string' ? target : target?.host ?? (await pickHost(ssh));
+    vscode.commands.registerCommand(CommandIds.openShell, guarded(logger, vscode.l10n.t('Open shell'), async (target?: CatalogNode | string) => {
+      const hostName = typeof target === 'string' ? target : (target && scopeOf(target).host) ?? (await pickHost(ssh));
       if (hostName) openShellTerminal(ssh, hostName);
     })),
     vscode.commands.registerCommand(CommandIds.editCellOptions, guarded(logger, vscode.l10n.t('Edit cell options'), (cell?: vscode.NotebookCell) => editCellOptions(cell))),
@@ -98,7 +101,7 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
 
   const activatedInMs = Date.now() - started;
   logger.info(`activated in ${activatedInMs} ms`);
-  return { activatedInMs, catalog: () => catalogStore.snapshot, catalogStore, productsTree, productsView, guidePanel, logs: logViewer.api, ssh, inspections, inspectionResults, runbooks, triage: { ...triage, commands: triageCommands }, openShell: (hostName) => openShellTerminal(ssh, hostName) };
+  return { activatedInMs, catalog: () => catalogStore.snapshot, catalogStore, productsTree, productsView, guidePanel, logs: logViewer.api, ssh, inspections, inspectionResults, runbooks, triage: { ...triage, commands: triageCommands }, openShell: (hostName) => openShellTerminal(ssh, hostName), onDidShowError };
 }
 
 async function pickHost(ssh: SshService): Promise<string | undefined> {

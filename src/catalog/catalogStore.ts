@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { loadCatalog } from '../core/catalog/catalogLoader';
 import { listRunbooks } from '../core/catalog/runbookFiles';
 import type { RunbookRef } from '../core/catalog/catalogTree';
-import type { SourceProblem } from '../core/catalog/problems';
+import type { SourceProblem } from '../core/sourceProblem';
 import type { Catalog } from '../core/catalog/types';
 import { GuideSections } from '../core/guide/guideSections';
 import { Disposable } from '../core/dispose';

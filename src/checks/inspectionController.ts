@@ -8,21 +8,19 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { CatalogStore } from '../catalog/catalogStore';
 import type { CatalogNode } from '../core/catalog/catalogTree';
+import { inspectionScopeOf, nodeStatus, type NodeStatus } from '../core/catalog/nodeScope';
 import { componentEquivalence } from '../core/checks/checkPlan';
 import { HISTORY_DIR, loadHistory, loadRuleHistory, saveInspection } from '../core/checks/history';
 import { inspect } from '../core/checks/inspect';
 import { htmlReport } from '../core/checks/reports';
-import { countStatuses, notRun, rollUp, type CheckResult, type CheckStatus, type Inspection, type InspectionScope, type StatusCounts } from '../core/checks/types';
+import { countStatuses, type CheckResult, type Inspection, type InspectionScope } from '../core/checks/types';
 import { Disposable } from '../core/dispose';
 import type { SshService } from '../ssh/sshService';
 import { CommandIds, SettingKeys, ViewIds } from '../vscode/ids';
 import type { Logger } from '../vscode/logger';
 import { catalogLanguage } from '../vscode/settings';
 
-export interface NodeStatus {
-  status: CheckStatus;
-  counts: StatusCounts;
-}
+export type { NodeStatus } from '../core/catalog/nodeScope';
 
 export class InspectionController extends Disposable {
   private readonly changed = this.register(new vscode.EventEmitter<void>());
@@ -32,6 +30,8 @@ export class InspectionController extends Disposable {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<Inspection | undefined> | undefined;
   latest: Inspection | undefined;
+  /** Which results colour which tree node, for the catalog the latest run used. */
+  private statusOfNode: ReturnType<typeof nodeStatus> | undefined;
 
   constructor(
     private readonly store: CatalogStore,
@@ -54,7 +54,7 @@ export class InspectionController extends Disposable {
       return undefined;
     }
     if (this.running) return this.running;
-    const scope = scopeOf(target);
+    const scope = !target ? {} : 'kind' in target ? inspectionScopeOf(target) : target;
     this.running = Promise.resolve(vscode.window.withProgress({ location: { viewId: ViewIds.products }, title: vscode.l10n.t('Inspecting') }, () => this.runNow(scope))).finally(
       () => (this.running = undefined),
     );
@@ -67,6 +67,7 @@ export class InspectionController extends Disposable {
       void vscode.window.showWarningMessage(vscode.l10n.t('No inventory hosts: add a sofa-ops.inventory.yaml to the workspace (or set sofaOps.inventoryFile).'));
       return undefined;
     }
+    this.statusOfNode = nodeStatus(catalog);
     const pool = await this.ssh.pool();
     this.statusBar.text = `$(sync~spin) ${vscode.l10n.t('Inspecting…')}`;
     this.statusBar.show();
@@ -130,16 +131,7 @@ export class InspectionController extends Disposable {
   /** Roll-up for a products-tree node (product, component or host); undefined before any run. */
   statusOf(node: CatalogNode): NodeStatus | undefined {
     const results = this.latest?.results;
-    if (!results) return undefined;
-    let mine: CheckResult[] = [];
-    const product = /^product:([^/]+)/.exec(node.id)?.[1];
-    if (node.kind === 'product') mine = results.filter((r) => r.product === product);
-    else if (node.kind === 'component') {
-      const component = /\/component:([^/]+)$/.exec(node.id)?.[1];
-      mine = results.filter((r) => r.product === product && r.component === component);
-    } else if (node.kind === 'host') mine = results.filter((r) => r.host === node.host);
-    const status = rollUp(mine.filter((r) => !notRun(r.status)));
-    return status ? { status, counts: countStatuses(mine) } : undefined;
+    return results && this.statusOfNode?.(node, results);
   }
 
   /** The latest run as the HTML report (with the workspace's history as the trend). */
@@ -165,16 +157,6 @@ export class InspectionController extends Disposable {
     }, Math.max(1, minutes) * 60_000);
     this.logger.info(`periodic inspection every ${minutes} min`);
   }
-}
-
-function scopeOf(target: CatalogNode | InspectionScope | undefined): InspectionScope {
-  if (!target) return {};
-  if (!('kind' in target)) return target;
-  const product = /^product:([^/]+)/.exec(target.id)?.[1];
-  if (target.kind === 'product') return { product };
-  if (target.kind === 'component') return { product, component: /\/component:([^/]+)$/.exec(target.id)?.[1] };
-  if (target.kind === 'host') return { target: target.host };
-  return {};
 }
 
 /** Registers the inspection commands. */

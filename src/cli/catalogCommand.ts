@@ -2,7 +2,7 @@
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { loadCatalog } from '../core/catalog/catalogLoader';
-import { formatProblem } from '../core/catalog/problems';
+import { formatProblem } from '../core/sourceProblem';
 import { catalogMembership, hostRef, summarizeMembership, type HostRef, type Member, type ProductMembers } from '../core/catalog/productMembership';
 import { loadInventory } from '../core/inventory/inventory';
 import { guideText, noteText, patternRemarks } from '../core/catalog/provenance';

@@ -4,7 +4,7 @@
  * unknown host is refused with its fingerprint unless `--accept-new`.
  */
 import * as path from 'path';
-import { formatProblem } from '../core/catalog/problems';
+import { formatProblem } from '../core/sourceProblem';
 import { type Inventory, type InventoryHost } from '../core/inventory/inventory';
 import { loadInventoryCached } from '../core/inventory/inventoryCache';
 import { defaultCacheDir } from '../core/cacheDir';

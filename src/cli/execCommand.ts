@@ -4,7 +4,9 @@ import { commandFromArgv } from '../core/shellQuote';
 import { DEFAULT_MAX_HANDSHAKES } from '../core/ssh/sshPool';
 import { fanOut, groupResults, type HostResult } from '../core/ssh/fanOut';
 import { openCliPool, parseHandshakes, selectCliHosts } from './cliSsh';
-import { type CliIO, say, UsageError } from './io';
+import { type Translate, translator } from '../core/l10n';
+import { sshErrorAdvice } from '../core/ssh/sshErrorText';
+import { type CliIO, cliLang, say, UsageError } from './io';
 
 export const execUsage = `Usage: sofa-ops exec --inventory FILE --target SELECTOR [options] -- COMMAND...
 
@@ -63,7 +65,7 @@ export async function execCommand(args: string[], io: CliIO): Promise<number> {
   process.once('SIGINT', onSigint);
   try {
     const results = await fanOut(pool, targets, commandFromArgv(commandArgv), { parallel, timeoutMs: timeout * 1000, signal: abort.signal });
-    io.out(values.json ? JSON.stringify(results.map(toJson), null, 2) + '\n' : describeResults(results));
+    io.out(values.json ? JSON.stringify(results.map(toJson), null, 2) + '\n' : describeResults(results, translator(cliLang(io))));
     return results.every((r) => r.outcome === 'ok') ? 0 : 1;
   } finally {
     process.removeListener('SIGINT', onSigint);
@@ -86,12 +88,13 @@ function toJson(r: HostResult) {
   };
 }
 
-function describeResults(results: HostResult[]): string {
+function describeResults(results: HostResult[], t: Translate): string {
   const lines: string[] = [];
   for (const group of groupResults(results)) {
     const status = group.outcome === 'ok' ? 'ok' : group.outcome === 'exit' ? `exit ${group.exitCode ?? '?'}` : group.outcome;
     lines.push(`=== ${group.hosts.join(', ')} (${status})`);
-    if (group.message && group.outcome !== 'exit') lines.push(group.message);
+    // SSH failures in the user's language; --json keeps the English message for scripts.
+    if (group.message && group.outcome !== 'exit') lines.push(group.error ? sshErrorAdvice(group.error, t) : group.message);
     if (group.stdout) lines.push(group.stdout.replace(/\n$/, ''));
     if (group.stderr) lines.push(group.stderr.replace(/\n$/, '').split('\n').map((l) => `stderr: ${l}`).join('\n'));
   }

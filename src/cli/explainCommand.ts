@@ -2,7 +2,7 @@
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { loadCatalog } from '../core/catalog/catalogLoader';
-import { formatProblem } from '../core/catalog/problems';
+import { formatProblem } from '../core/sourceProblem';
 import { listRunbooks } from '../core/catalog/runbookFiles';
 import { flattenLanguage, pick } from '../core/catalog/text';
 import type { Lang } from '../core/catalog/types';

@@ -2,7 +2,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { formatProblem, type SourceProblem } from '../core/catalog/problems';
+import { formatProblem, type SourceProblem } from '../core/sourceProblem';
 import { exportRunbookToAnsible } from '../core/export/ansiblePlaybook';
 import { exportInventoryToAnsible } from '../core/export/ansibleInventoryExport';
 import { exportReadme, type ExportedEntry } from '../core/export/exportReadme';

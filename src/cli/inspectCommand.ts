@@ -4,7 +4,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { loadCatalog } from '../core/catalog/catalogLoader';
-import { formatProblem } from '../core/catalog/problems';
+import { formatProblem } from '../core/sourceProblem';
 import type { Catalog, Lang } from '../core/catalog/types';
 import { componentEquivalence } from '../core/checks/checkPlan';
 import { loadHistory, loadRuleHistory, saveInspection } from '../core/checks/history';

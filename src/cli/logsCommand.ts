@@ -1,7 +1,7 @@
 /** `sofa-ops logs scan`: mark every known line of a log with the guide's explanation and action. */
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { formatProblem } from '../core/catalog/problems';
+import { formatProblem } from '../core/sourceProblem';
 import { guideText, patternRemarks } from '../core/catalog/provenance';
 import { pick } from '../core/catalog/text';
 import type { Lang, LogFile, LogPattern, Severity } from '../core/catalog/types';

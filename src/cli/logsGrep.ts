@@ -7,7 +7,7 @@
 import { setMaxListeners } from 'events';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { formatProblem } from '../core/catalog/problems';
+import { formatProblem } from '../core/sourceProblem';
 import type { Lang } from '../core/catalog/types';
 import { grepOnHosts, type HostGrepResult } from '../core/logs/hostGrep';
 import { defaultCacheDir, type LogCatalog, loadLogCatalog } from '../core/logs/logCatalog';

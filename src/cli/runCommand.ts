@@ -5,10 +5,9 @@ import * as readline from 'readline';
 import { parseArgs } from 'util';
 import { AuditTrail } from '../core/audit/auditTrail';
 import { parseSyslogTarget, type SyslogTarget } from '../core/audit/syslogForwarder';
-import { formatProblem } from '../core/catalog/problems';
+import { formatProblem } from '../core/sourceProblem';
 import { loadInventoryCached } from '../core/inventory/inventoryCache';
 import { defaultCacheDir } from '../core/cacheDir';
-import { translator } from '../core/l10n';
 import { selectTargets } from '../core/inventory/selectors';
 import { renderReport, type ReportFormat } from '../core/runbook/runReport';
 import { runbookParameters, type CodeCell, type ParameterValue } from '../core/runbook/runbookFormat';
@@ -18,6 +17,7 @@ import { formatPlan, planRun } from '../core/runbook/runPlan';
 import { resolveParameters } from '../core/runbook/parameters';
 import { inventoryTargets, sshCellExecutor } from '../core/runbook/sshCellExecutor';
 import { openCliPool } from './cliSsh';
+import { translator } from '../core/l10n';
 import { type CliIO, cliLang, say, UsageError } from './io';
 import { terminalPrompter } from './prompter';
 
@@ -132,7 +132,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSigint);
   const hooks: RunHooks = {
     resolveTargets,
-    execute: sshCellExecutor(pool, inventoryTargets(inventory)),
+    execute: sshCellExecutor(pool, inventoryTargets(inventory), translator(cliLang(io))),
     confirm: async (_cell, question, hosts, command) => (values.yes ? true : askYesNo(question, `  on ${hosts.length} host(s): ${hosts.join(', ')}\n${command.split('\n').map((l) => `    $ ${l}`).join('\n')}`)),
     manual: async (cell: CodeCell, instructions) => {
       const name = cell.options.name ?? `line ${cell.line}`;

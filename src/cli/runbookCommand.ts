@@ -2,7 +2,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { formatProblem } from '../core/catalog/problems';
+import { formatProblem } from '../core/sourceProblem';
 import { parseRunbook } from '../core/runbook/runbookParser';
 import { serializeRunbook } from '../core/runbook/runbookSerializer';
 import { type CliIO, say, UsageError } from './io';

@@ -1,6 +1,8 @@
 /**
- * Starting the demo site as a child process (`sofa-ops demo --json-ready`) and reading its ready
- * line: for the editor's "Start Demo Site" (the walkthrough's first step). Editor-free.
+ * The one way to start the demo site as a child process (`sofa-ops demo --json-ready`) and read
+ * its ready line: the editor's "Start Demo Site" (the walkthrough's first step), `npm start`
+ * (scripts/start.mjs), the e2e run and the integration tests all call launchDemo. Editor-free; the
+ * plain-JS scripts load it from dist/demo-launcher.js (scripts/build.mjs).
  */
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
@@ -10,11 +12,17 @@ import type { DemoReady } from './demoSite';
 /** The `--json-ready` line: the site's own ready record (erased at build: the editor does not load the site). */
 export type DemoReadyLine = DemoReady & { event: 'ready' };
 
+/** How the demo process ended. */
+export interface DemoExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 export interface LaunchedDemo {
   readonly ready: DemoReadyLine;
   readonly child: ChildProcess;
-  /** SIGTERM, then wait for the site to stop (it leaves nothing running). */
-  stop(): Promise<void>;
+  /** SIGTERM (or `signal`), then wait for the site to stop (it leaves nothing running). */
+  stop(signal?: NodeJS.Signals): Promise<DemoExit>;
 }
 
 export interface LaunchOptions {
@@ -23,10 +31,21 @@ export interface LaunchOptions {
   dir: string;
   subnet?: string;
   faults?: string;
+  /** More `sofa-ops demo` options, such as `--isolation plain`. */
+  args?: string[];
   /** The Node binary (the editor's own: its `process.execPath` with ELECTRON_RUN_AS_NODE). */
   node?: string;
+  /** A command that runs Node for us, such as `setpriv --reuid=N ... --` (the tests' unprivileged user). */
+  wrapper?: string[];
+  /** The demo's environment; this process's by default. */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
   /** A guard against a demo that neither gets ready nor exits (never reached on a working machine). */
   timeoutMs?: number;
+  /** The demo's stderr (its log), every piece from the first, as it arrives. */
+  onStderr?: (text: string) => void;
+  /** The child as soon as it is spawned, before it is ready: a caller stopped meanwhile can stop it too. */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /** Raised when the demo exits before it is ready: `message` is the demo's own reason. */
@@ -40,7 +59,16 @@ export function launchDemo(options: LaunchOptions): Promise<LaunchedDemo> {
   const args = [options.cli, 'demo', '--dir', options.dir, '--json-ready'];
   if (options.subnet) args.push('--subnet', options.subnet);
   if (options.faults) args.push('--faults', options.faults);
-  const child = spawn(options.node ?? process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  args.push(...(options.args ?? []));
+  const node = options.node ?? process.execPath;
+  const [command, ...prefix] = options.wrapper?.length ? [...options.wrapper, node] : [node];
+  const child = spawn(command, [...prefix, ...args], {
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...(options.env ?? process.env), ELECTRON_RUN_AS_NODE: '1' },
+  });
+  options.onSpawn?.(child);
+  const timeoutMs = options.timeoutMs ?? 120_000;
   let out = '';
   let err = '';
   return new Promise((resolve, reject) => {
@@ -50,17 +78,23 @@ export function launchDemo(options: LaunchOptions): Promise<LaunchedDemo> {
     };
     const timer = setTimeout(() => {
       child.kill('SIGTERM');
-      fail(`the demo site was not ready after ${Math.round((options.timeoutMs ?? 120_000) / 1000)} s${err ? `: ${lastLine(err)}` : ''}`);
-    }, options.timeoutMs ?? 120_000);
+      fail(`the demo site was not ready after ${Math.round(timeoutMs / 1000)} s${err ? `: ${lastLine(err)}` : ''}`);
+    }, timeoutMs);
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
+      fail(lastLine(err).replace(/^sofa-ops demo: /, '') || `the demo site exited (${signal ?? code}) before it was ready`);
     child.once('error', (e) => fail(`could not start the demo site: ${e.message}`));
-    child.once('exit', (code, signal) => fail(lastLine(err).replace(/^sofa-ops demo: /, '') || `the demo site exited (${signal ?? code}) before it was ready`));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-8192)));
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    child.once('exit', onExit);
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      err = (err + d).slice(-8192);
+      options.onStderr?.(d);
+    });
+    const onStdout = (d: string) => {
       out += d;
       const nl = out.indexOf('\n');
       if (nl === -1) return;
       clearTimeout(timer);
-      child.removeAllListeners('exit');
+      child.removeListener('exit', onExit);
+      child.stdout!.removeListener('data', onStdout);
       let ready: DemoReadyLine;
       try {
         ready = JSON.parse(out.slice(0, nl)) as DemoReadyLine;
@@ -69,17 +103,18 @@ export function launchDemo(options: LaunchOptions): Promise<LaunchedDemo> {
         fail(`the demo site printed an unreadable ready line: ${out.slice(0, Math.min(nl, 200))}`);
         return;
       }
-      resolve({
-        ready,
-        child,
-        stop: () =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null || child.signalCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
-      });
-    });
+      resolve({ ready, child, stop: (signal) => stopDemoProcess(child, signal) });
+    };
+    child.stdout!.setEncoding('utf8').on('data', onStdout);
+  });
+}
+
+/** Signal a demo process (SIGTERM by default) and wait until it has exited; at once if it already has. */
+export function stopDemoProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<DemoExit> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => {
+    child.once('exit', (code, sig) => resolve({ code, signal: sig }));
+    child.kill(signal);
   });
 }
 

@@ -10,7 +10,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadCatalog } from '../core/catalog/catalogLoader';
-import { formatProblem } from '../core/catalog/problems';
+import { formatProblem } from '../core/sourceProblem';
 import type { AgentConfig } from './agentProtocol';
 import { ContainerAgent, probeNamespaces, type Isolation } from './agentHost';
 import { blockedOnTheWay, containerHostIds, handOver, type HostIds } from './containerUsers';

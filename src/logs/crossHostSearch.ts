@@ -8,6 +8,7 @@ import { setMaxListeners } from 'events';
 import * as vscode from 'vscode';
 import type { CatalogStore } from '../catalog/catalogStore';
 import type { CatalogNode } from '../core/catalog/catalogTree';
+import { scopeOf } from '../core/catalog/nodeScope';
 import { Disposable } from '../core/dispose';
 import type { InventoryHost } from '../core/inventory/inventory';
 import { grepOnHosts, type HostExec } from '../core/logs/hostGrep';
@@ -63,10 +64,11 @@ export class CrossHostSearch extends Disposable {
     const all = await this.hosts();
     const catalog = logCatalogOf((await this.store.get()).catalog);
     const serves = (h: InventoryHost, components: string[]) => components.some((c) => h.component === c || h.groups.includes(c));
-    let logId = node?.kind === 'log' ? node.log : undefined;
+    const { log: nodeLog, host: hostName } = node ? scopeOf(node) : {};
+    let logId = node?.kind === 'log' ? nodeLog : undefined;
     let scope = all;
-    if (node?.kind === 'host' && node.host) {
-      const host = all.find((h) => h.name === node.host);
+    if (node?.kind === 'host' && hostName) {
+      const host = all.find((h) => h.name === hostName);
       if (host?.component) scope = all.filter((h) => h.component === host.component);
     }
     if (!logId) {
@@ -127,7 +129,8 @@ export class CrossHostSearch extends Disposable {
     const t = vscode.l10n.t;
     const all = await this.hosts();
     let hosts = all;
-    if (node?.kind === 'host' && node.host) hosts = all.filter((h) => h.name === node.host);
+    const hostName = node ? scopeOf(node).host : undefined;
+    if (node?.kind === 'host' && hostName) hosts = all.filter((h) => h.name === hostName);
     else {
       const components = [...new Set(all.map((h) => h.component).filter((c): c is string => !!c))].sort();
       const picked = await vscode.window.showQuickPick(

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { CatalogStore } from '../catalog/catalogStore';
 import type { CatalogNode } from '../core/catalog/catalogTree';
+import { scopeOf } from '../core/catalog/nodeScope';
 import { pick } from '../core/catalog/text';
 import { Disposable } from '../core/dispose';
 import type { InventoryHost } from '../core/inventory/inventory';
@@ -285,8 +286,9 @@ export class LogViewer extends Disposable implements vscode.CodeLensProvider {
     const hosts = inventory?.hosts ?? [];
     if (!hosts.length) throw new Error(vscode.l10n.t('No inventory hosts: add a sofa-ops.inventory.yaml to the workspace (or set sofaOps.inventoryFile).'));
     const catalog = logCatalogOf((await this.store.get()).catalog);
-    if (node?.kind === 'log' && node.log) {
-      const log = catalog.logs.find((l) => l.id === node.log);
+    const scope = node ? scopeOf(node) : {};
+    if (node?.kind === 'log' && scope.log) {
+      const log = catalog.logs.find((l) => l.id === scope.log);
       if (!log) return;
       const serving = hosts.filter((h) => log.components.some((c) => h.component === c || h.groups.includes(c)));
       if (!serving.length) throw new Error(vscode.l10n.t('No inventory host serves {0}.', log.components.join(', ')));
@@ -294,7 +296,7 @@ export class LogViewer extends Disposable implements vscode.CodeLensProvider {
       if (host) await this.open(host.name, hostLogPath(log.path, host.logRoot));
       return;
     }
-    const host = node?.kind === 'host' && node.host ? hosts.find((h) => h.name === node.host) : await pickHost(hosts, vscode.l10n.t('Host to open a log on'));
+    const host = node?.kind === 'host' && scope.host ? hosts.find((h) => h.name === scope.host) : await pickHost(hosts, vscode.l10n.t('Host to open a log on'));
     if (!host) return;
     const own = catalog.logs.filter((l) => l.components.some((c) => host.component === c || host.groups.includes(c)));
     const other = vscode.l10n.t('Other file…');

@@ -20,7 +20,7 @@ import { formatPlan, planRun, type RunPlan } from '../core/runbook/runPlan';
 import { AuditUnavailableError, ParameterError, runRunbook, type RunHooks, type RunResult } from '../core/runbook/runbookRunner';
 import { sshCellExecutor } from '../core/runbook/sshCellExecutor';
 import type { SshService } from '../ssh/sshService';
-import { userMessage } from '../vscode/errors';
+import { showError, userMessage } from '../vscode/errors';
 import { auditSyslog } from '../vscode/settings';
 import type { Logger } from '../vscode/logger';
 import { RunOutputWriter } from './runOutput';
@@ -152,7 +152,7 @@ export class RunbookController extends Disposable {
   private reportAuditGaps(result: RunResult): void {
     if (!result.auditErrors?.length) return;
     this.logger.error(`audit trail incomplete: ${result.auditErrors.join('; ')}`);
-    void vscode.window.showErrorMessage(vscode.l10n.t('SOFA Ops: the audit trail is incomplete: {0} record(s) could not be written ({1}).', result.auditErrors.length, result.auditErrors[0]), { modal: true });
+    showError(this.logger, vscode.l10n.t('SOFA Ops: the audit trail is incomplete: {0} record(s) could not be written ({1}).', result.auditErrors.length, result.auditErrors[0]), undefined, { modal: true });
   }
 
   /** A failed Run All offers the rollback section (never after a cancel: the operator stopped on purpose). */

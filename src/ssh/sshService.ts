@@ -9,6 +9,7 @@ import type { Inventory } from '../core/inventory/inventory';
 import { loadInventoryCached } from '../core/inventory/inventoryCache';
 import type { ExecOptions, ExecResult } from '../core/ssh/remoteExec';
 import { knownHostsStore, type SshConnection } from '../core/ssh/sshConnection';
+import { SshError } from '../core/ssh/sshErrors';
 import { SshPool } from '../core/ssh/sshPool';
 import { loadHostKeyVerifier, productKnownHostsFile, targetsForHosts } from '../core/ssh/targets';
 import type { SshTarget } from '../core/ssh/types';
@@ -75,7 +76,7 @@ export class SshService extends Disposable {
   async target(hostName: string): Promise<SshTarget> {
     const inventory = await this.inventory();
     const host = inventory?.hosts.find((h) => h.name === hostName);
-    if (!inventory || !host) throw new Error(vscode.l10n.t('Host "{0}" is not in the inventory.', hostName));
+    if (!inventory || !host) throw new SshError('error', hostName, { reason: 'not-in-inventory', inventory: inventory?.file });
     return targetsForHosts(inventory, [host])[0];
   }
 

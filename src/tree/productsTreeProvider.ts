@@ -1,6 +1,7 @@
 /** Adapts the catalog tree model (src/core/catalog/catalogTree) to the `sofaOps.products` view. */
 import * as vscode from 'vscode';
 import { buildCatalogTree, type CatalogNode } from '../core/catalog/catalogTree';
+import { scopeOf } from '../core/catalog/nodeScope';
 import { filterCatalogTree, hitKeys, type TreeHit } from '../core/triage/treeFilter';
 import { Disposable } from '../core/dispose';
 import { translator } from '../core/l10n';
@@ -96,6 +97,7 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
     const header: MessageNode = {
       id: 'message:filter',
       kind: 'message',
+      scope: {},
       label: kept.length ? t('Filter "{0}": {1} match(es) — clear', filter.text, filter.matched.size) : t('Nothing in the catalog matches "{0}" — clear the filter', filter.text),
       children: [],
       command: { command: CommandIds.clearProductsFilter, title: t('Clear Filter') },
@@ -128,7 +130,7 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
     if ((node as MessageNode).command) {
       item.command = (node as MessageNode).command;
     } else if (node.kind === 'host') {
-      item.tooltip = new vscode.MarkdownString(`**${node.label}** \`${node.description}\`\n\n${this.ssh.isConnected(node.host!) ? t('Connected') : t('Not connected')}`);
+      item.tooltip = new vscode.MarkdownString(`**${node.label}** \`${node.description}\`\n\n${this.ssh.isConnected(scopeOf(node).host!) ? t('Connected') : t('Not connected')}`);
     } else if (node.kind === 'runbook' && node.file) {
       item.command = { command: 'vscode.open', title: t('Open Runbook'), arguments: [vscode.Uri.file(node.file)] };
     } else if (!node.children.length && node.section) {
@@ -145,7 +147,7 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
     }
     if (node.kind === 'group') return new vscode.ThemeIcon(GROUP_ICONS[node.icon ?? ''] ?? 'folder');
     if (node.kind === 'host') {
-      return this.ssh.isConnected(node.host!) ? new vscode.ThemeIcon('vm-active', new vscode.ThemeColor('testing.iconPassed')) : new vscode.ThemeIcon('vm-outline');
+      return this.ssh.isConnected(scopeOf(node).host!) ? new vscode.ThemeIcon('vm-active', new vscode.ThemeColor('testing.iconPassed')) : new vscode.ThemeIcon('vm-outline');
     }
     return new vscode.ThemeIcon(KIND_ICONS[node.kind] ?? 'circle-outline');
   }
@@ -159,6 +161,7 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
       const problems: MessageNode = {
         id: 'message:problems',
         kind: 'message',
+        scope: {},
         label: t('The catalog has {0} problem(s): show them', snapshot.problems.length),
         tooltip: snapshot.problems.slice(0, 10).map((p) => `- \`${p.file}:${p.line}\` ${p.message}`).join('\n'),
         children: [],
@@ -170,6 +173,7 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
       const empty: MessageNode = {
         id: 'message:empty',
         kind: 'message',
+        scope: {},
         label: t('No products in the catalog. Check the sofaOps.catalogPaths setting, then refresh.'),
         children: [],
         command: { command: 'workbench.action.openSettings', title: t('Open Settings'), arguments: ['sofaOps.catalogPaths'] },

@@ -1,6 +1,6 @@
 /** File:line problems of our YAML/Markdown files (catalog, inventory, runbooks) as Problems-panel entries. */
 import * as vscode from 'vscode';
-import type { SourceProblem } from '../core/catalog/problems';
+import type { SourceProblem } from '../core/sourceProblem';
 
 export function problemDiagnostic(problem: SourceProblem, source: string): vscode.Diagnostic {
   const line = Math.max(0, problem.line - 1);

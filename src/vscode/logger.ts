@@ -11,6 +11,11 @@ export class Logger {
     return vscode.window.createOutputChannel('SOFA Ops', { log: true });
   }
 
+  /** Brings the log into view (the channel's own show: no command id to keep in sync). */
+  show(): void {
+    this.channel.show(true);
+  }
+
   child(tag: string): Logger {
     return new Logger(this.channel, tag);
   }

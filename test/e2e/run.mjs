@@ -18,7 +18,8 @@
 // and `state` (whatever earlier steps left for later ones).
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -555,32 +556,17 @@ async function startDemoSite(runDir, workspace) {
   fs.mkdirSync(dir, { recursive: true });
   // Its own loopback /24, so a demo the developer is running on 127.0.1.x does not get in the way.
   const subnet = `127.0.${200 + (process.pid % 50)}`;
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/sofa-ops.js'), 'demo', '--dir', dir, '--subnet', subnet, '--json-ready'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo not ready in 30 s: ${err}`)), 30_000);
-    child.once('exit', (code) => reject(new Error(`demo exited (${code}): ${err}`)));
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (out.includes('\n')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  const ready = JSON.parse(out.split('\n')[0]);
+  // The launcher the editor, `npm start` and the integration tests use (built into dist/ by this run's build).
+  const { launchDemo } = createRequire(import.meta.url)(path.join(ROOT, 'dist/demo-launcher.js'));
+  const demo = await launchDemo({ cli: path.join(ROOT, 'bin/sofa-ops.js'), dir, subnet, timeoutMs: 30_000 });
+  const { ready } = demo;
   fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
   fs.writeFileSync(path.join(workspace, '.vscode/settings.json'), JSON.stringify({ 'sofaOps.inventoryFile': ready.inventory, 'sofaOps.ssh.knownHostsFiles': [ready.knownHosts] }, null, 2));
   return {
     dir,
     subnet,
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
+      await demo.stop();
     },
   };
 }

@@ -11,7 +11,7 @@ import { dedupeErrors, describeSchemaError, lineOfPath } from '../yamlSource';
 import { needsMonitoring } from '../checks/ruleModel';
 import { regexProblem } from './regexSafety';
 import type { Catalog, Check, ProductCatalog, Product } from './types';
-import type { SourceProblem } from './problems';
+import type { SourceProblem } from '../sourceProblem';
 
 export interface CatalogLoadResult {
   catalog: Catalog;

@@ -4,6 +4,7 @@
  */
 import { guideText, noteText, patternRemarks } from './provenance';
 import { catalogMembership, patternsOf, type HostRef, type Member, type Members, type ProductMembers } from './productMembership';
+import type { NodeScope } from './nodeScope';
 import { pick } from './text';
 import { describeCondition } from '../checks/ruleModel';
 import { severityWord, translator, type Translate as Localize } from '../l10n';
@@ -28,10 +29,8 @@ export interface CatalogNode {
   icon?: string;
   /** Runbook file to open, for runbook nodes. */
   file?: string;
-  /** Inventory host name, for host nodes. */
-  host?: string;
-  /** Catalog log id, for log nodes (to open the log on a host). */
-  log?: string;
+  /** What the node is about (product, component, host, log, entry): read it with `scopeOf`, never from `id`. */
+  scope: NodeScope;
   parent?: CatalogNode;
   children: CatalogNode[];
 }
@@ -120,8 +119,9 @@ function tr(lang: Lang): Translate {
   return t;
 }
 
-function node(parent: CatalogNode | undefined, partial: Omit<CatalogNode, 'children' | 'parent'>): CatalogNode {
-  const created: CatalogNode = { ...partial, parent, children: [] };
+/** A node under `parent`: its scope is the parent's narrowed by `scope`. */
+function node(parent: CatalogNode | undefined, partial: Omit<CatalogNode, 'children' | 'parent' | 'scope'>, scope: NodeScope = {}): CatalogNode {
+  const created: CatalogNode = { ...partial, scope: { ...parent?.scope, ...scope }, parent, children: [] };
   parent?.children.push(created);
   return created;
 }
@@ -135,7 +135,7 @@ function productNode(catalog: Catalog, m: ProductMembers, t: Translate, labels: 
     description: `§${p.product.section}`,
     tooltip: `**${t(p.product.name)}** — ${labels.section}${p.product.section}\n\n${t.g(p.product.summary)}`,
     section: p.product.section,
-  });
+  }, { product: p.product.id });
   const ctx: Fill = { catalog, t, labels };
   for (const members of m.components) {
     const c = members.component;
@@ -146,17 +146,17 @@ function productNode(catalog: Catalog, m: ProductMembers, t: Translate, labels: 
       description: `${t(c.name)}${c.instances ? ` ×${c.instances}` : ''}`,
       tooltip: componentTooltip(c, t, labels),
       section: c.section,
-    });
+    }, { component: c.id });
     if (members.hosts.length) {
       // Hosts first: the operator's usual path is component → container → log or shell.
       const hostGroup = node(cn, { id: `${cn.id}/hosts`, kind: 'group', label: labels.hosts, icon: 'hosts' });
-      for (const h of members.hosts) node(hostGroup, { id: `${hostGroup.id}/${h.name}`, kind: 'host', label: h.name, description: h.address, host: h.name });
+      for (const h of members.hosts) node(hostGroup, { id: `${hostGroup.id}/${h.name}`, kind: 'host', label: h.name, description: h.address }, { host: h.name });
     }
     fillGroups(cn, c, members, ctx, runbooks.filter((r) => r.components.includes(c.id)));
   }
   // Items that name no component (e.g. chapter 12's general procedures) and runbooks for the
   // product as a whole go under a "General" node so nothing in the catalog is unreachable.
-  const general = node(undefined, { id: `${root.id}/general`, kind: 'group', label: labels.general, icon: 'general' });
+  const general = node(undefined, { id: `${root.id}/general`, kind: 'group', label: labels.general, icon: 'general' }, root.scope);
   fillGroups(general, undefined, m.general, ctx, runbooks.filter((r) => !r.components.length));
   if (general.children.length) {
     general.parent = root;
@@ -186,7 +186,7 @@ function fillGroups(owner: CatalogNode, component: Component | undefined, member
   if (component) {
     const ports = group('ports', labels.ports);
     for (const port of component.ports) {
-      node(ports, { id: `${ports.id}/${port.port}`, kind: 'port', label: String(port.port), description: t(port.purpose), tooltip: `**${port.port}** — ${t.g(port.purpose)}${t.note(port.note)}\n\n${labels.section}${port.section}`, section: port.section });
+      node(ports, { id: `${ports.id}/${port.port}`, kind: 'port', label: String(port.port), description: t(port.purpose), tooltip: `**${port.port}** — ${t.g(port.purpose)}${t.note(port.note)}\n\n${labels.section}${port.section}`, section: port.section }, { entry: String(port.port) });
     }
     drop(ports);
   }
@@ -194,7 +194,7 @@ function fillGroups(owner: CatalogNode, component: Component | undefined, member
   const logs = group('logs', labels.logs);
   for (const m of members.logs) {
     const log = m.item;
-    const ln = from(m, node(logs, { id: `${logs.id}/${log.id}`, kind: 'log', label: log.name, description: log.path, tooltip: logTooltip(log, t, labels), section: log.section, log: log.id }));
+    const ln = from(m, node(logs, { id: `${logs.id}/${log.id}`, kind: 'log', label: log.name, description: log.path, tooltip: logTooltip(log, t, labels), section: log.section }, { log: log.id }));
     for (const pattern of patternsOf(catalog, log)) patternNode(ln, pattern.item, t, labels);
   }
   // Patterns not tied to a specific file (client-side messages, "any log") for this owner.
@@ -236,7 +236,7 @@ function patternNode(parent: CatalogNode, x: LogPattern, t: Translate, labels: T
     icon: x.severity,
     section: x.section,
     tooltip: `**${severityWord(x.severity, t.ui)}** \`${x.match}\`\n\n${t.g(x.explanation)}\n\n**${labels.action}:** ${t.g(x.action)}${t.remarks(x)}\n\n${labels.section}${x.section}`,
-  });
+  }, { entry: x.id });
 }
 
 function checkNode(parent: CatalogNode, c: Check, t: Translate, labels: TreeLabels): CatalogNode {
@@ -249,7 +249,7 @@ function checkNode(parent: CatalogNode, c: Check, t: Translate, labels: TreeLabe
     icon: c.kind,
     section: c.section,
     tooltip: `**${t.g(c.title)}**${detail}\n\n✔ ${t.g(c.passWhen)}${ruleLines(c, t, labels)}${c.action ? `\n\n**${labels.action}:** ${t.g(c.action)}` : ''}${t.note(c.note)}\n\n${labels.section}${c.section}`,
-  });
+  }, { entry: c.id });
 }
 
 /** The structured rule under an item's hover: condition (and minor level), sampling, versions, why MANUAL. */
@@ -274,7 +274,7 @@ function metricNode(parent: CatalogNode, m: Metric, t: Translate, labels: TreeLa
     description: [m.threshold ? t(m.threshold.text) : '', m.level ?? '', m.manual ? labels.manual : ''].filter(Boolean).join(' · '),
     section: m.section,
     tooltip: `**${t.g(m.name)}**\n\n${t.g(m.meaning)}${m.threshold ? `\n\n**${labels.threshold}:** ${t.g(m.threshold.text)}` : ''}${ruleLines(m, t, labels)}${m.action ? `\n\n**${labels.action}:** ${t.g(m.action)}` : ''}${t.note(m.note)}\n\n${labels.section}${m.section}`,
-  });
+  }, { entry: m.id });
 }
 
 function planNode(parent: CatalogNode, plan: Plan, t: Translate, labels: TreeLabels): CatalogNode {
@@ -286,7 +286,7 @@ function planNode(parent: CatalogNode, plan: Plan, t: Translate, labels: TreeLab
     description: [`§${plan.section}`, ...(plan.appliesTo ?? []).map((a) => `${a.of} ${a.range}`)].join(' · '),
     section: plan.section,
     tooltip: `**${t.g(plan.title)}**${plan.problem ? `\n\n${t.g(plan.problem)}` : ''}${ruleLines(plan, t, labels)}\n\n${steps}${t.note(plan.note)}\n\n${labels.section}${plan.section}`,
-  });
+  }, { entry: plan.id });
 }
 
 function componentTooltip(c: Component, t: Translate, labels: TreeLabels): string {

@@ -50,6 +50,11 @@ export interface RuleContext {
   now: Date;
 }
 
+/** The context a run judges rules in: `host` undefined for composite rules. */
+export function ruleContext(options: { history?: readonly Inspection[]; now?: () => Date }, host: string | undefined): RuleContext {
+  return { host, history: options.history ?? [], now: (options.now ?? (() => new Date()))() };
+}
+
 /** History lookups for one check on one host. */
 export function historyInputs(check: Check, ctx: RuleContext): NonNullable<RuleInputs['history']> {
   return (baseline, key) => historyBaseline(ctx.history, ctx.now, baseline, check.id, ctx.host, key);

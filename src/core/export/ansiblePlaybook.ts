@@ -11,9 +11,9 @@
 import { stringify } from 'yaml';
 // yaml/util has types only under node16 module resolution.
 const { stringifyString } = require('yaml/util') as typeof import('yaml/dist/util');
-import type { SourceProblem } from '../catalog/problems';
+import type { SourceProblem } from '../sourceProblem';
 import { placeholderProblems, renderCommand } from '../runbook/renderCommand';
-import { cellShell } from '../runbook/placeholderContexts';
+import { cellShell } from '../runbook/shellParser';
 import { cellName, rollbackCells } from '../runbook/runbookRunner';
 import { type CodeCell, type ParameterDecl, runbookParameters, type Runbook } from '../runbook/runbookFormat';
 import { type CellRef, conditionExpr, END_MARKER, expectFailedWhen, gateExpr, type Literals, resultVar } from './ansibleJinja';

@@ -1,5 +1,5 @@
 /** The README.md written into an export folder: how each runbook feature became Ansible, and what was refused. */
-import type { SourceProblem } from '../catalog/problems';
+import type { SourceProblem } from '../sourceProblem';
 import type { InspectionScope } from '../checks/types';
 
 export interface ExportedEntry {

@@ -2,8 +2,8 @@
  * Ansible INI inventories, read as ansible-core 2.14's ini plugin reads them, into the shared
  * builder of ansibleInventory.ts (the model, var precedence and host-reach rules live there).
  */
-import type { ParsedInventory } from './inventory';
-import { addHostPattern, type AnsibleListJson, InventoryBuilder, type KnownComponents, type Var } from './ansibleInventory';
+import type { KnownComponents, ParsedInventory } from './inventoryTypes';
+import { addHostPattern, type AnsibleListJson, InventoryBuilder, type Var } from './ansibleInventory';
 import { PY_SPACE, pyLiteralEval, pyShlexSplit, pySplitLines, pyStrip } from './pythonLiteral';
 
 // ---------------------------------------------------------------------------------------------- INI

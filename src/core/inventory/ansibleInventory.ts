@@ -20,16 +20,16 @@
  * address, a non-SSH ansible_connection, ssh arguments that change where or as whom ssh connects.
  * The port defaults to 2022 like everywhere in SOFA Ops, not to Ansible's 22: set ansible_port
  * on hosts (such as bastions) that listen elsewhere.
- * The readers are ansibleIni.ts and ansibleYaml.ts; this file holds the model they fill.
+ * The readers are ansibleIni.ts and ansibleYaml.ts; this file holds the model they fill, and
+ * ansibleSshArgs.ts reads the ssh arguments.
  */
-import type { SourceProblem } from '../catalog/problems';
-import type { HostOrigin, ParsedHost, ParsedInventory } from './inventory';
+import type { SourceProblem } from '../sourceProblem';
+import type { HostOrigin, KnownComponents, ParsedHost, ParsedInventory } from './inventoryTypes';
 import { HostPatternError, checkIniHostPattern, expandAnsibleHostPattern } from './ansibleHostPattern';
-import { pyInt, pyShlexSplit, pyStrip } from './pythonLiteral';
+import { readSshArgs } from './ansibleSshArgs';
+import { pyInt, pyStrip } from './pythonLiteral';
 
 export { MAX_HOSTS_PER_PATTERN } from './ansibleHostPattern';
-
-export type KnownComponents = ReadonlySet<string> | ReadonlyMap<string, string>;
 
 /** Hosts one inventory may hold; far above any real site, low enough to stay responsive. */
 export const MAX_HOSTS_PER_INVENTORY = 100_000;
@@ -394,41 +394,6 @@ export class InventoryBuilder {
     };
     return { host, origin: proxyJump ? { proxyJumpLine: proxyJump.line, proxyJumpInherited: !proxyJump.fromHost } : {} };
   }
-}
-
-/** ssh options that change the destination, the login or the key: Ansible passes them, we cannot. */
-const UNSUPPORTED_SSH_OPTIONS = new Set(['port', 'user', 'hostname', 'proxycommand', 'identityfile', 'identitiesonly', 'certificatefile', 'include', 'hostkeyalias', 'userknownhostsfile', 'globalknownhostsfile']);
-
-/** Read ansible_ssh_*_args as Ansible splits them (shlex) and as ssh reads them (first value wins). */
-function readSshArgs(args: string): { proxyJump?: string; unsupported: string[]; error?: string } {
-  let tokens: string[];
-  try {
-    tokens = pyShlexSplit(args, false).map((t) => t.trim()).filter((t) => t);
-  } catch (err) {
-    return { unsupported: [], error: `cannot split the arguments: ${(err as Error).message}` };
-  }
-  let proxyJump: string | undefined;
-  const unsupported: string[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    const flag = /^-([pliFJo])(.*)$/s.exec(t);
-    if (!flag) continue;
-    const value = flag[2] || tokens[++i] || '';
-    if (flag[1] === 'J') proxyJump ??= value;
-    else if (flag[1] === 'o') {
-      const m = /^([A-Za-z]+)\s*(?:=\s*|\s+)(.*)$/s.exec(value.trim());
-      if (!m) continue;
-      const key = m[1].toLowerCase();
-      if (key === 'proxyjump') proxyJump ??= m[2].trim();
-      else if (UNSUPPORTED_SSH_OPTIONS.has(key)) unsupported.push(`-o ${m[1]}`);
-    } else unsupported.push(`-${flag[1]}`);
-  }
-  return { proxyJump, unsupported };
-}
-
-/** `-J hop`, `-Jhop`, `-o ProxyJump=hop`, `-oProxyJump=hop`, `-o "ProxyJump hop"` in ssh arguments. */
-export function proxyJumpFromSshArgs(args: string): string | undefined {
-  return readSshArgs(args).proxyJump;
 }
 
 /**

@@ -3,8 +3,8 @@
  * SafeLoader types), into the shared builder of ansibleInventory.ts.
  */
 import { LineCounter, isAlias, isMap, isNode, isScalar, isSeq, parseDocument, type Document, type Node, type ScalarTag, type Tags } from 'yaml';
-import type { ParsedInventory } from './inventory';
-import { addHostPattern, type AnsibleListJson, InventoryBuilder, type KnownComponents, type Var } from './ansibleInventory';
+import type { KnownComponents, ParsedInventory } from './inventoryTypes';
+import { addHostPattern, type AnsibleListJson, InventoryBuilder, type Var } from './ansibleInventory';
 
 // --------------------------------------------------------------------------------------------- YAML
 

@@ -10,7 +10,7 @@
  * The result is in inventory order without duplicates. A part that selects nothing is an error,
  * never an empty target list: running a command on "no hosts" because of a typo hides the typo.
  */
-import type { Inventory, InventoryHost } from './inventory';
+import type { Inventory, InventoryHost } from './inventoryTypes';
 
 export class SelectorError extends Error {
   constructor(

@@ -34,7 +34,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { documentData } from '../yamlData';
 import { dedupeErrors, describeSchemaError, errorPointer, lineOfPath } from '../yamlSource';
-import type { HostOrigin, ParsedHost, ParsedInventory } from './inventory';
+import type { HostOrigin, KnownComponents, ParsedHost, ParsedInventory } from './inventoryTypes';
 
 interface Settings {
   port?: number;
@@ -59,7 +59,7 @@ interface Layer {
 }
 
 
-export function parseSofaInventory(file: string, text: string, knownComponents?: ReadonlySet<string> | ReadonlyMap<string, string>): ParsedInventory {
+export function parseSofaInventory(file: string, text: string, knownComponents?: KnownComponents): ParsedInventory {
   const result: ParsedInventory = { hosts: [], groupOrder: [], problems: [], origins: new Map() };
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });

@@ -8,7 +8,7 @@ import { createHash } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { isCatalogFileName, loadCatalog } from '../catalog/catalogLoader';
-import type { SourceProblem } from '../catalog/problems';
+import type { SourceProblem } from '../sourceProblem';
 import type { Catalog, LogFile, LogPattern } from '../catalog/types';
 
 export interface LogCatalog {

@@ -3,7 +3,7 @@
  * to file lines. What the schema rejects is dropped (and reported); the rest still works.
  */
 import { LineCounter, parseDocument } from 'yaml';
-import type { SourceProblem } from '../catalog/problems';
+import type { SourceProblem } from '../sourceProblem';
 import { documentData, yamlErrorText } from '../yamlData';
 import { dedupeErrors, describeSchemaError, errorPointer, lineOfPath } from '../yamlSource';
 import { checkParameterDecl } from './parameters';

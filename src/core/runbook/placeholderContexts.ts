@@ -6,17 +6,11 @@
  * assigned to beforehand (`"${SOFA_P_x}"`), never as text the shell would parse — or why that
  * cannot be made literal (arithmetic, `[[ ]]`, comments, heredoc delimiters, `eval` …).
  *
- * The rendered command is parsed again and every reference checked, so a mistake here shows up
- * as a refusal, not as a value that runs as code.
+ * The rendered command is parsed again and every reference checked (referenceProof.ts), so a
+ * mistake here shows up as a refusal, not as a value that runs as code.
  */
 import type { Placeholder } from './parameters';
-
-/** The shell a cell runs in: `bash` fences in bash, `sh` and `shell` fences in the POSIX sh. */
-export type CellShell = 'sh' | 'bash';
-
-export function cellShell(language: string): CellShell {
-  return language.toLowerCase() === 'bash' ? 'bash' : 'sh';
-}
+import { evaluating, grammars, memo, parseError, parseShell, sh, type CellShell, type Grammar, type ShNode, type ShPos } from './shellParser';
 
 /** How a placeholder is replaced: `bare` → `"${V}"`, `dq` (inside "…" or an unquoted heredoc) → `${V}`, `sq` (inside '…') → `'"${V}"'`. */
 export type Reference = 'bare' | 'dq' | 'sq';
@@ -32,74 +26,6 @@ export interface ContextAnalysis {
 
 /** Prefix of the shell variables that carry values; reserved in cells. */
 export const envPrefix = 'SOFA_P_';
-
-// Minimal typing of the parts of mvdan-sh (GopherJS build of mvdan.cc/sh/v3/syntax) used here.
-interface ShPos {
-  Offset(): number;
-  Line(): number;
-  Col(): number;
-}
-interface ShNode {
-  Pos(): ShPos;
-  End(): ShPos;
-  [field: string]: unknown;
-}
-interface ShSyntax {
-  NewParser(...options: unknown[]): { Parse(src: string, name: string): ShNode };
-  Variant(lang: unknown): unknown;
-  KeepComments(keep: boolean): unknown;
-  LangBash: unknown;
-  LangPOSIX: unknown;
-  Walk(node: ShNode, visit: (node: ShNode | null) => boolean): void;
-  NodeType(node: ShNode): string;
-}
-
-let loaded: ShSyntax | undefined;
-/** Loaded on first use: the parser is 1.5 MB of JavaScript that `exec` and most commands never need. */
-function sh(): ShSyntax {
-  loaded ??= (require('mvdan-sh') as { syntax: ShSyntax }).syntax;
-  return loaded;
-}
-
-/** A grammar to parse with. */
-type Grammar = 'posix' | 'bash';
-
-/**
- * `sh` cells are read with both grammars: /bin/sh is dash on Debian and Ubuntu but bash (in POSIX
- * mode, where `[[`, `((` and `a[i]=` still work) on CentOS and RHEL, so a spot must be safe in both.
- */
-function grammars(shell: CellShell): Grammar[] {
-  return shell === 'bash' ? ['bash'] : ['posix', 'bash'];
-}
-
-/** Parses `source`; throws the parser's `cell:line:col: message`. */
-function parseShell(source: string, grammar: Grammar): ShNode {
-  const syntax = sh();
-  return syntax.NewParser(syntax.KeepComments(true), syntax.Variant(grammar === 'bash' ? syntax.LangBash : syntax.LangPOSIX)).Parse(source, 'cell');
-}
-
-function parseError(err: unknown): { line: number; column: number; message: string } {
-  const text = typeof (err as { Error?: () => string })?.Error === 'function' ? (err as { Error: () => string }).Error() : String((err as Error)?.message ?? err);
-  const m = /^cell:(\d+):(\d+): (.*)$/s.exec(text);
-  return m ? { line: Number(m[1]), column: Number(m[2]), message: m[3] } : { line: 1, column: 1, message: text };
-}
-
-/** Arithmetic and `[[ ]]`: bash evaluates `a[$(cmd)]` found in a value there, even a quoted one. */
-const evaluating: Record<string, string> = {
-  ArithmExp: 'inside $((…)) the shell evaluates the value as arithmetic (bash runs $(…) found in a[…])',
-  ArithmCmd: 'inside ((…)) the shell evaluates the value as arithmetic (bash runs $(…) found in a[…])',
-  BinaryArithm: 'inside an arithmetic expression the value is evaluated, not taken literally',
-  UnaryArithm: 'inside an arithmetic expression the value is evaluated, not taken literally',
-  ParenArithm: 'inside an arithmetic expression the value is evaluated, not taken literally',
-  LetClause: 'let evaluates its arguments as arithmetic (bash runs $(…) found in a[…])',
-  CStyleLoop: 'the parts of for ((…)) are arithmetic, evaluated rather than taken literally',
-  TestClause: 'operands of [[ … ]] can be evaluated as arithmetic (bash runs $(…) found in a[…]); use [ … ] or case',
-  BinaryTest: 'operands of [[ … ]] can be evaluated as arithmetic; use [ … ] or case',
-  UnaryTest: 'operands of [[ … ]] can be evaluated as arithmetic; use [ … ] or case',
-  ParenTest: 'operands of [[ … ]] can be evaluated as arithmetic; use [ … ] or case',
-  TestDecl: 'a value cannot go into a test declaration',
-  ExtGlob: 'a value inside an extended glob @(…) would be a pattern; quote it outside the glob',
-};
 
 /** Builtins that read a plain-looking argument as code, a variable name or arithmetic. */
 const codeTakingBuiltins: Record<string, string> = {
@@ -148,15 +74,6 @@ export function analysePlaceholders(source: string, placeholders: Placeholder[],
   if (!placeholders.length) return { verdicts: [] };
   // Verdicts depend on the text only, never on values: a run, a dry run and diagnostics share them.
   return memo(`a\0${shell}\0${placeholders.map((p) => `${p.index}:${p.length}`).join(',')}\0${source}`, () => analyseUncached(source, placeholders, shell));
-}
-
-const memoCache = new Map<string, unknown>();
-function memo<T>(key: string, make: () => T): T {
-  if (memoCache.has(key)) return memoCache.get(key) as T;
-  const value = make();
-  if (memoCache.size >= 1000) memoCache.delete(memoCache.keys().next().value!);
-  memoCache.set(key, value);
-  return value;
 }
 
 function analyseUncached(source: string, placeholders: Placeholder[], shell: CellShell): ContextAnalysis {
@@ -376,62 +293,4 @@ function literalWord(word: ShNode, slice: (a: number, b: number) => string): str
   const parts = (word.Parts as ShNode[] | null) ?? [];
   if (parts.length !== 1 || sh().NodeType(parts[0]) !== 'Lit') return undefined;
   return slice(word.Pos().Offset(), word.End().Offset());
-}
-
-/**
- * Proof on the rendered command: it parses, and every `SOFA_P_…` reference is a plain `${NAME}`
- * inside "…" or an unquoted heredoc body, outside any arithmetic or `[[ ]]`. Returns the number of
- * references, or why the proof failed.
- */
-export function verifyReferences(command: string, shell: CellShell): { count: number } | { error: string } {
-  return memo(`v\0${shell}\0${command}`, () => verifyUncached(command, shell));
-}
-
-function verifyUncached(command: string, shell: CellShell): { count: number } | { error: string } {
-  let count = -1;
-  for (const grammar of grammars(shell)) {
-    const result = verifyWith(command, grammar);
-    if ('error' in result) return result;
-    if (count !== -1 && result.count !== count) return { error: 'sh and bash see different references' };
-    count = result.count;
-  }
-  return { count };
-}
-
-function verifyWith(command: string, grammar: Grammar): { count: number } | { error: string } {
-  let file: ShNode;
-  try {
-    file = parseShell(command, grammar);
-  } catch (err) {
-    const e = parseError(err);
-    return { error: `the rendered command does not parse (${e.line}:${e.column}: ${e.message})` };
-  }
-  const syntax = sh();
-  const stack: ShNode[] = [];
-  let count = 0;
-  let error: string | undefined;
-  syntax.Walk(file, (node) => {
-    if (!node) {
-      stack.pop();
-      return true;
-    }
-    if (error) return false;
-    const type = syntax.NodeType(node);
-    if (type === 'Comment') count += String(node.Text ?? '').split(`"\${${envPrefix}`).length - 1;
-    if (type === 'ParamExp') {
-      const name = String((node.Param as ShNode | null)?.Value ?? '');
-      if (name.startsWith(envPrefix)) {
-        count++;
-        const parent = stack[stack.length - 1];
-        const grand = stack[stack.length - 2];
-        const plain = !node.Short && !node.Excl && !node.Length && !node.Width && !node.Index && !node.Slice && !node.Repl && !node.Exp && !node.Names;
-        const quoted = parent && (syntax.NodeType(parent) === 'DblQuoted' || (syntax.NodeType(parent) === 'Word' && grand && syntax.NodeType(grand) === 'Redirect' && grand.Hdoc != null && (grand.Hdoc as ShNode).Pos().Offset() === parent.Pos().Offset()));
-        const evaluated = stack.some((a) => evaluating[syntax.NodeType(a)] || (syntax.NodeType(a) === 'CmdSubst' && a.Backquotes));
-        if (!plain || !quoted || evaluated) error = `internal check failed for \${${name}}: ${!plain ? 'not a plain reference' : !quoted ? 'not quoted' : 'in an evaluated context'}`;
-      }
-    }
-    stack.push(node);
-    return true;
-  });
-  return error ? { error } : { count };
 }

@@ -11,7 +11,7 @@
  * not make every exec fail with E2BIG.
  */
 import { shellQuote } from '../shellQuote';
-import type { CellShell } from './placeholderContexts';
+import type { CellShell } from './shellParser';
 
 export interface RemoteScript {
   /** The SSH exec request: constant text. */

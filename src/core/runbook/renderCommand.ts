@@ -8,9 +8,11 @@
  * `***`, for the audit trail, logs and reports.
  */
 import { shellQuote } from '../shellQuote';
-import { analysePlaceholders, type CellShell, envPrefix, type Reference, verifyReferences } from './placeholderContexts';
+import { analysePlaceholders, envPrefix, type Reference } from './placeholderContexts';
 import { findPlaceholders, resolveParameter } from './parameters';
+import { verifyReferences } from './referenceProof';
 import type { ParameterDecl, ParameterValue } from './runbookFormat';
+import type { CellShell } from './shellParser';
 
 export type RenderResult =
   | {

@@ -8,7 +8,7 @@
 import { digestOutput } from '../audit/auditTrail';
 import { type Condition, evaluateCondition, type HostView, parseCondition } from './cellCondition';
 import { type Expectation, expectationMatcher, type ExpectationMatcher, parseExpectation } from './expectation';
-import { cellShell } from './placeholderContexts';
+import { cellShell } from './shellParser';
 import { redactSecrets, renderCommand, renderText, secretForms } from './renderCommand';
 import type { CodeCell, runbookParameters, Runbook } from './runbookFormat';
 import { auditFailureReason, cellName, type CellResult, type CellStatus, type HostOutcome, type RunHooks, type RunOptions } from './runTypes';

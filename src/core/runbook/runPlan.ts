@@ -8,7 +8,7 @@
  */
 import type { Translate } from '../l10n';
 import { resolveParameters } from './parameters';
-import { cellShell } from './placeholderContexts';
+import { cellShell } from './shellParser';
 import { renderCommand, renderText } from './renderCommand';
 import { runbookParameters, type ParameterValue, type Runbook } from './runbookFormat';
 import { rollbackCells } from './runbookRunner';

@@ -4,12 +4,12 @@
  * original text, so serializeRunbook can give the same bytes back. Never throws on content.
  */
 import MarkdownIt from 'markdown-it';
-import type { SourceProblem } from '../catalog/problems';
+import type { SourceProblem } from '../sourceProblem';
 import { conditionCells, parseCondition } from './cellCondition';
 import { parseInfoString, optionKeys } from './cellOptions';
 import { readFrontMatter } from './frontMatter';
 import { findPlaceholders } from './parameters';
-import { cellShell } from './placeholderContexts';
+import { cellShell } from './shellParser';
 import { placeholderProblems } from './renderCommand';
 import { type CodeCell, type FrontMatter, type MarkdownCell, type Runbook, type RunbookCell, runnableLanguages } from './runbookFormat';
 

@@ -5,7 +5,7 @@
  */
 import { formatOptions, sameOptions } from './cellOptions';
 import { readFrontMatter } from './frontMatter';
-import type { SourceProblem } from '../catalog/problems';
+import type { SourceProblem } from '../sourceProblem';
 import type { CellOptions, CodeCell, FrontMatter, MarkdownCell, Runbook, RunbookCell } from './runbookFormat';
 
 export function serializeRunbook(runbook: Runbook): string {

@@ -5,16 +5,19 @@
  * request itself is a constant `exec sh -s` / `exec bash -s`.
  */
 import { StringDecoder } from 'string_decoder';
+import type { Translate } from '../l10n';
 import type { Inventory } from '../inventory/inventory';
 import { fanOut } from '../ssh/fanOut';
+import { sshErrorAdvice } from '../ssh/sshErrorText';
 import type { SshPool } from '../ssh/sshPool';
 import { targetsForHosts } from '../ssh/targets';
 import type { SshTarget } from '../ssh/types';
-import { cellShell } from './placeholderContexts';
+import { cellShell } from './shellParser';
 import { remoteScript } from './remoteScript';
 import type { RunHooks } from './runbookRunner';
 
-export function sshCellExecutor(pool: SshPool | (() => Promise<SshPool>), targetsOf: (hosts: string[]) => SshTarget[] | Promise<SshTarget[]>): RunHooks['execute'] {
+/** `t` puts SSH failures (unreachable, host key refused…) in the reader's language; English without it. */
+export function sshCellExecutor(pool: SshPool | (() => Promise<SshPool>), targetsOf: (hosts: string[]) => SshTarget[] | Promise<SshTarget[]>, t?: Translate): RunHooks['execute'] {
   return async ({ cell, command, env, hosts, timeoutMs, parallel, signal, onOutput }) => {
     const script = remoteScript(command, env ?? {}, cellShell(cell.language));
     if ('error' in script) return hosts.map((host) => ({ host, outcome: 'error', exitCode: null, stdout: '', stderr: '', message: script.error, durationMs: 0 }));
@@ -43,7 +46,7 @@ export function sshCellExecutor(pool: SshPool | (() => Promise<SshPool>), target
       const [host, stream] = key.split('\n') as [string, 'stdout' | 'stderr'];
       if (rest) onOutput(host, stream, rest);
     }
-    return results.map((r) => ({ host: r.target.name, outcome: r.outcome, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, message: r.message, durationMs: r.durationMs }));
+    return results.map((r) => ({ host: r.target.name, outcome: r.outcome, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, message: r.error && t ? sshErrorAdvice(r.error, t) : r.message, durationMs: r.durationMs }));
   };
 }
 

@@ -45,6 +45,8 @@ export interface ResultGroup {
   stdout: string;
   stderr: string;
   message?: string;
+  /** The SSH failure behind `message`, when there is one (its text can be made in any language). */
+  error?: HostResult['error'];
   hosts: string[];
 }
 
@@ -55,7 +57,7 @@ export function groupResults(results: HostResult[]): ResultGroup[] {
     const key = JSON.stringify([r.outcome, r.exitCode, r.stdout, r.stderr, r.outcome === 'ok' || r.outcome === 'exit' ? '' : r.message]);
     const group = groups.get(key);
     if (group) group.hosts.push(r.target.name);
-    else groups.set(key, { outcome: r.outcome, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, message: r.message, hosts: [r.target.name] });
+    else groups.set(key, { outcome: r.outcome, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, message: r.message, error: r.error, hosts: [r.target.name] });
   }
   return [...groups.values()].sort((a, b) => b.hosts.length - a.hosts.length);
 }

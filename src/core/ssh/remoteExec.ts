@@ -41,6 +41,8 @@ export interface ExecResult {
   durationMs: number;
   /** For failures before or around the command: what went wrong, in one line. */
   message?: string;
+  /** The SSH failure behind `message`, for text in the user's language (sshErrorText.ts). */
+  error?: SshError;
 }
 
 const DEFAULT_MAX_BUFFER = 1024 * 1024;
@@ -286,5 +288,5 @@ export function failure(outcome: ExecOutcome, message: string, started: number):
 
 export function failureFromError(err: unknown, started: number): ExecResult {
   const e = err instanceof SshError ? err : undefined;
-  return failure(e?.kind ?? 'error', (err as Error)?.message ?? String(err), started);
+  return { ...failure(e?.kind ?? 'error', (err as Error)?.message ?? String(err), started), ...(e ? { error: e } : {}) };
 }

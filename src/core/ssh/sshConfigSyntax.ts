@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'fs';
 import * as path from 'path';
-import type { LocalIdentity } from './sshConfigBuiltin';
+import type { LocalIdentity } from './sshConfigTypes';
 
 const WS = ' \t\r\n';
 

@@ -7,9 +7,9 @@ import { readFile } from 'fs/promises';
 import * as net from 'net';
 import type { Duplex } from 'stream';
 import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, Client, ClientChannel, ConnectConfig, PseudoTtyOptions, ServerHostKeyAlgorithm } from 'ssh2';
-import { describeVerdict, type HostKeyVerifier, keyTypeOf } from './hostKeys';
+import { type HostKeyVerifier, keyTypeOf, KnownHostsWriteError } from './hostKeys';
 import { ProxyCommandStream, spawnProxyCommand } from './proxyTransport';
-import { classifySshError, SshError } from './sshErrors';
+import { classifySshError, SshError, type SshErrorDetail } from './sshErrors';
 import type { CredentialPrompter, HostKeyVerdict, KnownHostsLocation, SshTarget, UnknownHostPolicy } from './types';
 
 let loadedSsh2: typeof import('ssh2') | undefined;
@@ -24,7 +24,6 @@ export interface HostKeyStore {
   verify(hosts: string[], port: number, keyType: string, key: Buffer): HostKeyVerdict;
   /** Records an accepted key in the product's own known_hosts; rejects (naming the file) when it cannot. */
   add(host: string, port: number, keyType: string, key: Buffer): Promise<KnownHostsLocation>;
-  describe(verdict: HostKeyVerdict, host: string, port: number): string;
   /** Key types already known for the host, to negotiate first. */
   knownKeyTypes(hosts: string[], port: number): string[];
 }
@@ -34,7 +33,6 @@ export function knownHostsStore(verifier: HostKeyVerifier, productKnownHostsFile
   return {
     verify: (hosts, port, keyType, key) => verifier.verify(hosts, port, keyType, key),
     add: (host, port, keyType, key) => verifier.appendKnownHost(productKnownHostsFile, host, port, keyType, key),
-    describe: describeVerdict,
     knownKeyTypes: (hosts, port) => verifier.knownKeyTypes(hosts, port),
   };
 }
@@ -87,10 +85,10 @@ export class SshConnection {
    */
   static async open(target: SshTarget, deps: ConnectionDeps, via?: SshConnection, signal?: AbortSignal): Promise<SshConnection> {
     const name = target.name;
-    if (signal?.aborted) throw new SshError('cancelled', name, `connecting to ${name} was cancelled`);
+    if (signal?.aborted) throw new SshError('cancelled', name, { reason: 'cancelled' });
     const sock = via ? await via.forwardOut(target.host, target.port) : target.proxyCommand ? spawnProxyCommand(target.proxyCommand) : await connectTcp(target, signal);
     const client = new (ssh2().Client)();
-    let hostKeyProblem: string | undefined;
+    let hostKeyProblem: SshErrorDetail | undefined;
     let authMethod: AnyAuthMethod | undefined;
     let authIdentity: string | undefined;
 
@@ -106,7 +104,7 @@ export class SshConnection {
         const verdict = deps.hostKeys.verify([target.host], target.port, keyType, key);
         if (verdict.status === 'trusted') return verify(true);
         if (verdict.status !== 'unknown') {
-          hostKeyProblem = deps.hostKeys.describe(verdict, target.host, target.port);
+          hostKeyProblem = { reason: 'host-key', host: target.host, port: target.port, verdict };
           return verify(false);
         }
         void (async () => {
@@ -114,11 +112,11 @@ export class SshConnection {
           try {
             accepted = await deps.unknownHosts.acceptUnknownHost(displayHost(target), target.port, keyType, verdict.fingerprint);
           } catch (error) {
-            hostKeyProblem = `host key for ${displayHost(target)} is not known (${verdict.fingerprint}); asking whether to trust it failed: ${(error as Error)?.message ?? String(error)}`;
+            hostKeyProblem = { reason: 'host-key-ask-failed', address: displayHost(target), fingerprint: verdict.fingerprint, cause: (error as Error)?.message ?? String(error) };
             return verify(false);
           }
           if (!accepted) {
-            hostKeyProblem = `host key for ${displayHost(target)} is not known (${verdict.fingerprint}) and was not accepted`;
+            hostKeyProblem = { reason: 'host-key-declined', address: displayHost(target), fingerprint: verdict.fingerprint };
             return verify(false);
           }
           let at: KnownHostsLocation;
@@ -126,7 +124,8 @@ export class SshConnection {
             at = await deps.hostKeys.add(target.host, target.port, keyType, key);
           } catch (error) {
             // Not recorded means not trusted: connecting anyway would ask again next time, silently.
-            hostKeyProblem = `${(error as Error)?.message ?? String(error)}; not connecting to ${displayHost(target)} (${keyType} ${verdict.fingerprint} was accepted but could not be recorded)`;
+            const written = error instanceof KnownHostsWriteError ? { file: error.file, code: error.code, cause: error.systemText } : { cause: (error as Error)?.message ?? String(error) };
+            hostKeyProblem = { reason: 'host-key-not-recorded', address: displayHost(target), keyType, fingerprint: verdict.fingerprint, ...written };
             return verify(false);
           }
           deps.unknownHosts.recorded?.(displayHost(target), target.port, at);
@@ -153,12 +152,12 @@ export class SshConnection {
         if (sock instanceof ProxyCommandStream) {
           return void sock.whenDone().then(() => {
             const said = sock.stderrText();
-            reject(said ? new SshError('unreachable', name, `${name}: ProxyCommand failed: ${said}`) : classifySshError(err, name));
+            reject(said ? new SshError('unreachable', name, { reason: 'proxy-command', said }) : classifySshError(err, name));
           });
         }
-        reject(classifySshError(err, name));
+        reject(classifySshError(err, name, displayHost(target)));
       };
-      const onAbort = () => fail(new SshError('cancelled', name, `connecting to ${name} was cancelled`));
+      const onAbort = () => fail(new SshError('cancelled', name, { reason: 'cancelled' }));
       signal?.addEventListener('abort', onAbort, { once: true });
       client.once('ready', () => {
         settled = true;
@@ -168,7 +167,7 @@ export class SshConnection {
       });
       // `on`, not `once`: ssh2 may emit a second error while tearing down a failed handshake.
       client.on('error', fail);
-      client.once('close', () => fail(new SshError('unreachable', name, `${name} closed the connection during the handshake`)));
+      client.once('close', () => fail(new SshError('unreachable', name, { reason: 'handshake-closed' })));
       // The ProxyCommand lives exactly as long as the connection.
       if (sock instanceof ProxyCommandStream) client.once('close', () => sock.destroy());
       client.connect(config);
@@ -188,7 +187,7 @@ export class SshConnection {
    * close can arrive in one TCP read, and an 'exit' listener attached after an `await` would miss it.
    */
   openExec(command: string, options: { pty?: PseudoTtyOptions | false; env?: Record<string, string> } = {}): Promise<{ channel: ClientChannel; exit: ExitStatus }> {
-    if (this.closed) return Promise.reject(new SshError('unreachable', this.target.name, `connection to ${this.target.name} is closed`));
+    if (this.closed) return Promise.reject(new SshError('unreachable', this.target.name, { reason: 'connection-closed' }));
     return new Promise((resolve, reject) => {
       this.client.exec(command, { pty: options.pty || undefined, env: options.env }, (err, channel) => {
         if (err) return reject(err);
@@ -240,11 +239,11 @@ function connectTcp(target: SshTarget, signal?: AbortSignal): Promise<net.Socket
     const socket = net.connect({ host: target.host, port: target.port, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new SshError('unreachable', target.name, `${target.name} (${displayHost(target)}) did not accept a connection within ${target.connectTimeout} s`));
+      reject(new SshError('unreachable', target.name, { reason: 'connect-timeout', address: displayHost(target), seconds: target.connectTimeout }));
     }, target.connectTimeout * 1000);
     const onAbort = () => {
       socket.destroy();
-      reject(new SshError('cancelled', target.name, `connecting to ${target.name} was cancelled`));
+      reject(new SshError('cancelled', target.name, { reason: 'cancelled' }));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.once('connect', () => {
@@ -255,7 +254,7 @@ function connectTcp(target: SshTarget, signal?: AbortSignal): Promise<net.Socket
     socket.once('error', (err) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      reject(classifySshError(err, target.name));
+      reject(classifySshError(err, target.name, displayHost(target)));
     });
   });
 }

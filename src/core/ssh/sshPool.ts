@@ -42,7 +42,7 @@ class HandshakeGate {
   constructor(readonly limit: number) {}
   /** Resolves to the release function once a slot is free. */
   async acquire(name: string, signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) throw new SshError('cancelled', name, `connecting to ${name} was cancelled`);
+    if (signal?.aborted) throw new SshError('cancelled', name, { reason: 'cancelled' });
     if (this.active >= this.limit) {
       await new Promise<void>((resolve, reject) => {
         const grant = () => {
@@ -52,7 +52,7 @@ class HandshakeGate {
         const onAbort = () => {
           const at = this.waiting.indexOf(grant);
           if (at >= 0) this.waiting.splice(at, 1);
-          reject(new SshError('cancelled', name, `connecting to ${name} was cancelled`));
+          reject(new SshError('cancelled', name, { reason: 'cancelled' }));
         };
         signal?.addEventListener('abort', onAbort, { once: true });
         this.waiting.push(grant);

@@ -4,12 +4,13 @@ import * as path from 'path';
 import { DEFAULT_PORT, type Inventory, type InventoryHost } from '../inventory/inventory';
 import { defaultKnownHostsFiles, HostKeyVerifier } from './hostKeys';
 import { type ResolveOptions, resolveTarget, resolveTargets, sshConfigCacheFile, type TargetRequest } from './sshConfig';
+import { SshError } from './sshErrors';
 import type { SshTarget } from './types';
 
 /** Explicit inventory values only: a port that is just the product default is left to ssh_config. */
 function requestOf(host: InventoryHost): TargetRequest {
   // Selectors refuse such hosts first; this keeps any other path from connecting to them.
-  if (host.notSsh) throw new Error(`host "${host.name}": ${host.notSsh}`);
+  if (host.notSsh) throw new SshError('error', host.name, { reason: 'not-ssh', why: host.notSsh, at: host.source });
   return { name: host.name, host: host.host, port: host.portIsDefault ? undefined : host.port, user: host.user, identityFiles: host.identityFiles, proxyJump: host.proxyJump };
 }
 

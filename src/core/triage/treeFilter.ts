@@ -4,6 +4,7 @@
  * from the root to each. Node ids stay as they are, so everything keyed by them still works.
  */
 import type { CatalogNode } from '../catalog/catalogTree';
+import { scopeOf } from '../catalog/nodeScope';
 import type { TriageKind } from './triageEntries';
 
 export interface TreeHit {
@@ -13,26 +14,23 @@ export interface TreeHit {
   logs?: readonly string[];
 }
 
-const last = (id: string) => id.slice(id.lastIndexOf('/') + 1);
-
 /** Keys (`kind:id`) under which a node is one of the catalog's entries. */
 function nodeKeys(node: CatalogNode): string[] {
+  const { product, component, log, entry } = scopeOf(node);
   switch (node.kind) {
     case 'product':
-      return [`product:${node.id.slice('product:'.length)}`];
+      return product ? [`product:${product}`] : [];
     case 'component':
-      return [`component:${node.id.slice(node.id.lastIndexOf('/component:') + '/component:'.length)}`];
-    case 'port': {
-      const component = /\/component:([^/]+)\//.exec(node.id)?.[1];
-      return component ? [`port:${component}:${last(node.id)}`] : [];
-    }
+      return component ? [`component:${component}`] : [];
+    case 'port':
+      return component && entry ? [`port:${component}:${entry}`] : [];
     case 'log':
-      return node.log ? [`log:${node.log}`] : [];
+      return log ? [`log:${log}`] : [];
     case 'pattern':
     case 'check':
     case 'metric':
     case 'plan':
-      return [`${node.kind}:${last(node.id)}`];
+      return entry ? [`${node.kind}:${entry}`] : [];
     default:
       return [];
   }

@@ -59,6 +59,27 @@ describe('sofa-ops exec (built CLI, real sshd)', () => {
     assert.match(r.stdout, /2\/3 hosts ok/);
   });
 
+  it('prints SSH failures in the user\'s language: the unreachable host with its address, a changed key with the line to fix', () => {
+    // registry-meta-1 pinned to another ed25519 key (the test user's own): what a changed host key looks like.
+    const otherKey = readFileSync(`${user.keys.plain}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
+    const changed = path.join(dir, 'changed_known_hosts');
+    const lines = readFileSync(pinned, 'utf8').split('\n').map((l) => (l.startsWith('[127.0.3.1]:') ? `${l.split(' ')[0]} ${otherKey}` : l));
+    writeFileSync(changed, lines.join('\n'));
+    const line = lines.findIndex((l) => l.startsWith('[127.0.3.1]:')) + 1;
+    const r = spawnSync(process.execPath, [bin, 'exec', '--inventory', inventory, '--target', 'registry-meta[0],msgbroker', '--known-hosts', changed, '--timeout', '5', '--', 'true'], {
+      encoding: 'utf8',
+      env: cliEnv(dir, { LANG: 'zh_CN.UTF-8', LC_ALL: '' }),
+    });
+    assert.strictEqual(r.status, 1, r.stderr);
+    assert.match(r.stdout, /=== msgbroker-1 \(unreachable\)\nmsgbroker-1（\[127\.0\.3\.9\]:1）无法连接：/);
+    const refused = r.stdout.split('=== ').find((group) => group.startsWith('registry-meta-1 (host-key-refused)\n'));
+    assert.ok(refused, r.stdout);
+    assert.match(refused, /^registry-meta-1 \(host-key-refused\)\n\[127\.0\.3\.1\]:\d+ 的主机密钥已变更。.*拒绝连接/);
+    assert.ok(refused.includes(`${changed}:${line}`), `names the line to fix: ${refused}`);
+    const json = spawnSync(process.execPath, [bin, 'exec', '--inventory', inventory, '--target', 'msgbroker', '--timeout', '5', '--json', '--', 'true'], { encoding: 'utf8', env: cliEnv(dir, { LANG: 'zh_CN.UTF-8', LC_ALL: '' }) });
+    assert.match((JSON.parse(json.stdout) as Array<{ message: string }>)[0].message, /^msgbroker-1 \(\[127\.0\.3\.9\]:1\) is unreachable: /, '--json keeps the English message for scripts');
+  });
+
   it('refuses unknown hosts with their fingerprint unless --accept-new, which records them', () => {
     const refused = run(['--target', 'registry-meta[0]', '--', 'true']);
     assert.strictEqual(refused.status, 1);

@@ -106,6 +106,20 @@ echo rolled-back > ${dir}/rollback
     assert.strictEqual(readFileSync(path.join(dir, 'rollback'), 'utf8'), 'rolled-back\n');
   });
 
+  it('says why a host was refused in the user\'s language (LANG=zh_CN.UTF-8): a changed host key, with the line to fix', () => {
+    reset();
+    // Every host pinned to another ed25519 key (the test user's own): what a changed host key looks like.
+    const otherKey = readFileSync(`${user.keys.plain}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
+    const changed = path.join(dir, 'changed_known_hosts');
+    writeFileSync(changed, readFileSync(path.join(dir, 'known_hosts'), 'utf8').replace(/^(\S+) .*$/gm, `$1 ${otherKey}`));
+    const args = runArgs().map((a) => (a === path.join(dir, 'known_hosts') ? changed : a));
+    const r = spawnSync(process.execPath, [...args, '--param', 'reason=routine', '--yes'], { encoding: 'utf8', env: cliEnv(dir, { LANG: 'zh_CN.UTF-8', LC_ALL: '' }) });
+    assert.strictEqual(r.status, 1, r.stderr);
+    assert.match(r.stderr, /\[127\.0\.5\.1\]:\d+ 的主机密钥已变更。.*拒绝连接/);
+    assert.ok(r.stderr.includes(`${changed}:1`), r.stderr);
+    assert.strictEqual(readFileSync(state, 'utf8'), 'open\n', 'nothing ran');
+  });
+
   it('does not run a confirm step without --yes (no terminal to ask), and still reopens push', () => {
     reset();
     const r = run(['--param', 'reason=x']);

@@ -1,14 +1,15 @@
 /**
  * Runs `sofa-ops demo` from the built CLI as a user would (`node bin/sofa-ops.js demo --dir DIR
- * --json-ready`), as the unprivileged test user when the tests run as root (the demo must not need
- * root; `asRoot` keeps root, as CI and `sudo` users run it), and talks to its containers with the
- * real OpenSSH client, host key checking strict.
+ * --json-ready`), started by launchDemo like the editor, `npm start` and the e2e start it, as the
+ * unprivileged test user when the tests run as root (the demo must not need root; `asRoot` keeps
+ * root, as CI and `sudo` users run it), and talks to its containers with the real OpenSSH client,
+ * host key checking strict.
  */
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { DemoReadyLine } from '../../../src/demo/demoLauncher';
+import { launchDemo, type DemoExit, type DemoReadyLine, type LaunchedDemo } from '../../../src/demo/demoLauncher';
 import { descendants, onProcessExit, SSH, TEST_USER } from '../fixtures/sshd';
 
 export const BIN = path.resolve(__dirname, '../../../bin/sofa-ops.js');
@@ -23,7 +24,7 @@ export interface RunningDemo {
   address(name: string): string;
   /** Every process of the site (the demo and its descendants), read from /proc now. */
   processTree(): number[];
-  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(signal?: NodeJS.Signals): Promise<DemoExit>;
 }
 
 export function demoUser(): { uid: number; gid: number } | undefined {
@@ -46,12 +47,11 @@ export function demoDir(prefix = 'sofa-ops-demo-'): string {
  */
 export const TEST_SUBNET = `127.0.${100 + (process.pid % 150)}`;
 
-/** Spawns the demo CLI; with --json-ready it resolves on the ready line (or rejects with stderr). */
-export function runDemoCli(args: string[], bin = BIN, opts: { asRoot?: boolean } = {}): ChildProcess {
+/** How the tests run the demo CLI: as the unprivileged test user (unless asRoot), with c8's coverage kept. */
+function demoInvocation(opts: { asRoot?: boolean }): { wrapper?: string[]; env: NodeJS.ProcessEnv; onSpawn: (child: ChildProcess) => void } {
   const user = opts.asRoot ? undefined : demoUser();
-  const argv = [bin, 'demo', '--subnet', TEST_SUBNET, ...args];
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: os.tmpdir(), NODE_OPTIONS: '' };
-  if (!user) return spawn(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!user) return { env, onSpawn: () => undefined };
   // Under c8 the demo writes coverage as the demo user: into a directory it may write, copied to
   // c8's own when the demo exits.
   const coverage = process.env.NODE_V8_COVERAGE;
@@ -61,57 +61,67 @@ export function runDemoCli(args: string[], bin = BIN, opts: { asRoot?: boolean }
     fs.chownSync(own, user.uid, user.gid);
     env.NODE_V8_COVERAGE = own;
   }
-  const child = spawn('setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--', process.execPath, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (coverage && own) {
+  const onSpawn = (child: ChildProcess) => {
+    if (!coverage || !own) return;
     child.once('exit', () => {
       for (const f of fs.readdirSync(own)) fs.copyFileSync(path.join(own, f), path.join(coverage, `demo-${f}`));
       fs.rmSync(own, { recursive: true, force: true });
     });
-  }
+  };
+  return { wrapper: ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--'], env, onSpawn };
+}
+
+/** Spawns the demo CLI on the tests' subnet, for runs that must fail (a start goes through startDemo). */
+export function runDemoCli(args: string[], bin = BIN, opts: { asRoot?: boolean } = {}): ChildProcess {
+  const { wrapper = [], env, onSpawn } = demoInvocation(opts);
+  const argv = [bin, 'demo', '--subnet', TEST_SUBNET, ...args];
+  const [command, ...prefix] = [...wrapper, process.execPath];
+  const child = spawn(command, [...prefix, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  onSpawn(child);
   return child;
 }
 
-export function startDemo(dir: string, extra: string[] = [], timeoutMs = 90_000, bin = BIN, opts: { asRoot?: boolean } = {}): Promise<RunningDemo> {
-  const child = runDemoCli(['--dir', dir, '--json-ready', ...extra], bin, opts);
+/** Starts the demo the way the editor, `npm start` and the e2e do (launchDemo), as the tests' user. */
+export async function startDemo(dir: string, extra: string[] = [], timeoutMs = 90_000, bin = BIN, opts: { asRoot?: boolean } = {}): Promise<RunningDemo> {
   let stderr = '';
-  let stdout = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const unregister = onProcessExit(() => child.kill('SIGKILL'));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`demo not ready within ${timeoutMs} ms: ${stderr}`));
-    }, timeoutMs);
-    void exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`demo exited before ready (${signal ?? code}): ${stderr}`));
+  let unregister: () => void = () => undefined;
+  const invocation = demoInvocation(opts);
+  let launched: LaunchedDemo;
+  try {
+    launched = await launchDemo({
+      cli: bin,
+      dir,
+      subnet: TEST_SUBNET,
+      args: extra,
+      timeoutMs,
+      ...invocation,
+      onStderr: (d) => (stderr += d),
+      onSpawn: (child) => {
+        invocation.onSpawn(child);
+        unregister = onProcessExit(() => child.kill('SIGKILL'));
+      },
     });
-    child.stdout!.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      const line = stdout.split('\n').find((l) => l.startsWith('{'));
-      if (!line || !stdout.includes('\n')) return;
-      clearTimeout(timer);
-      const ready = JSON.parse(line) as ReadyLine;
-      resolve({
-        child,
-        ready,
-        stderr: () => stderr,
-        address: (name) => {
-          const host = ready.hosts.find((h) => h.name === name);
-          if (!host) throw new Error(`no container ${name}`);
-          return host.address;
-        },
-        processTree: () => [child.pid!, ...descendants(child.pid!)],
-        stop: async (signal = 'SIGTERM') => {
-          child.kill(signal);
-          const result = await exited;
-          unregister();
-          return result;
-        },
-      });
-    });
-  });
+  } catch (err) {
+    unregister();
+    throw new Error(`demo not ready: ${(err as Error).message}\n${stderr}`);
+  }
+  const { child, ready } = launched;
+  return {
+    child,
+    ready,
+    stderr: () => stderr,
+    address: (name) => {
+      const host = ready.hosts.find((h) => h.name === name);
+      if (!host) throw new Error(`no container ${name}`);
+      return host.address;
+    },
+    processTree: () => [child.pid!, ...descendants(child.pid!)],
+    stop: async (signal = 'SIGTERM') => {
+      const result = await launched.stop(signal);
+      unregister();
+      return result;
+    },
+  };
 }
 
 /** Java stand-ins of the site, counted on this machine's /proc (the containers' processes are in it). */

@@ -17,7 +17,7 @@ import { DEFAULT_PORT, detectInventoryFormat, parseInventory, type InventoryHost
 import { parseAnsibleIniList } from '../../../src/core/inventory/ansibleIni';
 import { parseAnsibleYamlList } from '../../../src/core/inventory/ansibleYaml';
 import { pyLiteralEval } from '../../../src/core/inventory/pythonLiteral';
-import { formatProblem } from '../../../src/core/catalog/problems';
+import { formatProblem } from '../../../src/core/sourceProblem';
 
 const OWN_CORPUS = path.join(__dirname, '../../fixtures/interop/ansible');
 const PUBLIC_CORPUS = '/work/shared/oracle-corpus/ansible';

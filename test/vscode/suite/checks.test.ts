@@ -1,11 +1,13 @@
 /**
  * Inspection in the editor: Run Inspection on a product runs its checks over SSH against a real
  * sshd, and the products tree turns the product, its component and its hosts red with counts; the
- * results view lists each FAIL with a link to its guide section.
+ * results view lists each FAIL with a link to its guide section. A component the guide lists in two
+ * chapters runs and shows the checks of both.
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ResultNode } from '../../../src/checks/inspectionResultsProvider';
+import type { CatalogNode } from '../../../src/core/catalog/catalogTree';
 import { api, waitFor } from './harness';
 import { type SshSite, startSshSite } from './sshSite';
 
@@ -78,5 +80,23 @@ describe('inspection in the editor', function () {
     assert.ok(runbook, `no runbook link for the failing host: ${links.map((l) => l.label).join(' | ')}`);
     assert.equal(runbook.command.arguments?.[1], first.result.host);
     assert.ok(runbook.label.includes(first.result.host!), runbook.label);
+  });
+
+  it('runs and colours a component the guide lists in two chapters with the checks of both', async () => {
+    const { productsTree } = await api();
+    const microservice = (await productsTree.getChildren()).find((p) => p.id === 'product:microservice')!;
+    // §2's metaserver is §7's registry-meta: it lists §7's checks and the same host.
+    const metaserver = microservice.children.find((c) => c.label === 'metaserver')!;
+    const { inspections } = await api();
+    const before = inspections.latest!.startedAt;
+    await vscode.commands.executeCommand('sofaOps.runInspection', metaserver);
+    const latest = inspections.latest!;
+    assert.notEqual(latest.startedAt, before, 'a new run');
+    assert.deepEqual(latest.scope, { component: 'metaserver' });
+    assert.ok(latest.results.some((r) => r.checkId === 'registry-basic-port-meta-9610' && r.status === 'fail' && r.host === 'registry-meta-1'), 'the §7 port check ran on its host');
+    const icon = async (n: CatalogNode) => ((await productsTree.getTreeItem(n)).iconPath as vscode.ThemeIcon).id;
+    assert.equal(await icon(metaserver), 'error');
+    assert.equal(await icon(metaserver.children.flatMap((g) => g.children).find((h) => h.kind === 'host')!), 'error');
+    assert.equal(await icon(microservice), 'error', 'its product is as red as it is');
   });
 });

@@ -44,7 +44,7 @@ describe('cross-host log commands', function () {
 
   it('Search Logs Across Hosts opens the chosen hit in the remote log at grep -n\'s line', async () => {
     let finished = false;
-    const search = vscode.commands.executeCommand('sofaOps.searchLogsAcrossHosts', { kind: 'log', log: 'sessionserver-registry-session' }, 'get server list error');
+    const search = vscode.commands.executeCommand('sofaOps.searchLogsAcrossHosts', { kind: 'log', scope: { log: 'sessionserver-registry-session' } }, 'get server list error');
     void Promise.resolve(search).finally(() => (finished = true));
     // The results come as a quick pick grouped by host; its first hit is registry-session-1's first line.
     await waitFor('the search to finish with a hit chosen', async () => {
@@ -62,7 +62,7 @@ describe('cross-host log commands', function () {
   });
 
   it('Incident Timeline lists the window\'s known problems of a host in a Markdown document', async () => {
-    await vscode.commands.executeCommand('sofaOps.incidentTimeline', { kind: 'host', host: 'registry-session-1' }, '2024-05-06 10:00', '2024-05-06 11:00');
+    await vscode.commands.executeCommand('sofaOps.incidentTimeline', { kind: 'host', scope: { host: 'registry-session-1' } }, '2024-05-06 10:00', '2024-05-06 11:00');
     const editor = await waitFor('the timeline document', () => (vscode.window.activeTextEditor?.document.languageId === 'markdown' ? vscode.window.activeTextEditor : undefined), 60_000);
     const text = editor.document.getText();
     assert.match(text, /^# (Incident timeline|事件时间线) 2024-05-06 10:00/);

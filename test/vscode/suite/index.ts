@@ -48,6 +48,7 @@ export async function runWith(options: RunOptions = {}): Promise<RunResult> {
     require('./commands.test');
     require('./guide.test');
     require('./ssh.test');
+    require('./sshErrors.test');
     require('./logs.test');
     require('./crossHostLogs.test');
     require('./notebook.test');

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import { loadCatalog, locationOf, parseCatalogFile } from '../../../../src/core/catalog/catalogLoader';
-import { formatProblem } from '../../../../src/core/catalog/problems';
+import { formatProblem } from '../../../../src/core/sourceProblem';
 import { minimalProduct, tempTree } from '../../helpers';
 
 describe('catalog loader', () => {

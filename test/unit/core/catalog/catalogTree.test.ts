@@ -41,7 +41,7 @@ describe('products tree model', () => {
       const [product] = buildCatalogTree(catalog, 'en', { hosts });
       const component = product.children[0];
       assert.deepStrictEqual(labelsOf(component.children), ['Hosts', 'Ports', 'Logs']);
-      assert.deepStrictEqual(component.children[0].children.map((h) => [h.label, h.description, h.kind, h.host]), [
+      assert.deepStrictEqual(component.children[0].children.map((h) => [h.label, h.description, h.kind, h.scope.host]), [
         ['demo-1', '127.0.1.1:2022', 'host', 'demo-1'],
         ['ansible-1', '10.0.0.2:2022', 'host', 'ansible-1'],
       ]);

@@ -67,7 +67,7 @@ describe('products tree with a 5,000-host inventory', function () {
       const twins = twinsOf.get(component) ?? new Set([component]);
       const others = group.children.filter((h) => !own.has(h.label));
       assert.ok(others.every((h) => twins.has(componentOf.get(h.label)!)), `${key}: lists only its own and its twin's hosts`);
-      assert.ok(group.children.every((h) => h.kind === 'host' && h.host === h.label && /^127\.1\.\d+\.\d+:2022$/.test(h.description!)));
+      assert.ok(group.children.every((h) => h.kind === 'host' && h.scope.host === h.label && /^127\.1\.\d+\.\d+:2022$/.test(h.description!)));
       assert.ok(group.children.every((h) => h.parent === group && group.parent === cn && cn.parent?.kind === 'product'), `${key}: getParent chain`);
     }
     assert.strictEqual(big.hostsByComponent.get('registry/registry-session')!.length, HOSTS / 2, 'one component opens onto 2,500 hosts');
@@ -76,7 +76,7 @@ describe('products tree with a 5,000-host inventory', function () {
     // each twin of that component in another chapter.
     const expected = inventory.hosts.reduce((n, h) => n + (twinsOf.get(h.component!)?.size ?? 1), 0);
     assert.strictEqual(hostNodes.length, expected);
-    assert.deepStrictEqual(new Set(hostNodes.map((n) => n.host)), new Set(big.names));
+    assert.deepStrictEqual(new Set(hostNodes.map((n) => n.scope.host)), new Set(big.names));
     assert.strictEqual(new Set(all.map((n) => n.id)).size, all.length, 'node ids are unique (the view keys expansion state on them)');
   });
 

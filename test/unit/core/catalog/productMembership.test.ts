@@ -48,7 +48,7 @@ function treeIds(owner: CatalogNode | undefined, kind: Kind): string[] {
   return owner.children
     .filter((g) => g.kind === 'group' && groups.includes(g.icon ?? ''))
     .flatMap((g) => g.children.filter((n) => n.kind === nodeKind))
-    .map((n) => (nodeKind === 'host' ? n.host! : n.id.slice(n.id.lastIndexOf('/') + 1)))
+    .map((n) => (nodeKind === 'host' ? n.scope.host! : nodeKind === 'log' ? n.scope.log! : n.scope.entry!))
     .sort();
 }
 
@@ -114,10 +114,10 @@ describe('one view of the catalog: CLI summary, JSON and products tree agree', (
     assert.match(summary, /^ {2}- registry-data: .* hosts data-1$/m);
     // The tree marks the same log as another chapter's, under §7; under §2 it is its own.
     const session = tree.find((n) => n.id === 'product:registry')!.children.find((n) => n.label === 'registry-session')!;
-    const log = session.children.find((g) => g.icon === 'logs')!.children.find((n) => n.log === 'sessionserver-registry-session')!;
+    const log = session.children.find((g) => g.icon === 'logs')!.children.find((n) => n.scope.log === 'sessionserver-registry-session')!;
     assert.match(log.description!, / · from §2 Microservice Platform$/);
     const ms = tree.find((n) => n.id === 'product:microservice')!.children.find((n) => n.label === 'sessionserver')!;
-    assert.doesNotMatch(ms.children.find((g) => g.icon === 'logs')!.children.find((n) => n.log === 'sessionserver-registry-session')!.description!, /from §/);
+    assert.doesNotMatch(ms.children.find((g) => g.icon === 'logs')!.children.find((n) => n.scope.log === 'sessionserver-registry-session')!.description!, /from §/);
     // A host is listed once per product however many of its components it serves.
     const hosts = json.products.find((p) => p.product.id === 'microservice')!.members.hosts.map((h) => h.name);
     assert.strictEqual(new Set(hosts).size, hosts.length);

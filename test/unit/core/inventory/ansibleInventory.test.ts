@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { detectInventoryFormat, loadInventory, parseInventory, type Inventory, type InventoryHost } from '../../../../src/core/inventory/inventory';
-import { expandHostPattern, proxyJumpFromSshArgs } from '../../../../src/core/inventory/ansibleInventory';
+import { expandHostPattern } from '../../../../src/core/inventory/ansibleInventory';
+import { proxyJumpFromSshArgs } from '../../../../src/core/inventory/ansibleSshArgs';
 import { selectTargets } from '../../../../src/core/inventory/selectors';
-import { formatProblem } from '../../../../src/core/catalog/problems';
+import { formatProblem } from '../../../../src/core/sourceProblem';
 
 const fixtures = path.join(__dirname, 'fixtures');
 

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import { parseInventory, type InventoryHost } from '../../../../src/core/inventory/inventory';
 import { parseAnsibleIniList } from '../../../../src/core/inventory/ansibleIni';
 import { pyLiteralEval, pyShlexSplit } from '../../../../src/core/inventory/pythonLiteral';
-import { formatProblem } from '../../../../src/core/catalog/problems';
+import { formatProblem } from '../../../../src/core/sourceProblem';
 import { selectTargets } from '../../../../src/core/inventory/selectors';
 import { targetsForHosts } from '../../../../src/core/ssh/targets';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'os';
 import * as path from 'path';
 import { loadInventory, parseInventory, type InventoryHost } from '../../../../src/core/inventory/inventory';
 import { selectTargets } from '../../../../src/core/inventory/selectors';
-import { formatProblem } from '../../../../src/core/catalog/problems';
+import { formatProblem } from '../../../../src/core/sourceProblem';
 
 const fixtures = path.join(__dirname, 'fixtures');
 

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { formatProblem } from '../../../../src/core/catalog/problems';
+import { formatProblem } from '../../../../src/core/sourceProblem';
 import { parseRunbook } from '../../../../src/core/runbook/runbookParser';
 import { serializeRunbook } from '../../../../src/core/runbook/runbookSerializer';
 

@@ -14,7 +14,6 @@ const deps: ConnectionDeps = {
   hostKeys: {
     verify: () => ({ status: 'unknown', fingerprint: 'SHA256:x', keyType: 'ssh-ed25519' }),
     add: async () => { throw new Error('not in this test'); },
-    describe: () => 'unknown',
     knownKeyTypes: () => [],
   },
   unknownHosts: { acceptUnknownHost: async () => false },

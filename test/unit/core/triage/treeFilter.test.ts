@@ -33,7 +33,16 @@ describe('products tree filter', function () {
     const { catalog } = await loadCatalog(bundledCatalog);
     const tree = buildCatalogTree(catalog, 'en');
     const filtered = filterCatalogTree(tree, hitKeys([{ kind: 'field', id: 'microservice-fmt-drmdata-push.result', logs: ['drmdata-drmdata-push'] }]));
-    assert.ok([...walkNodes(filtered)].some((n) => n.kind === 'log' && n.log === 'drmdata-drmdata-push'));
+    assert.ok([...walkNodes(filtered)].some((n) => n.kind === 'log' && n.scope.log === 'drmdata-drmdata-push'));
     assert.deepStrictEqual(filterCatalogTree(tree, new Set()), []);
+  });
+
+  it('finds a check under both chapters that list it, and a component by its id', async () => {
+    const { catalog } = await loadCatalog(bundledCatalog);
+    const tree = buildCatalogTree(catalog, 'en');
+    const matched = new Set<CatalogNode>();
+    filterCatalogTree(tree, hitKeys([{ kind: 'check', id: 'registry-session-health' }, { kind: 'component', id: 'msgbroker' }]), matched);
+    const where = [...matched].map((n) => path(n).slice(0, 2).join(' / ')).sort();
+    assert.deepStrictEqual(where, ['Message Queue (MQ) / msgbroker', 'Microservice Platform / sessionserver', 'Service Registry (SOFA Registry) / registry-session']);
   });
 });

@@ -1,4 +1,7 @@
-/** Problems found while reading catalog (and later inventory/runbook) files, as `file:line: message`. */
+/**
+ * Problems found while reading catalog, inventory, runbook, log-catalog and known_hosts files, shown as
+ * `file:line: message`. Its own module so catalog, ssh, inventory and runbook can share it without importing each other.
+ */
 export interface SourceProblem {
   /** Path as the user should see it (relative to the catalog root where possible). */
   file: string;
