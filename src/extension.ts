@@ -32,7 +32,7 @@ export interface SofaOpsApi {
   catalog(): CatalogStore['snapshot'];
   readonly catalogStore: CatalogStore;
   readonly productsTree: ProductsTreeProvider;
-  readonly productsView: vscode.TreeView<unknown>;
+  readonly productsView: vscode.TreeView<CatalogNode>;
   readonly guidePanel: GuidePanel;
   readonly logs: LogViewerApi;
   readonly ssh: SshService;
@@ -87,6 +87,7 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
       if (hostName) openShellTerminal(ssh, hostName);
     })),
     vscode.commands.registerCommand(CommandIds.editCellOptions, guarded(logger, vscode.l10n.t('Edit cell options'), (cell?: vscode.NotebookCell) => editCellOptions(cell))),
+    vscode.commands.registerCommand(CommandIds.previewRun, guarded(logger, vscode.l10n.t('Preview run'), () => runbooks.previewRun())),
     vscode.commands.registerCommand(CommandIds.disconnectAll, guarded(logger, vscode.l10n.t('Disconnect all'), () => ssh.resetPool())),
     vscode.commands.registerCommand(CommandIds.openGuideSection, guarded(logger, vscode.l10n.t('Open guide section'), (target?: unknown) => guidePanel.open(target as string | undefined))),
   );
@@ -105,7 +106,7 @@ export function activate(context: vscode.ExtensionContext): SofaOpsApi {
 
   const activatedInMs = Date.now() - started;
   logger.info(`activated in ${activatedInMs} ms`);
-  return { activatedInMs, catalog: () => catalogStore.snapshot, catalogStore, productsTree, productsView: productsView as vscode.TreeView<unknown>, guidePanel, logs: logViewer.api, ssh, inspections, inspectionResults, runbooks, runHistory, triage: { ...triage, commands: triageCommands }, openShell: (hostName) => openShellTerminal(ssh, hostName), onDidShowError };
+  return { activatedInMs, catalog: () => catalogStore.snapshot, catalogStore, productsTree, productsView, guidePanel, logs: logViewer.api, ssh, inspections, inspectionResults, runbooks, runHistory, triage: { ...triage, commands: triageCommands }, openShell: (hostName) => openShellTerminal(ssh, hostName), onDidShowError };
 }
 
 async function pickHost(ssh: SshService): Promise<string | undefined> {

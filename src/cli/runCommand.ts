@@ -12,9 +12,8 @@ import { selectTargets } from '../core/inventory/selectors';
 import { renderReport, type ReportFormat } from '../core/runbook/runReport';
 import { runbookParameters, type CodeCell, type ParameterValue } from '../core/runbook/runbookFormat';
 import { parseRunbook } from '../core/runbook/runbookParser';
-import { AuditUnavailableError, cellName, ParameterError, rollbackCells, runRunbook, type RunHooks } from '../core/runbook/runbookRunner';
-import { cellShell } from '../core/runbook/shellParser';
-import { renderCommand, renderText } from '../core/runbook/renderCommand';
+import { AuditUnavailableError, cellName, ParameterError, runRunbook, type RunHooks } from '../core/runbook/runbookRunner';
+import { formatPlan, planRun } from '../core/runbook/runPlan';
 import { resolveParameters } from '../core/runbook/parameters';
 import { inventoryTargets, sshCellExecutor } from '../core/runbook/sshCellExecutor';
 import { openCliPool } from './cliSsh';
@@ -112,36 +111,12 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
 
   const resolveTargets = (selector: string) => selectTargets(inventory, selector).map((h) => h.name);
   if (values['dry-run']) {
-    const rollback = rollbackCells(runbook);
-    let problems = 0;
-    const problem = (text: string) => {
-      problems++;
-      io.out(`  error: ${text}\n`);
-    };
-    runbook.cells.forEach((cell, index) => {
-      if (cell.kind !== 'code') return;
-      const rendered = renderCommand(cell.source, decls, resolved.values, cell.options.manual ? 'text' : cellShell(cell.language));
-      const flags = [cell.options.manual && 'manual', cell.options.confirm && 'confirm', cell.options.finally && 'finally', cell.options.after && `after=${cell.options.after}`, rollback.includes(index) && 'rollback'].filter(Boolean).join(', ');
-      io.out(`## ${cellName(cell, index)}${flags ? ` [${flags}]` : ''}\n`);
-      // A dry run has no results to decide on: say what would decide, so the skips are no surprise.
-      if (cell.options.when) io.out(`  skipped on every host where when=${cell.options.when} does not hold (decided per host at run time)\n`);
-      if (cell.options.after) io.out(`  skipped unless ${cell.options.after.split(',').map((n) => `"${n}"`).join(' and ')} passed${cell.options.otherwise ? ` (otherwise: ${cell.options.otherwise})` : ''}\n`);
-      if (rollback.includes(index)) io.out('  skipped in a normal run: rollback section, offered when the run fails\n');
-      if (!rendered.ok) return problem(rendered.errors.join('; '));
-      if (cell.options.manual) return io.out(`  (manual) ${rendered.redacted.replace(/\n/g, '\n  ')}\n`);
-      const target = cell.options.target ? renderText(cell.options.target, decls, resolved.values) : undefined;
-      let hosts: string[] = [];
-      try {
-        hosts = target?.ok ? resolveTargets(target.text) : [];
-      } catch (err) {
-        return problem((err as Error).message);
-      }
-      if (!hosts.length) return problem(target && !target.ok ? target.errors.join('; ') : 'no target');
-      for (const h of hosts) io.out(`  ${h}$ ${rendered.redacted.replace(/\n/g, `\n  ${h}$ `)}\n`);
-    });
+    const t = translator(cliLang(io));
+    const plan = planRun(runbook, params, resolveTargets);
+    io.out(formatPlan(plan, t));
     // A plan with a step that cannot run is not a plan: a script gating on `--dry-run` must see it.
-    if (problems) {
-      io.err(`sofa-ops: dry run: ${problems} step${problems === 1 ? '' : 's'} would not run as written (see "error:" above)\n`);
+    if (plan.problems) {
+      io.err(`${plan.problems === 1 ? t('sofa-ops: dry run: {0} step would not run as written (see "error:" above)', plan.problems) : t('sofa-ops: dry run: {0} steps would not run as written (see "error:" above)', plan.problems)}\n`);
       return 2;
     }
     return 0;

@@ -2,27 +2,32 @@
  * Runs runbook notebook cells over SSH with the runner's semantics (core/runbook/runbookRunner):
  * parameters asked once per run, confirm and manual steps as modal questions, per-host output
  * sections, finally cells after a failure or a cancel, audit trail in the workspace, and the
- * rollback section offered when a run fails. Untrusted workspaces run nothing.
+ * rollback section offered when a run fails. Untrusted workspaces run nothing. Preview Run shows
+ * the run's plan (core/runbook/runPlan) without running anything.
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { AuditTrail } from '../core/audit/auditTrail';
 import { parseSyslogTarget } from '../core/audit/syslogForwarder';
 import { Disposable } from '../core/dispose';
+import type { Translate } from '../core/l10n';
+import type { Inventory } from '../core/inventory/inventory';
 import { selectTargets } from '../core/inventory/selectors';
 import { narrowTargets, type HostPrefill } from '../core/runbook/hostPrefill';
 import { resolveParameter } from '../core/runbook/parameters';
 import { runbookParameters, type CodeCell, type ParameterValue } from '../core/runbook/runbookFormat';
-import { AuditUnavailableError, ParameterError, runRunbook, type CellResult, type RunHooks } from '../core/runbook/runbookRunner';
+import { formatPlan, planRun, type RunPlan } from '../core/runbook/runPlan';
+import { AuditUnavailableError, ParameterError, runRunbook, type RunHooks, type RunResult } from '../core/runbook/runbookRunner';
 import { sshCellExecutor } from '../core/runbook/sshCellExecutor';
 import type { SshService } from '../ssh/sshService';
 import { showError, userMessage } from '../vscode/errors';
 import { auditSyslog } from '../vscode/settings';
 import type { Logger } from '../vscode/logger';
+import { RunOutputWriter } from './runOutput';
 import { RUNBOOK_NOTEBOOK_TYPE, runbookOf } from './runbookSerializer';
 
-const STDOUT = 'application/vnd.code.notebook.stdout';
-const STDERR = 'application/vnd.code.notebook.stderr';
+/** The scheme of Preview Run's plan documents (read-only, in memory). */
+const PLAN_SCHEME = 'sofa-run-plan';
 
 export class RunbookController extends Disposable {
   private readonly controller: vscode.NotebookController;
@@ -31,6 +36,9 @@ export class RunbookController extends Disposable {
   private readonly lastParams = new Map<string, Record<string, ParameterValue>>();
   /** Runbooks opened for a host (from triage or an inspection FAIL): its parameters and targets. */
   private readonly prefills = new Map<string, HostPrefill>();
+  /** Text of the run plans Preview Run shows, by document URI, until the document is closed. */
+  private readonly plans = new Map<string, string>();
+  private planCount = 0;
 
   constructor(
     private readonly ssh: SshService,
@@ -42,6 +50,8 @@ export class RunbookController extends Disposable {
     this.controller.supportsExecutionOrder = true;
     this.controller.description = vscode.l10n.t('Runs cells on their target containers over SSH');
     this.controller.executeHandler = (cells, notebook) => this.execute(cells, notebook);
+    this.register(vscode.workspace.registerTextDocumentContentProvider(PLAN_SCHEME, { provideTextDocumentContent: (uri) => this.plans.get(uri.toString()) }));
+    this.register(vscode.workspace.onDidCloseTextDocument((doc) => this.plans.delete(doc.uri.toString())));
   }
 
   /** Runs of `notebook` from now on offer the host's parameter values and narrow cells that select it. */
@@ -56,6 +66,32 @@ export class RunbookController extends Disposable {
     return this.prefills.get(notebook.toString());
   }
 
+  /**
+   * What a run of `notebook` would do, connecting nowhere: its parameters asked as a run asks them,
+   * then the plan beside the notebook (each host's command, secrets as ***, and why a step cannot
+   * run as written). Runs nothing, so an untrusted workspace may preview too.
+   */
+  async previewRun(notebook = vscode.window.activeNotebookEditor?.notebook): Promise<{ plan: RunPlan; document: vscode.TextDocument } | undefined> {
+    if (notebook?.notebookType !== RUNBOOK_NOTEBOOK_TYPE) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Open a runbook notebook to preview its run.'));
+      return undefined;
+    }
+    const { runbook } = runbookOf(notebook);
+    const params = await this.askParameters(notebook, runbookParameters(runbook));
+    if (!params) return undefined;
+    const plan = planRun(runbook, params, this.targetResolver(notebook, await this.ssh.inventory()));
+    const title = runbook.frontMatter?.meta?.title ?? path.basename(notebook.uri.fsPath);
+    const t: Translate = (message, ...args) => vscode.l10n.t(message, ...args.map((a) => (typeof a === 'object' ? a.en : a)));
+    // A read-only document of its own scheme: nothing to save, nothing asked when it is closed.
+    const uri = vscode.Uri.from({ scheme: PLAN_SCHEME, path: `/${path.basename(notebook.uri.fsPath).replace(/\.runbook\.md$/, '')}.plan.md`, query: String(++this.planCount) });
+    this.plans.set(uri.toString(), `# ${vscode.l10n.t('Run plan: {0}', title)}\n\n${vscode.l10n.t('Nothing was run. Each host\'s command with this run\'s values (secrets as ***):')}\n\n${formatPlan(plan, t)}`);
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+    if (plan.problems) void vscode.window.showWarningMessage(vscode.l10n.t('{0} step(s) would not run as written: see "error:" in the plan.', plan.problems));
+    return { plan, document };
+  }
+
+  /** One run: trust gate, parameters, the runner with the notebook's hooks, then the rollback offer. */
   private async execute(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<void> {
     const { runbook, indexOf } = runbookOf(notebook);
     const notebookCellOf = (runbookIndex: number) => notebook.cellAt(indexOf.indexOf(runbookIndex));
@@ -63,109 +99,68 @@ export class RunbookController extends Disposable {
     const runAll = runnable.every((c) => cells.includes(c));
     const only = runAll ? undefined : cells.map((c) => indexOf[c.index]).filter((i) => i >= 0 && runbook.cells[i].kind === 'code');
 
-    if (!vscode.workspace.isTrusted) {
-      for (const cell of cells) this.fail(cell, vscode.l10n.t('This workspace is not trusted: SOFA Ops connects to no host and runs nothing until you trust it.'));
-      return;
-    }
+    if (!this.trusted(cells)) return;
     const params = await this.askParameters(notebook, runbookParameters(runbook));
     if (!params) return;
 
     const inventory = await this.ssh.inventory();
     const abort = new AbortController();
-    const executions = new Map<number, vscode.NotebookCellExecution>();
-    // While a cell runs, one live output gets every host's lines as they arrive ("host | line"),
-    // appended only at its end; when the cell ends, it is replaced by ordered per-host sections in
-    // one call. Appending to several per-host outputs in arrival order made VS Code merge them
-    // into one box and sometimes drop or reorder a host's section.
-    const live = new Map<number, vscode.NotebookCellOutput>();
-    const partialLines = new Map<string, string>();
-    // Output edits are applied strictly in order: within a cell, the final replace must come after
-    // every live append (or a late append lands on the replaced output); across cells, a cell's
-    // result must be settled before the next cell's edits, or the editor shows a later cell done
-    // while an earlier one still spins. The runner runs one cell at a time, so one chain costs nothing.
-    let edits: Thenable<unknown> = Promise.resolve();
-    const queue = (edit: () => Thenable<unknown>) => (edits = edits.then(edit, edit));
+    const output = new RunOutputWriter(this.controller, notebookCellOf, () => ++this.executionOrder, abort);
     const folder = vscode.workspace.getWorkspaceFolder(notebook.uri) ?? vscode.workspace.workspaceFolders?.[0];
     const audit = folder ? this.auditTrail(path.join(folder.uri.fsPath, '.sofa-ops', 'audit.jsonl')) : undefined;
     const runbookName = folder ? path.relative(folder.uri.fsPath, notebook.uri.fsPath) : notebook.uri.fsPath;
-
-    const startExecution = (index: number) => {
-      let execution = executions.get(index);
-      if (execution) return execution;
-      execution = this.controller.createNotebookCellExecution(notebookCellOf(index));
-      execution.executionOrder = ++this.executionOrder;
-      execution.token.onCancellationRequested(() => abort.abort());
-      execution.start(Date.now());
-      void execution.clearOutput();
-      executions.set(index, execution);
-      return execution;
-    };
-
     const hooks: RunHooks = {
-      resolveTargets: (selector) => {
-        if (!inventory) throw new Error(vscode.l10n.t('No inventory in this workspace: add sofa-ops.inventory.yaml or set sofaOps.inventoryFile.'));
-        return narrowTargets(selectTargets(inventory, selector).map((h) => h.name), this.prefills.get(notebook.uri.toString()));
-      },
+      resolveTargets: this.targetResolver(notebook, inventory),
       execute: sshCellExecutor(() => this.ssh.pool(), (hosts) => Promise.all(hosts.map((h) => this.ssh.target(h)))),
-      confirm: async (_cell, question, hosts, command) => {
-        // The dialog's first button is the one Enter presses: make it the one that does not run
-        // (VS Code adds its own Cancel as well), so running is a deliberate click on Run.
-        const skip: vscode.MessageItem = { title: vscode.l10n.t("Don't Run") };
-        const run: vscode.MessageItem = { title: vscode.l10n.t('Run') };
-        const detail = vscode.l10n.t('Targets ({0}): {1}', hosts.length, hosts.join(', ')) + `\n\n$ ${clipCommand(command)}`;
-        const answer = await vscode.window.showWarningMessage(question, { modal: true, detail }, skip, run);
-        return answer === run;
-      },
-      manual: async (cell: CodeCell, instructions) => {
-        const done = vscode.l10n.t('Mark as Done');
-        const answer = await vscode.window.showInformationMessage(vscode.l10n.t('Manual step "{0}"', cell.options.name ?? `line ${cell.line}`), { modal: true, detail: instructions }, done);
-        return answer === done;
-      },
-      onCellStart: (index, _cell, hosts) => {
-        const execution = startExecution(index);
-        if (!hosts.length) return;
-        const output = new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(`▶ ${hosts.join(', ')}\n`, STDOUT)]);
-        live.set(index, output);
-        queue(() => execution.appendOutput(output));
-      },
-      onOutput: (index, host, stream, text) => {
-        const execution = executions.get(index);
-        const output = live.get(index);
-        if (!execution || !output) return;
-        // Whole lines only, each tagged with its host, so concurrent hosts stay readable.
-        const key = `${index}|${host}|${stream}`;
-        const lines = ((partialLines.get(key) ?? '') + text).split('\n');
-        partialLines.set(key, lines.pop() ?? '');
-        if (lines.length) queue(() => execution.appendOutputItems(vscode.NotebookCellOutputItem.text(lines.map((l) => `${host} | ${l}\n`).join(''), stream === 'stdout' ? STDOUT : STDERR), output));
-      },
-      onCellEnd: (result) => {
-        const execution = startExecution(result.index);
-        queue(() => this.finish(execution, result));
-      },
+      confirm: confirmStep,
+      manual: manualStep,
+      ...output.hooks(),
     };
 
     try {
       const result = await runRunbook(runbook, hooks, { params, only, signal: abort.signal, audit, runbookName });
-      if (result.auditErrors?.length) {
-        // The steps ran (finally included) but are missing from the trail: say so, loudly and first.
-        this.logger.error(`audit trail incomplete: ${result.auditErrors.join('; ')}`);
-        showError(this.logger, vscode.l10n.t('SOFA Ops: the audit trail is incomplete: {0} record(s) could not be written ({1}).', result.auditErrors.length, result.auditErrors[0]), undefined, { modal: true });
-      }
-      if (!result.ok && !result.cancelled && runAll && result.rollbackCells.length) {
-        const rollback = vscode.l10n.t('Run Rollback Section');
-        const answer = await vscode.window.showWarningMessage(vscode.l10n.t('The runbook failed. Run its rollback section ({0} steps)?', result.rollbackCells.length), rollback);
-        if (answer === rollback) await this.execute(result.rollbackCells.map(notebookCellOf), notebook);
-      }
+      this.reportAuditGaps(result);
+      if (runAll) await this.offerRollback(result, (rollback) => this.execute(rollback.map(notebookCellOf), notebook));
     } catch (err) {
       const message =
         err instanceof ParameterError ? vscode.l10n.t('Parameters: {0}', err.message)
         : err instanceof AuditUnavailableError ? vscode.l10n.t('The audit trail {0} cannot be written ({1}); nothing was run.', err.file, err.reason)
         : userMessage(err);
       this.logger.error('runbook run failed', err);
-      for (const cell of cells) if (!executions.has(indexOf[cell.index])) this.fail(cell, message);
+      for (const cell of cells) if (!output.started(indexOf[cell.index])) this.fail(cell, message);
     } finally {
       audit?.close();
     }
+  }
+
+  /** Untrusted workspaces run nothing: every requested cell says why instead. */
+  private trusted(cells: vscode.NotebookCell[]): boolean {
+    if (vscode.workspace.isTrusted) return true;
+    for (const cell of cells) this.fail(cell, vscode.l10n.t('This workspace is not trusted: SOFA Ops connects to no host and runs nothing until you trust it.'));
+    return false;
+  }
+
+  /** Selector → host names of the inventory, narrowed to the host the notebook was opened for. */
+  private targetResolver(notebook: vscode.NotebookDocument, inventory: Inventory | undefined): (selector: string) => string[] {
+    return (selector) => {
+      if (!inventory) throw new Error(vscode.l10n.t('No inventory in this workspace: add sofa-ops.inventory.yaml or set sofaOps.inventoryFile.'));
+      return narrowTargets(selectTargets(inventory, selector).map((h) => h.name), this.prefills.get(notebook.uri.toString()));
+    };
+  }
+
+  /** Steps that ran but are missing from the trail: said loudly and first. */
+  private reportAuditGaps(result: RunResult): void {
+    if (!result.auditErrors?.length) return;
+    this.logger.error(`audit trail incomplete: ${result.auditErrors.join('; ')}`);
+    showError(this.logger, vscode.l10n.t('SOFA Ops: the audit trail is incomplete: {0} record(s) could not be written ({1}).', result.auditErrors.length, result.auditErrors[0]), undefined, { modal: true });
+  }
+
+  /** A failed Run All offers the rollback section (never after a cancel: the operator stopped on purpose). */
+  private async offerRollback(result: RunResult, runRollback: (cells: number[]) => Promise<void>): Promise<void> {
+    if (result.ok || result.cancelled || !result.rollbackCells.length) return;
+    const rollback = vscode.l10n.t('Run Rollback Section');
+    const answer = await vscode.window.showWarningMessage(vscode.l10n.t('The runbook failed. Run its rollback section ({0} steps)?', result.rollbackCells.length), rollback);
+    if (answer === rollback) await runRollback(result.rollbackCells);
   }
 
   /**
@@ -221,29 +216,6 @@ export class RunbookController extends Disposable {
     return values;
   }
 
-  private async finish(execution: vscode.NotebookCellExecution, result: CellResult): Promise<void> {
-    const ok = result.status === 'ok' || result.status === 'done';
-    if (result.hosts.length) {
-      // The final view: every host's section in target order, as one stream written at once.
-      const withNewline = (text: string) => (text && !text.endsWith('\n') ? `${text}\n` : text);
-      const text = result.hosts.map((h) => `▶ ${h.host}\n${withNewline(h.stdout)}${h.stderr ? withNewline(h.stderr).replace(/^/gm, 'stderr | ') : ''}`).join('');
-      await execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(text, STDOUT)]));
-    }
-    // The error output shows its name before the message: the status is the name, not repeated ("failed: failed: …").
-    const summary = `${result.message ?? result.status} (${(result.durationMs / 1000).toFixed(1)} s)`;
-    const hostSkips = (result.skippedHosts ?? []).map((h) => vscode.l10n.t('Skipped on {0}: {1}', h.host, h.reason)).join('\n');
-    if (hostSkips) await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(`${hostSkips}\n`, STDOUT)]));
-    if (result.status === 'skipped' && result.skip) {
-      // Skipped is not failed: say why (its condition, its gate, or the stop) without an error box.
-      await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(vscode.l10n.t('Skipped: {0}', result.message ?? result.skip.reason), STDOUT)]));
-    } else if (!ok) {
-      await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: result.status, message: summary })]));
-    } else if (result.status === 'done') {
-      await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(vscode.l10n.t('Marked done by the operator'), STDOUT)]));
-    }
-    execution.end(result.status === 'skipped' || result.status === 'cancelled' ? undefined : ok, Date.now());
-  }
-
   private fail(cell: vscode.NotebookCell, message: string): void {
     const execution = this.controller.createNotebookCellExecution(cell);
     execution.executionOrder = ++this.executionOrder;
@@ -251,6 +223,24 @@ export class RunbookController extends Disposable {
     void execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: 'SOFA Ops', message })]));
     execution.end(false, Date.now());
   }
+}
+
+/** A destructive step: a modal whose default button does not run it. */
+async function confirmStep(_cell: CodeCell, question: string, hosts: string[], command: string): Promise<boolean> {
+  // The dialog's first button is the one Enter presses: make it the one that does not run
+  // (VS Code adds its own Cancel as well), so running is a deliberate click on Run.
+  const skip: vscode.MessageItem = { title: vscode.l10n.t("Don't Run") };
+  const run: vscode.MessageItem = { title: vscode.l10n.t('Run') };
+  const detail = vscode.l10n.t('Targets ({0}): {1}', hosts.length, hosts.join(', ')) + `\n\n$ ${clipCommand(command)}`;
+  const answer = await vscode.window.showWarningMessage(question, { modal: true, detail }, skip, run);
+  return answer === run;
+}
+
+/** A step done in another console: done when the operator says so. */
+async function manualStep(cell: CodeCell, instructions: string): Promise<boolean> {
+  const done = vscode.l10n.t('Mark as Done');
+  const answer = await vscode.window.showInformationMessage(vscode.l10n.t('Manual step "{0}"', cell.options.name ?? `line ${cell.line}`), { modal: true, detail: instructions }, done);
+  return answer === done;
 }
 
 /** A command for a dialog: at most 12 lines and 1,200 characters, with what was cut said. */

@@ -13,6 +13,7 @@ export const CommandIds = {
   openShell: 'sofaOps.openShell',
   disconnectAll: 'sofaOps.disconnectAll',
   editCellOptions: 'sofaOps.editCellOptions',
+  previewRun: 'sofaOps.previewRun',
   runInspection: 'sofaOps.runInspection',
   showInspectionReport: 'sofaOps.showInspectionReport',
   openLog: 'sofaOps.openLog',

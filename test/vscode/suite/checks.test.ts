@@ -6,24 +6,15 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { ResultNode } from '../../../src/checks/inspectionResultsProvider';
+import type { CatalogNode } from '../../../src/core/catalog/catalogTree';
 import { api, waitFor } from './harness';
 import { type SshSite, startSshSite } from './sshSite';
 
-interface Node {
-  id: string;
-  kind: string;
-  label: string;
-  children: Node[];
-}
-
-interface ResultNode {
-  kind: string;
-  product?: string;
-  result?: { checkId: string; status: string; host?: string; section: string };
-}
-
-interface InspectionsApi {
-  inspections: { latest?: { startedAt: string; scope: object; results: { checkId: string; status: string; host?: string; product: string }[] } };
+/** Narrows a results-view node to `kind`, failing the test with what it was instead. */
+function ofKind<K extends ResultNode['kind']>(node: ResultNode | undefined, kind: K): Extract<ResultNode, { kind: K }> {
+  assert.equal(node?.kind, kind);
+  return node as Extract<ResultNode, { kind: K }>;
 }
 
 describe('inspection in the editor', function () {
@@ -42,7 +33,7 @@ describe('inspection in the editor', function () {
   it('colours the product, component and host red with roll-up counts after Run Inspection', async () => {
     const { productsTree } = await api();
     const products = await waitFor('the registry product with its host', async () => {
-      const roots = (await productsTree.getChildren()) as Node[];
+      const roots = await productsTree.getChildren();
       const registry = roots.find((p) => p.id === 'product:registry');
       const meta = registry?.children.find((c) => c.label === 'registry-meta');
       return meta?.children.some((g) => g.children.some((h) => h.kind === 'host')) ? { registry: registry!, meta: meta! } : undefined;
@@ -51,7 +42,7 @@ describe('inspection in the editor', function () {
     assert.equal((before.iconPath as vscode.ThemeIcon).id, 'package', 'no status before any inspection');
 
     await vscode.commands.executeCommand('sofaOps.runInspection', { product: 'registry' });
-    const { inspections } = (await api()) as unknown as InspectionsApi;
+    const { inspections } = await api();
     const results = inspections.latest!.results;
     assert.ok(results.length > 5, 'registry checks ran');
     assert.ok(results.some((r) => r.checkId === 'registry-basic-port-meta-9610' && r.status === 'fail' && r.host === 'registry-meta-1'));
@@ -68,7 +59,7 @@ describe('inspection in the editor', function () {
     assert.equal((host.iconPath as vscode.ThemeIcon).id, 'error');
     assert.match(String(host.description), /✗\d+ .*✓\d+/);
     // A product not inspected keeps its plain icon.
-    const mq = ((await productsTree.getChildren()) as Node[]).find((p) => p.id === 'product:mq')!;
+    const mq = (await productsTree.getChildren()).find((p) => p.id === 'product:mq')!;
     assert.equal(((await productsTree.getTreeItem(mq)).iconPath as vscode.ThemeIcon).id, 'package');
   });
 
@@ -76,34 +67,34 @@ describe('inspection in the editor', function () {
     await vscode.commands.executeCommand('sofaOps.inspection.focus');
     const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'sofa-ops')!;
     assert.ok(ext.packageJSON.contributes.views.sofaOps.some((v: { id: string }) => v.id === 'sofaOps.inspection'));
-    const { inspectionResults } = (await api()) as unknown as { inspectionResults: { getChildren(n?: ResultNode): Promise<ResultNode[]> | ResultNode[] } };
+    const { inspectionResults } = await api();
     const roots = await inspectionResults.getChildren();
-    const registry = roots.find((r) => r.product === 'registry')!;
-    const first = (await inspectionResults.getChildren(registry))[0];
-    assert.equal(first.result!.status, 'fail', 'failures first');
-    const links = (await inspectionResults.getChildren(first)) as unknown as { label: string; command: { command: string; arguments: unknown[] } }[];
+    const registry = roots.find((r) => r.kind === 'product' && r.product === 'registry')!;
+    const first = ofKind((await inspectionResults.getChildren(registry))[0], 'result');
+    assert.equal(first.result.status, 'fail', 'failures first');
+    const links = (await inspectionResults.getChildren(first)).map((l) => ofKind(l, 'link'));
     assert.equal(links[0].command.command, 'sofaOps.openGuideSection');
-    assert.deepEqual(links[0].command.arguments, [first.result!.section]);
+    assert.deepEqual(links[0].command.arguments, [first.result.section]);
     // Its runbooks open for the failing host (parameters and targets pre-filled), issue 14.
     const runbook = links.find((l) => l.command.command === 'sofaOps.openRunbookForHost');
     assert.ok(runbook, `no runbook link for the failing host: ${links.map((l) => l.label).join(' | ')}`);
-    assert.equal(runbook.command.arguments[1], first.result!.host);
-    assert.ok(runbook.label.includes(first.result!.host!), runbook.label);
+    assert.equal(runbook.command.arguments?.[1], first.result.host);
+    assert.ok(runbook.label.includes(first.result.host!), runbook.label);
   });
 
   it('runs and colours a component the guide lists in two chapters with the checks of both', async () => {
     const { productsTree } = await api();
-    const microservice = ((await productsTree.getChildren()) as Node[]).find((p) => p.id === 'product:microservice')!;
+    const microservice = (await productsTree.getChildren()).find((p) => p.id === 'product:microservice')!;
     // §2's metaserver is §7's registry-meta: it lists §7's checks and the same host.
     const metaserver = microservice.children.find((c) => c.label === 'metaserver')!;
-    const { inspections } = (await api()) as unknown as InspectionsApi;
+    const { inspections } = await api();
     const before = inspections.latest!.startedAt;
     await vscode.commands.executeCommand('sofaOps.runInspection', metaserver);
     const latest = inspections.latest!;
     assert.notEqual(latest.startedAt, before, 'a new run');
     assert.deepEqual(latest.scope, { component: 'metaserver' });
     assert.ok(latest.results.some((r) => r.checkId === 'registry-basic-port-meta-9610' && r.status === 'fail' && r.host === 'registry-meta-1'), 'the §7 port check ran on its host');
-    const icon = async (n: Node) => ((await productsTree.getTreeItem(n)).iconPath as vscode.ThemeIcon).id;
+    const icon = async (n: CatalogNode) => ((await productsTree.getTreeItem(n)).iconPath as vscode.ThemeIcon).id;
     assert.equal(await icon(metaserver), 'error');
     assert.equal(await icon(metaserver.children.flatMap((g) => g.children).find((h) => h.kind === 'host')!), 'error');
     assert.equal(await icon(microservice), 'error', 'its product is as red as it is');

@@ -12,10 +12,6 @@ import * as vscode from 'vscode';
 import { api, waitFor } from './harness';
 import { type SshSite, startSshSite } from './sshSite';
 
-interface LogsApi {
-  logs: { lineNumbersFor(editor: vscode.TextEditor): { line: number; text: string }[] };
-}
-
 const ERROR_MESSAGE = 'get server list error, url: http://sofa-registry:9603/api/servers/query';
 const logback = (level: string, message: string) => `2024-05-06 10:11:12,345 ${level.padEnd(5)} DefaultServerManager#103 ${'main'.padEnd(32)} - ${message}`;
 /** File lines (1-based, as grep -n counts) of the known error. */
@@ -61,7 +57,7 @@ describe('cross-host log commands', function () {
     assert.equal(editor.document.uri.path, file);
     assert.equal(editor.selection.active.line, ERROR_LINES[0] - 1, 'the whole file fits the window: editor line = file line');
     assert.match(editor.document.lineAt(editor.selection.active.line).text, /get server list error/);
-    const logs = ((await api()) as unknown as LogsApi).logs;
+    const { logs } = await api();
     await waitFor('the file line number drawn before the hit', () => logs.lineNumbersFor(editor).find((l) => l.line === ERROR_LINES[0] - 1)?.text.trim() === String(ERROR_LINES[0]) || undefined);
   });
 

@@ -6,17 +6,11 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import manifest from '../../../package.json';
+import type { CatalogSnapshot } from '../../../src/catalog/catalogStore';
+import type { ProductCatalog } from '../../../src/core/catalog/types';
+import type { SofaOpsApi } from '../../../src/extension';
 
 export const EXTENSION_ID = `${manifest.publisher}.${manifest.name}`;
-
-/** The slice of what `activate()` returns that the tests rely on; the rest is optional. */
-export interface TestApi {
-  catalog(): unknown;
-  productsTree: vscode.TreeDataProvider<unknown>;
-  activatedInMs?: number;
-  productsView?: vscode.TreeView<unknown>;
-  guidePanel?: { shownSection?: string };
-}
 
 export const metrics: {
   /** Wall time of `await extension.activate()` seen from another extension, cold. */
@@ -35,13 +29,13 @@ export function note(line: string): void {
   (metrics.notes ??= []).push(line);
 }
 
-export function extension(): vscode.Extension<TestApi> {
-  const ext = vscode.extensions.getExtension<TestApi>(EXTENSION_ID);
+export function extension(): vscode.Extension<SofaOpsApi> {
+  const ext = vscode.extensions.getExtension<SofaOpsApi>(EXTENSION_ID);
   assert.ok(ext, `extension ${EXTENSION_ID} is not installed in this VS Code`);
   return ext;
 }
 
-export async function api(): Promise<TestApi> {
+export async function api(): Promise<SofaOpsApi> {
   const ext = extension();
   const exports = ext.isActive ? ext.exports : await ext.activate();
   assert.ok(exports, `${EXTENSION_ID}: activate() returned no API`);
@@ -81,12 +75,10 @@ export function labelOf(item: vscode.TreeItem): string {
   return typeof label === 'string' ? label : (label?.label ?? '');
 }
 
-/** Product records whether `catalog()` returns the Catalog or a snapshot holding it. */
-export function productsOf(catalog: unknown): Array<{ product: { id: string; name: { zh: string; en: string } }; components: Array<{ id: string; name: { zh: string; en: string } }> }> {
-  const c = catalog as { products?: unknown; catalog?: { products?: unknown } } | undefined;
-  const products = c?.products ?? c?.catalog?.products;
-  assert.ok(Array.isArray(products), 'catalog() has no products list');
-  return products as ReturnType<typeof productsOf>;
+/** The products of the loaded catalog (`api.catalog()`); fails when none is loaded yet. */
+export function productsOf(snapshot: CatalogSnapshot | undefined): ProductCatalog[] {
+  assert.ok(snapshot, 'no catalog is loaded');
+  return snapshot.catalog.products;
 }
 
 /**

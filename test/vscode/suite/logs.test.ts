@@ -10,23 +10,6 @@ import * as vscode from 'vscode';
 import { api, waitFor } from './harness';
 import { type SshSite, startSshSite } from './sshSite';
 
-interface Decoration {
-  line: number;
-  start: number;
-  end: number;
-  severity: string;
-  wholeLine: boolean;
-}
-
-interface LogsApi {
-  logs: {
-    decorationsFor(uri: vscode.Uri): Decoration[];
-    lineNumbersFor(editor: vscode.TextEditor): { line: number; text: string }[];
-    document(uri: vscode.Uri): { start: number; following: boolean; followState?: string; lineCount: number } | undefined;
-    scanWholeFile(uri: vscode.Uri): Promise<{ mode: string; totals: { findings: number } }>;
-  };
-}
-
 const HOST = 'registry-session-1';
 const ERROR_MESSAGE = 'get server list error, url: http://sofa-registry:9603/api/servers/query';
 /** The CodeLens's size text (logViewer's formatBytes), for a file of `n` bytes above 1 MiB. */
@@ -56,7 +39,7 @@ describe('log viewer', function () {
     await site?.stop();
   });
 
-  const logsApi = async () => ((await api()) as unknown as LogsApi).logs;
+  const logsApi = async () => (await api()).logs;
 
   it('opens the tail of a remote log through sofaOps.openLog, decorates the known line and explains it on hover', async () => {
     await vscode.commands.executeCommand('sofaOps.openLog', HOST, file);

@@ -88,4 +88,25 @@ describe('runbook notebooks', function () {
     assert.equal(records[0].kind, 'run-start');
     assert.deepEqual(records.filter((r) => r.kind === 'cell').map((r) => r.cell), ['hello', 'fails', 'skipped', 'cleanup'].filter((c) => c !== 'skipped'));
   });
+
+  it('Preview Run shows each host\'s command and why a step cannot run, and runs nothing', async () => {
+    const previewUri = vscode.Uri.joinPath(site.folder, 'preview.runbook.md');
+    const text = `${RUNBOOK.replace('title: Check registry meta', 'title: Preview me')}\n\`\`\`sh {name=nowhere target=registry-meta[5]}\necho lost\n\`\`\`\n`;
+    await vscode.workspace.fs.writeFile(previewUri, new TextEncoder().encode(text));
+    const auditUri = vscode.Uri.joinPath(site.folder, '.sofa-ops', 'audit.jsonl');
+    const auditBefore = new TextDecoder().decode(await vscode.workspace.fs.readFile(auditUri));
+    const notebook = await vscode.workspace.openNotebookDocument(previewUri);
+    await vscode.window.showNotebookDocument(notebook);
+    await vscode.commands.executeCommand('sofaOps.previewRun');
+    const plan = await waitFor('the run plan beside the notebook', () => vscode.window.visibleTextEditors.map((e) => e.document).find((d) => d.getText().startsWith('# Run plan: Preview me')));
+    assert.equal(plan.languageId, 'markdown');
+    assert.equal(plan.isDirty, false, 'closing the plan asks nothing');
+    const shown = plan.getText();
+    assert.match(shown, /## hello\n {2}registry-meta-1\$ echo "meta \$\(hostname\)"\n {2}registry-meta-2\$ echo "meta \$\(hostname\)"\n/);
+    assert.match(shown, /## cleanup \[finally\]\n {2}registry-meta-2\$ echo cleaned\n/);
+    assert.match(shown, /## nowhere\n {2}error: target "registry-meta\[5\]" is out of range/);
+    const ran = notebook.getCells().filter((c) => c.executionSummary?.executionOrder !== undefined || c.executionSummary?.success !== undefined || c.outputs.length);
+    assert.deepEqual(ran.map((c) => ({ cell: c.index, summary: c.executionSummary, outputs: c.outputs.length })), [], 'no cell ran');
+    assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(auditUri)), auditBefore, 'nothing was added to the audit trail');
+  });
 });

@@ -1,15 +1,14 @@
 /** The SOFA Ops activity-bar view: it opens, and its tree lists products and their components. */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { CatalogNode } from '../../../src/core/catalog/catalogTree';
 import { api, labelOf, productsOf, waitFor } from './harness';
 
 // Literal ids on purpose: users, keybindings and docs depend on them, so a rename must fail here.
 const CONTAINER_COMMAND = 'workbench.view.extension.sofaOps';
 const VIEW_FOCUS_COMMAND = 'sofaOps.products.focus';
 
-type Tree = vscode.TreeDataProvider<unknown>;
-
-async function childrenWithItems(tree: Tree, parent?: unknown): Promise<Array<{ node: unknown; item: vscode.TreeItem }>> {
+async function childrenWithItems<T>(tree: vscode.TreeDataProvider<T>, parent?: T): Promise<Array<{ node: T; item: vscode.TreeItem }>> {
   const nodes = (await tree.getChildren(parent)) ?? [];
   return Promise.all(nodes.map(async (node) => ({ node, item: await tree.getTreeItem(node) })));
 }
@@ -21,14 +20,14 @@ describe('products view', () => {
     // view never asks this provider for its roots.
     const original = productsTree.getChildren.bind(productsTree);
     let rootRequests = 0;
-    productsTree.getChildren = (element?: unknown) => {
+    productsTree.getChildren = (element?: CatalogNode) => {
       if (element === undefined) rootRequests++;
       return original(element);
     };
     try {
       await vscode.commands.executeCommand(CONTAINER_COMMAND);
       await vscode.commands.executeCommand(VIEW_FOCUS_COMMAND);
-      if (productsView) await waitFor('the products view to become visible', () => productsView.visible);
+      await waitFor('the products view to become visible', () => productsView.visible);
       // The view may have fetched its roots before the spy went in: a refresh makes it ask again.
       await vscode.commands.executeCommand('sofaOps.refreshCatalog');
       await waitFor('the products view to request its top-level items', () => rootRequests > 0);
@@ -65,8 +64,7 @@ describe('products view', () => {
   });
 
   it('speaks sofaOps.language: group labels follow the catalog text (zh 端口/日志, en Ports/Logs), and the Inspection view re-renders', async () => {
-    const { productsTree } = await api();
-    const { inspectionResults } = (await api()) as unknown as { inspectionResults: Tree & { onDidChangeTreeData: vscode.Event<unknown> } };
+    const { productsTree, inspectionResults } = await api();
     const config = vscode.workspace.getConfiguration('sofaOps');
     const before = config.inspect<string>('language')?.globalValue;
     const groupsOfRegistryMeta = async () => {

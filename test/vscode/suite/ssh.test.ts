@@ -4,19 +4,9 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { CatalogNode } from '../../../src/core/catalog/catalogTree';
 import { api, waitFor } from './harness';
 import { type SshSite, startSshSite } from './sshSite';
-
-interface SshApi {
-  ssh: { exec(host: string, command: string): Promise<{ outcome: string; stdout: string; message?: string }>; isConnected(host: string): boolean };
-  openShell(host: string): { terminal: vscode.Terminal; pty: { onDidWrite: vscode.Event<string>; setDimensions(d: vscode.TerminalDimensions): void } };
-}
-
-interface Node {
-  kind: string;
-  label: string;
-  children: Node[];
-}
 
 describe('SSH in the editor', function () {
   this.timeout(60_000);
@@ -31,9 +21,9 @@ describe('SSH in the editor', function () {
     await site?.stop();
   });
 
-  async function hostNodes(): Promise<Node[]> {
+  async function hostNodes(): Promise<CatalogNode[]> {
     const { productsTree } = await api();
-    const products = (await productsTree.getChildren()) as Node[];
+    const products = await productsTree.getChildren();
     const registry = products.find((p) => p.kind === 'product' && /Registry/.test(p.label))!;
     const meta = registry.children.find((c) => c.label === 'registry-meta')!;
     return meta.children.find((g) => g.kind === 'group' && g.children.some((h) => h.kind === 'host'))?.children ?? [];
@@ -50,7 +40,7 @@ describe('SSH in the editor', function () {
     assert.equal((item.iconPath as vscode.ThemeIcon).id, 'vm-outline', 'not connected yet');
     assert.match(String(item.contextValue), /\bhost\b/, 'the Open Shell menu needs the host context value');
 
-    const { ssh } = (await api()) as unknown as SshApi;
+    const { ssh } = await api();
     const r = await ssh.exec('registry-meta-1', 'echo over-ssh');
     assert.equal(r.stdout, 'over-ssh\n');
     const connected = await productsTree.getTreeItem((await hostNodes())[0]);
@@ -58,7 +48,7 @@ describe('SSH in the editor', function () {
   });
 
   it('Open Shell gives an interactive terminal over SSH that follows resizes', async () => {
-    const { openShell } = (await api()) as unknown as SshApi;
+    const { openShell } = await api();
     const { terminal, pty } = openShell('registry-meta-2');
     let output = '';
     pty.onDidWrite((data) => (output += data));
@@ -76,7 +66,7 @@ describe('SSH in the editor', function () {
   it('refuses a host whose pinned key type the server no longer offers (downgrade), without asking to trust it', async () => {
     const knownHosts = vscode.Uri.joinPath(site.folder, 'known_hosts');
     const before = new TextDecoder().decode(await vscode.workspace.fs.readFile(knownHosts));
-    const { ssh } = (await api()) as unknown as SshApi;
+    const { ssh } = await api();
     // A trust prompt would be a modal nobody answers here: the call would hang and time the test out.
     const r = await ssh.exec('registry-meta-3', 'echo should-not-run');
     assert.equal(r.outcome, 'host-key-refused', r.message);

@@ -5,14 +5,9 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { ErrorNotice } from '../../../src/vscode/errors';
 import { api, waitFor } from './harness';
 import { type SshSite, startSshSite } from './sshSite';
-
-interface ErrorNotice {
-  text: string;
-  actions: readonly string[];
-  choose(action: string): Promise<void>;
-}
 
 describe('SSH errors in the editor', function () {
   this.timeout(60_000);
@@ -23,8 +18,7 @@ describe('SSH errors in the editor', function () {
   before(async () => {
     // 127.0.6.2 is pinned with an RSA key while the sshd offers ed25519 only: a refused (changed) host key.
     site = await startSshSite({ 'registry-meta': ['127.0.6.1', '127.0.6.2'] }, { downgraded: ['127.0.6.2'] });
-    const sofa = (await api()) as unknown as { onDidShowError: vscode.Event<ErrorNotice> };
-    listening = sofa.onDidShowError((n) => notices.push(n));
+    listening = (await api()).onDidShowError((n) => notices.push(n));
   });
 
   after(async () => {

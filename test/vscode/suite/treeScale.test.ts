@@ -9,16 +9,10 @@ import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import * as vscode from 'vscode';
 import { bigInventory, type BigInventory } from '../../fixtures/bigInventory';
+import type { CatalogNode } from '../../../src/core/catalog/catalogTree';
 import { api, note, productsOf, waitFor } from './harness';
 
 const HOSTS = 5000;
-
-interface Node {
-  kind: string;
-  label: string;
-  parent?: Node;
-  children: Node[];
-}
 
 describe('products tree with a 5,000-host inventory', function () {
   this.timeout(300_000);
@@ -56,35 +50,32 @@ describe('products tree with a 5,000-host inventory', function () {
 
   it('lists all 5,000 hosts under their components, reveals one, and opens no SSH connection', async () => {
     const { productsTree, productsView } = await api();
-    const tree = productsTree as vscode.TreeDataProvider<Node>;
+    const tree = productsTree;
     await vscode.commands.executeCommand('sofaOps.refreshCatalog');
     const t0 = Date.now();
     // The first roots after the refresh: catalog and inventory reloaded, tree model built.
     let roots = await waitFor('the tree to list the inventory hosts', async () => {
-      const r = ((await tree.getChildren()) ?? []) as Node[];
+      const r = await tree.getChildren();
       return r.some((p) => p.children.some((c) => c.children.some((g) => g.children.some((h) => h.kind === 'host')))) ? r : undefined;
     }, 60_000);
     const renderMs = Date.now() - t0;
 
     // What an inventory edit costs: the inventory alone reloads (the catalog stays), tree rebuilt.
-    let reloadMs = -1;
-    const ssh = (await api() as unknown as { ssh?: { reload?: () => void } }).ssh;
-    if (typeof ssh?.reload === 'function') {
-      const t = Date.now();
-      ssh.reload();
-      await waitFor('the tree rebuilt with the hosts', async () => {
-        const r = ((await tree.getChildren()) ?? []) as Node[];
-        return r !== roots && r.some((p) => p.children.some((c) => c.children.some((g) => g.children.some((h) => h.kind === 'host')))) ? r : undefined;
-      }, 60_000);
-      reloadMs = Date.now() - t;
-    }
+    const { ssh } = await api();
+    const t = Date.now();
+    ssh.reload();
+    await waitFor('the tree rebuilt with the hosts', async () => {
+      const r = await tree.getChildren();
+      return r !== roots && r.some((p) => p.children.some((c) => c.children.some((g) => g.children.some((h) => h.kind === 'host')))) ? r : undefined;
+    }, 60_000);
+    const reloadMs = Date.now() - t;
 
-    roots = ((await tree.getChildren()) ?? []) as Node[];
+    roots = await tree.getChildren();
     // Expand everything as the view would: children of each node and a TreeItem for each row.
     const t1 = Date.now();
-    const hostRows: Node[] = [];
+    const hostRows: CatalogNode[] = [];
     let rows = 0;
-    const expand = async (nodes: Node[]) => {
+    const expand = async (nodes: CatalogNode[]) => {
       for (const n of nodes) {
         const item = await tree.getTreeItem(n);
         rows++;
@@ -92,7 +83,7 @@ describe('products tree with a 5,000-host inventory', function () {
           hostRows.push(n);
           assert.equal((item.iconPath as vscode.ThemeIcon).id, 'vm-outline', `${n.label} shows as not connected`);
         }
-        await expand(((await tree.getChildren(n)) ?? []) as Node[]);
+        await expand(await tree.getChildren(n));
       }
     };
     await expand(roots);
@@ -122,7 +113,7 @@ describe('products tree with a 5,000-host inventory', function () {
       // The node is taken from the tree as it is now, and taken again if a background reload
       // replaced it before the view selected it (a busy machine makes that window wide).
       const freshDeep = async () => {
-        const now = ((await tree.getChildren()) ?? []) as Node[];
+        const now = await tree.getChildren();
         return now.flatMap((p) => p.children).find((c) => c.label === 'registry-session')!
           .children.find((g) => g.children.some((h) => h.kind === 'host'))!.children.at(-1)!;
       };
@@ -132,7 +123,7 @@ describe('products tree with a 5,000-host inventory', function () {
       await productsView.reveal(deep, { select: true, focus: true, expand: false });
       revealMs = Date.now() - t2;
       await waitFor('the revealed host to be selected', async () => {
-        if (productsView.selection.some((n) => (n as Node).label === label)) return true;
+        if (productsView.selection.some((n) => n.label === label)) return true;
         const again = await freshDeep();
         if (again !== deep) {
           deep = again;

@@ -6,15 +6,10 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { SofaOpsApi } from '../../../src/extension';
 import type { CatalogNode } from '../../../src/core/catalog/catalogTree';
 import { api, waitFor } from './harness';
 
 const LINE = '2026-11-02 03:14:16,589 ERROR [SchedulerRpc-2] c.a.a.rpc.RegisterHandler - client[pay-gateway@127.0.6.12] has no auth, client register failed';
-
-async function sofa(): Promise<SofaOpsApi> {
-  return (await api()) as unknown as SofaOpsApi;
-}
 
 function* walk(nodes: readonly CatalogNode[]): Generator<CatalogNode> {
   for (const n of nodes) {
@@ -41,12 +36,12 @@ describe('triage', function () {
   });
 
   it('builds no index at activation', async () => {
-    assert.equal((await sofa()).triage.service.built, false);
+    assert.equal((await api()).triage.service.built, false);
   });
 
   it('explains a pasted log line in the panel: component, action, runbook, host', async () => {
     await vscode.commands.executeCommand('sofaOps.triage', LINE);
-    const { panel } = (await sofa()).triage;
+    const { panel } = (await api()).triage;
     const top = panel.shown!.answer.results[0];
     assert.equal(top.id, 'microservice-antscheduler-client-no-auth');
     assert.ok(top.exact);
@@ -59,7 +54,7 @@ describe('triage', function () {
   });
 
   it('opens a runbook for the host from the panel with the host pre-filled', async () => {
-    const sofaApi = await sofa();
+    const sofaApi = await api();
     const top = sofaApi.triage.panel.shown!.answer.results[0];
     await vscode.commands.executeCommand('sofaOps.openRunbookForHost', top.runbooks[0].file, 'antscheduler-1');
     const editor = await waitFor('the runbook notebook', () => vscode.window.activeNotebookEditor);
@@ -72,21 +67,21 @@ describe('triage', function () {
     const editor = await vscode.window.showTextDocument(doc);
     editor.selection = new vscode.Selection(1, 0, 1, LINE.length);
     await vscode.commands.executeCommand('sofaOps.explainSelection');
-    const { panel } = (await sofa()).triage;
+    const { panel } = (await api()).triage;
     assert.equal(panel.shown?.text, LINE);
     assert.equal(panel.shown?.answer.results[0].id, 'microservice-antscheduler-client-no-auth');
   });
 
   it('filters the products tree over the whole catalog: 9529 finds the msgbroker port', async () => {
-    const { productsTree } = await sofa();
+    const { productsTree } = await api();
     await vscode.commands.executeCommand('sofaOps.filterProducts', '9529');
-    const roots = (await productsTree.getChildren()) as CatalogNode[];
+    const roots = await productsTree.getChildren();
     assert.equal(roots[0].id, 'message:filter');
     assert.match(roots[0].label, /9529/);
     const port = [...walk(roots)].find((n) => n.kind === 'port' && n.label === '9529');
     assert.ok(port, 'the port node is in the filtered tree');
     assert.equal((await productsTree.getTreeItem(port.parent!)).collapsibleState, vscode.TreeItemCollapsibleState.Expanded);
     await vscode.commands.executeCommand('sofaOps.clearProductsFilter');
-    assert.ok(((await productsTree.getChildren()) as CatalogNode[]).every((n) => n.id !== 'message:filter'));
+    assert.ok((await productsTree.getChildren()).every((n) => n.id !== 'message:filter'));
   });
 });
