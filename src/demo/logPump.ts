@@ -10,7 +10,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { IDisposable } from '../core/dispose';
-import { faultLines, genericSpec, LOG_SPECS, type LineContext, type LogSpec } from './logLines';
+import { type LineContext, type LogSpec } from './logFormat';
+import { faultLines, genericSpec, LOG_SPECS } from './logLines';
 import type { ContainerSpec } from './siteModel';
 import type { SiteState } from './siteState';
 
