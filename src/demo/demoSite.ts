@@ -14,11 +14,11 @@ import { formatProblem } from '../core/catalog/problems';
 import type { AgentConfig } from './agentProtocol';
 import { ContainerAgent, probeNamespaces, type Isolation } from './agentHost';
 import { blockedOnTheWay, containerHostIds, handOver, type HostIds } from './containerUsers';
-import { parseFaults, type FaultSet } from './faults';
+import { HIDABLE_LOG_DIRS, hiddenLogDirs, parseFaults, type FaultSet } from './faults';
 import { LogPump, ROTATE_BYTES } from './logPump';
 import { ProcView } from './procView';
 import { SiteDatabase } from './siteDatabase';
-import { buildSite, CONTAINER_HOME, DATABASES, DEMO_SSH_PORT, DEMO_USER, linksFor, type ContainerSpec, type SiteScale } from './siteModel';
+import { buildSite, CONTAINER_HOME, DATABASES, DEMO_SSH_PORT, DEMO_USER, linksFor, STORES, type ContainerSpec, type SiteScale } from './siteModel';
 import { SiteState } from './siteState';
 import { DemoSshServer } from './sshServer';
 import { DemoPaths, homeFiles, loadOrCreateKey, writeClientKey, writeHome, writeShims, writeWorkspace } from './workspace';
@@ -180,6 +180,7 @@ export class DemoSite {
     const writer = this.runAs ? (c: ContainerSpec, p: string, text: string) => this.agents.get(c.name)!.write(this.agentPath(c, p), text, 'append', ROTATE_BYTES) : undefined;
     this.pump = new LogPump(this.state, (c, p) => this.paths.hostPath(c, p), Math.random, writer);
     this.pump.start();
+    this.applyLogFaults();
 
     this.ready = {
       dir: this.paths.dir,
@@ -195,12 +196,15 @@ export class DemoSite {
     };
   }
 
-  /** An RDS container's ~/.my.cnf: `mysql` inside it logs in to its own database. */
+  /** An RDS container's ~/.my.cnf: `mysql` logs in to its own database; an app with one store: `mysql -h RDS` (§10.4.2). */
   private dbHomeFiles(c: ContainerSpec): { name: string; text: string }[] {
-    const db = DATABASES[c.component];
+    const own = DATABASES[c.component];
+    const stores = STORES[c.component] ?? [];
+    const db = own ?? (stores.length === 1 ? DATABASES[stores[0]] : undefined);
     const account = db ? this.state.db?.account(db) : undefined;
     if (!account) return [];
-    return [{ name: '.my.cnf', text: `# ${c.name}: the ${db} database (SOFA Ops demo; MariaDB behind this container's 3306)\n[client]\nhost=127.0.0.1\nport=3306\nuser=${account.user}\npassword=${account.password}\ndatabase=${db}\n` }];
+    const where = own ? `MariaDB behind this container's 3306` : `its store, ${stores[0]}:3306`;
+    return [{ name: '.my.cnf', text: `# ${c.name}: the ${db} database (SOFA Ops demo; ${where})\n[client]\n${own ? 'host=127.0.0.1\n' : ''}port=3306\nuser=${account.user}\npassword=${account.password}\ndatabase=${db}\n` }];
   }
 
   /** Host pids of the containers' outermost processes (unshare, or the agent without namespaces). */
@@ -218,7 +222,20 @@ export class DemoSite {
       if (this.runAs) this.openToContainer(c);
     }
     this.applyNetwork();
+    this.applyLogFaults();
     return faults;
+  }
+
+  /** Log directories a fault takes away (FaultInfo.hidesLogs): moved aside while it is on, back when off. */
+  private applyLogFaults(): void {
+    for (const c of this.containers) {
+      const hidden = hiddenLogDirs(this.state.faults, c.name);
+      for (const dir of HIDABLE_LOG_DIRS) {
+        const [from, to] = hidden.includes(dir) ? [dir, `${dir}.moved-aside`] : [`${dir}.moved-aside`, dir];
+        if (this.runAs) this.agents.get(c.name)!.move(this.agentPath(c, from), this.agentPath(c, to));
+        else if (fs.existsSync(this.paths.hostPath(c, from)) && !fs.existsSync(this.paths.hostPath(c, to))) fs.renameSync(this.paths.hostPath(c, from), this.paths.hostPath(c, to));
+      }
+    }
   }
 
   /** Listeners (unless just started with them) and links, after the faults changed. */

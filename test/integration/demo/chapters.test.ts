@@ -42,9 +42,6 @@ const RUNBOOKS = path.join(ROOT, 'runbooks');
  * behaves (remove it) or a runbook not listed misbehaves (fix it, or list it with the reason).
  */
 const KNOWN_GAPS: Record<string, string> = {
-  'acvip/domain-list-not-pulled': 'its clock-vs-db step exits 1 on acvip-1 and acvip-2 on the healthy site: the comparison of the ACVIP clock with the metadata RDS does not get the answer the step expects from the demo',
-  'dbp/monitoring-config': 'no demo fault takes away the proxy log files its first step reads (no drill)',
-  'dbp/service-exception-emergency': 'its verify-db-link step finds no ESTABLISHED connection from the demo proxies to a database (dbp-proxy-1 exits 1): the demo proxies hold no database connection',
   'physical-host/abnormal-reboot-recovery': 'passes healthy; it is the recovery itself (service kubelet start brings kubelet-inactive back), so no fault makes it fail at a step (no drill)',
   'physical-host/host-down-migration': 'written for a host that is down: its ping-node step expects "unreachable", and the demo has no host-down fault, so the healthy run fails there by design',
 };
@@ -58,7 +55,7 @@ const PARAMS: Record<string, { value: (demo: RunningDemo) => string | undefined;
   lbIp: { value: (d) => first(d, 'dbp-proxy'), why: 'the demo has no LB: the proxy\'s own address' },
   nodeIp: { value: (d) => first(d, 'physical-host'), why: 'the physical host\'s address' },
   dbHost: { value: (d) => first(d, 'acvip-metadata-rds'), why: 'the ACVIP metadata database' },
-  dbUser: { value: () => 'acvip', why: 'its read-only user' },
+  dbUser: { value: () => 'acvip_meta', why: 'its account on the demo (the ACVIP servers\' ~/.my.cnf holds its password)' },
   dataCenter: { value: () => 'DefaultDataCenter', why: 'the demo registry\'s data center (its meta log: RegistryGroup_DefaultDataCenter)' },
   peers: { value: (d) => d.ready.hosts.filter((h) => h.component === 'registry-meta').map((h) => h.address).join(',') || undefined, why: 'the meta peer list: the demo\'s meta nodes' },
   healthTries: { value: () => '1', why: 'one health check: a fault does not heal by waiting' },
