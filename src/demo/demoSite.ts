@@ -14,7 +14,7 @@ import { formatProblem } from '../core/catalog/problems';
 import type { AgentConfig } from './agentProtocol';
 import { ContainerAgent, probeNamespaces, type Isolation } from './agentHost';
 import { blockedOnTheWay, containerHostIds, handOver, type HostIds } from './containerUsers';
-import { HIDABLE_LOG_DIRS, hiddenLogDirs, parseFaults, type FaultSet } from './faults';
+import { hasFault, HIDABLE_LOG_DIRS, hiddenLogDirs, parseFaults, type FaultSet } from './faults';
 import { LogPump, ROTATE_BYTES } from './logPump';
 import { ProcView } from './procView';
 import { SiteDatabase } from './siteDatabase';
@@ -132,8 +132,9 @@ export class DemoSite {
     for (const c of this.containers) {
       if (this.runAs) this.prepareHome(c, this.runAs.get(c.name)!);
       else writeHome(this.paths, c);
-      writeShims(this.paths, c, this.state.faults, this.state.kubeletStoppedAt.get(c.name));
+      writeShims(this.paths, c, this.state.faults, this.state.kubeletStoppedAt.get(c.name), this.downAddresses());
     }
+    this.applyHostDown();
     writeWorkspace(this.paths, this.containers, hostKeys, this.isolation === 'plain', this.state.faults);
 
     if (this.isolation === 'namespaces') {
@@ -218,12 +219,22 @@ export class DemoSite {
     this.state.faults = faults;
     this.procView?.postUnavailable();
     for (const c of this.containers) {
-      writeShims(this.paths, c, faults, this.state.kubeletStoppedAt.get(c.name));
+      writeShims(this.paths, c, faults, this.state.kubeletStoppedAt.get(c.name), this.downAddresses());
       if (this.runAs) this.openToContainer(c);
     }
+    this.applyHostDown();
     this.applyNetwork();
     this.applyLogFaults();
     return faults;
+  }
+
+  private downAddresses(): string[] {
+    return this.containers.filter((c) => hasFault(this.state.faults, 'host-down', c.name)).map((c) => c.address);
+  }
+
+  /** A host that is down refuses SSH (its containers' ping gets no reply: the ping shim). */
+  private applyHostDown(): void {
+    this.containers.forEach((c, i) => void this.servers[i]?.setDown(hasFault(this.state.faults, 'host-down', c.name)).catch((err: Error) => this.log(`${c.name}: ${err.message}`)));
   }
 
   /** Log directories a fault takes away (FaultInfo.hidesLogs): moved aside while it is on, back when off. */

@@ -93,6 +93,11 @@ export const FAULTS = {
     first: true,
     summary: 'the first physical host came back from an abnormal reboot with kubelet stopped: `service kubelet status` says inactive (dead) until `service kubelet start` (§11.2)',
   },
+  'host-down': {
+    component: 'physical-host',
+    first: true,
+    summary: 'the first physical host is down (§11.1): its SSH refuses connections and ping from the other hosts gets no reply, until the fault is off',
+  },
   'service-down': {
     summary: 'aimed at one container (service-down@NAME): its application stops - every port but SSH closes, the java process exits, its connections to peers close, its logs stop growing',
   },

@@ -202,7 +202,7 @@ ${faultHelp()
  * The df and date shims for faults (absent when the fault is off), and a physical host's
  * `service` (kubelet, §11.2). `kubeletStoppedAt`: when kubelet-inactive stopped its kubelet.
  */
-export function writeShims(paths: DemoPaths, c: ContainerSpec, faults: FaultSet, kubeletStoppedAt?: number): void {
+export function writeShims(paths: DemoPaths, c: ContainerSpec, faults: FaultSet, kubeletStoppedAt?: number, downAddresses: string[] = []): void {
   const dir = paths.shims(c);
   fs.mkdirSync(dir, { recursive: true });
   const set = (name: string, on: boolean, text: string) => {
@@ -214,6 +214,34 @@ export function writeShims(paths: DemoPaths, c: ContainerSpec, faults: FaultSet,
   set('df', noMetrics || (faults.get('disk-full')?.has(c.name) ?? false), noMetrics ? DF_BROKEN_SHIM : DF_SHIM);
   set('date', faults.get('acvip-clock-skew')?.has(c.name) ?? false, DATE_SHIM);
   set('service', c.component === 'physical-host', serviceShim(kubeletStoppedAt ?? 0));
+  set('ping', downAddresses.length > 0, pingShim(downAddresses));
+}
+
+/**
+ * Fault host-down: every container's network has all of 127/8 on its loopback, so a demo host
+ * always answers ping; while a host is down, `ping` gets no reply from its address (the real
+ * ping for every other one).
+ */
+function pingShim(down: string[]): string {
+  return `#!/bin/sh
+# SOFA Ops demo, fault host-down: ${down.join(', ')} do not answer.
+count=1; dest=""; prev=""
+for a in "$@"; do
+  [ "$prev" = "-c" ] && count=$a
+  prev=$a; dest=$a
+done
+case " ${down.join(' ')} " in
+  *" $dest "*)
+    echo "PING $dest ($dest) 56(84) bytes of data."
+    echo
+    echo "--- $dest ping statistics ---"
+    echo "$count packets transmitted, 0 received, 100% packet loss, time $(( count * 1000 ))ms"
+    exit 1 ;;
+esac
+for p in /usr/bin/ping /bin/ping; do [ -x "$p" ] && exec "$p" "$@"; done
+echo "ping: command not found" >&2
+exit 127
+`;
 }
 
 /**
