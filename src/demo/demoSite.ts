@@ -18,10 +18,10 @@ import { hasFault, HIDABLE_LOG_DIRS, hiddenLogDirs, parseFaults, type FaultSet }
 import { LogPump, ROTATE_BYTES } from './logPump';
 import { ProcView } from './procView';
 import { SiteDatabase } from './siteDatabase';
-import { buildSite, CONTAINER_HOME, DATABASES, DEMO_SSH_PORT, DEMO_USER, linksFor, STORES, type ContainerSpec, type SiteScale } from './siteModel';
+import { buildSite, CONTAINER_HOME, DATABASES, DEMO_SSH_PORT, DEMO_USER, linksFor, type ContainerSpec, type SiteScale } from './siteModel';
 import { SiteState } from './siteState';
 import { DemoSshServer } from './sshServer';
-import { DemoPaths, homeFiles, loadOrCreateKey, writeClientKey, writeHome, writeShims, writeWorkspace } from './workspace';
+import { dbHomeFiles, DemoPaths, homeFiles, loadOrCreateKey, writeClientKey, writeHome, writeShims, writeWorkspace } from './workspace';
 
 export interface DemoOptions {
   dir: string;
@@ -163,7 +163,7 @@ export class DemoSite {
     this.applyNetwork(false);
     await dbStarted;
     for (const c of this.containers) {
-      const files = [...(this.runAs ? homeFiles(c) : []), ...this.dbHomeFiles(c)];
+      const files = [...(this.runAs ? homeFiles(c) : []), ...dbHomeFiles(c, (db) => this.state.db?.account(db))];
       for (const { name, text } of files) {
         if (this.runAs) this.agents.get(c.name)!.write(this.agentPath(c, path.posix.join(CONTAINER_HOME, name)), text, 'create');
         else fs.writeFileSync(path.join(this.paths.home(c), name), text, { mode: 0o600 });
@@ -197,17 +197,6 @@ export class DemoSite {
     };
   }
 
-  /** An RDS container's ~/.my.cnf: `mysql` logs in to its own database; an app with one store: `mysql -h RDS` (§10.4.2). */
-  private dbHomeFiles(c: ContainerSpec): { name: string; text: string }[] {
-    const own = DATABASES[c.component];
-    const stores = STORES[c.component] ?? [];
-    const db = own ?? (stores.length === 1 ? DATABASES[stores[0]] : undefined);
-    const account = db ? this.state.db?.account(db) : undefined;
-    if (!account) return [];
-    const where = own ? `MariaDB behind this container's 3306` : `its store, ${stores[0]}:3306`;
-    return [{ name: '.my.cnf', text: `# ${c.name}: the ${db} database (SOFA Ops demo; ${where})\n[client]\n${own ? 'host=127.0.0.1\n' : ''}port=3306\nuser=${account.user}\npassword=${account.password}\ndatabase=${db}\n` }];
-  }
-
   /** Host pids of the containers' outermost processes (unshare, or the agent without namespaces). */
   containerPids(): number[] {
     return [...this.agents.values()].map((a) => a.pid).filter((p): p is number => p !== undefined);
@@ -228,23 +217,22 @@ export class DemoSite {
     return faults;
   }
 
-  private downAddresses(): string[] {
-    return this.containers.filter((c) => hasFault(this.state.faults, 'host-down', c.name)).map((c) => c.address);
-  }
+  private downAddresses = () => this.containers.filter((c) => hasFault(this.state.faults, 'host-down', c.name)).map((c) => c.address);
 
-  /** A host that is down refuses SSH (its containers' ping gets no reply: the ping shim). */
+  /** A host that is down refuses SSH (ping gets no reply from it: the ping shim). */
   private applyHostDown(): void {
-    this.containers.forEach((c, i) => void this.servers[i]?.setDown(hasFault(this.state.faults, 'host-down', c.name)).catch((err: Error) => this.log(`${c.name}: ${err.message}`)));
+    this.containers.forEach((c, i) => void this.servers[i]?.setDown(this.downAddresses().includes(c.address)).catch((err: Error) => this.log(`${c.name}: ${err.message}`)));
   }
 
-  /** Log directories a fault takes away (FaultInfo.hidesLogs): moved aside while it is on, back when off. */
+  /** Log directories a fault takes away (FaultInfo.hidesLogs): moved aside while on, back when off. */
   private applyLogFaults(): void {
     for (const c of this.containers) {
       const hidden = hiddenLogDirs(this.state.faults, c.name);
       for (const dir of HIDABLE_LOG_DIRS) {
         const [from, to] = hidden.includes(dir) ? [dir, `${dir}.moved-aside`] : [`${dir}.moved-aside`, dir];
+        const [a, b] = [this.paths.hostPath(c, from), this.paths.hostPath(c, to)];
         if (this.runAs) this.agents.get(c.name)!.move(this.agentPath(c, from), this.agentPath(c, to));
-        else if (fs.existsSync(this.paths.hostPath(c, from)) && !fs.existsSync(this.paths.hostPath(c, to))) fs.renameSync(this.paths.hostPath(c, from), this.paths.hostPath(c, to));
+        else if (fs.existsSync(a) && !fs.existsSync(b)) fs.renameSync(a, b);
       }
     }
   }
@@ -256,7 +244,8 @@ export class DemoSite {
       const agent = this.agents.get(c.name)!;
       if (listeners) agent.setListeners(this.listenersOf(c, down));
       const stopped = this.state.serviceDown(c);
-      agent.setLinks(stopped ? [] : linksFor(c, this.containers, down));
+      // Without namespaces 127.0.0.1 is this machine's: no DBP back-end link.
+      agent.setLinks(stopped ? [] : linksFor(c, this.containers, down).filter((l) => this.isolation !== 'plain' || l.host !== '127.0.0.1'));
       agent.setApp(!stopped);
     }
   }

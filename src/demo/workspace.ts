@@ -10,7 +10,7 @@ import { utils } from 'ssh2';
 import { demoLockFile, demoStateDir } from './demoFiles';
 import { CLOCK_SKEW_SECONDS } from './siteState';
 import { faultHelp, type FaultSet } from './faults';
-import { CONTAINER_HOME, DEMO_SSH_PORT, DEMO_USER, type ContainerSpec } from './siteModel';
+import { CONTAINER_HOME, DATABASES, DEMO_SSH_PORT, DEMO_USER, STORES, type ContainerSpec } from './siteModel';
 
 export const INVENTORY_FILE = 'sofa-ops.inventory.yaml';
 export const KNOWN_HOSTS_FILE = 'known_hosts';
@@ -196,6 +196,17 @@ ${faultHelp()
   .map((l) => `    ${l.trim()}`)
   .join('\n')}
 `;
+}
+
+/** An RDS container's ~/.my.cnf: `mysql` logs in to its own database; an app with one store: `mysql -h RDS` (§10.4.2). */
+export function dbHomeFiles(c: ContainerSpec, accountOf: (db: string) => { user: string; password: string } | undefined): { name: string; text: string }[] {
+  const own = DATABASES[c.component];
+  const stores = STORES[c.component] ?? [];
+  const db = own ?? (stores.length === 1 ? DATABASES[stores[0]] : undefined);
+  const account = db ? accountOf(db) : undefined;
+  if (!account) return [];
+  const where = own ? `MariaDB behind this container's 3306` : `its store, ${stores[0]}:3306`;
+  return [{ name: '.my.cnf', text: `# ${c.name}: the ${db} database (SOFA Ops demo; ${where})\n[client]\n${own ? 'host=127.0.0.1\n' : ''}port=3306\nuser=${account.user}\npassword=${account.password}\ndatabase=${db}\n` }];
 }
 
 /**
