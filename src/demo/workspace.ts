@@ -210,7 +210,7 @@ export function dbHomeFiles(c: ContainerSpec, accountOf: (db: string) => { user:
 }
 
 /**
- * The df and date shims for faults (absent when the fault is off), and a physical host's
+ * The df, date and ping shims for faults (absent when the fault is off), and a physical host's
  * `service` (kubelet, §11.2). `kubeletStoppedAt`: when kubelet-inactive stopped its kubelet.
  */
 export function writeShims(paths: DemoPaths, c: ContainerSpec, faults: FaultSet, kubeletStoppedAt?: number, downAddresses: string[] = []): void {
