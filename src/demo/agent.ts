@@ -220,7 +220,7 @@ function connect(id: number, port: number): void {
  * network from its own address to the peer's address (loopback routes all of 127/8): `netstat -an`
  * shows it ESTABLISHED, and it disappears when the peer's port goes down.
  */
-const links = new Map<string, { client: net.Socket; server: net.Socket }>();
+const links = new Map<string, { client: net.Socket; server: net.Socket; acceptor?: net.Server }>();
 
 function linkKey(l: LinkSpec): string {
   return `${l.host}:${l.port}`;
@@ -233,6 +233,7 @@ async function setLinks(wanted: LinkSpec[]): Promise<void> {
     links.delete(key);
     pair.client.destroy();
     pair.server.destroy();
+    pair.acceptor?.close();
   }
   const self = config.env.SOFA_DEMO_ADDRESS;
   for (const link of wanted) {
@@ -245,7 +246,7 @@ async function setLinks(wanted: LinkSpec[]): Promise<void> {
   }
 }
 
-function openLink(link: LinkSpec, self: string): Promise<{ client: net.Socket; server: net.Socket }> {
+function openLink(link: LinkSpec, self: string): Promise<{ client: net.Socket; server: net.Socket; acceptor?: net.Server }> {
   if (config.isolation === 'plain' || servers.has(link.port)) {
     // One shared network, or a port this container serves itself (it listens on every address):
     // connect to the real listener.
@@ -266,8 +267,14 @@ function openLink(link: LinkSpec, self: string): Promise<{ client: net.Socket; s
       client.on('error', () => undefined);
       acceptor.once('connection', (server) => {
         server.on('error', () => undefined);
-        acceptor.close();
-        resolve({ client, server });
+        if (!link.database) {
+          acceptor.close();
+          resolve({ client, server });
+          return;
+        }
+        // Later connections (a `mysql -h PEER` run here) go to the real database.
+        acceptor.on('connection', (socket) => relay(link.port, socket));
+        resolve({ client, server, acceptor });
       });
     });
   });
@@ -355,6 +362,9 @@ process.on('message', (message: ToAgent) => {
     case 'write':
       writeFile(message);
       break;
+    case 'move':
+      moveAside(message.from, message.to);
+      break;
   }
 });
 
@@ -371,6 +381,14 @@ function writeFile(m: Extract<ToAgent, { t: 'write' }>): void {
   } catch {
     // EEXIST: the user's own start-up file stays. Otherwise someone inside removed or replaced a
     // directory: the next write tries again, as the main process does with its own files.
+  }
+}
+
+function moveAside(from: string, to: string): void {
+  try {
+    if (fs.lstatSync(from, { throwIfNoEntry: false }) && !fs.lstatSync(to, { throwIfNoEntry: false })) fs.renameSync(from, to);
+  } catch {
+    // Someone inside moved it first: nothing to do.
   }
 }
 

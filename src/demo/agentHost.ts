@@ -324,6 +324,11 @@ export class ContainerAgent {
     this.send({ t: 'write', path: file, data, how, rotateBytes });
   }
 
+  /** Renames a path of the container's own as its user, unless `to` exists (see the 'move' message). */
+  move(from: string, to: string): void {
+    this.send({ t: 'move', from, to });
+  }
+
   setListeners(listeners: ListenerSpec[]): void {
     this.send({ t: 'listeners', listeners });
   }

@@ -39,6 +39,12 @@ export interface ListenerSpec {
 export interface LinkSpec {
   host: string;
   port: number;
+  /**
+   * The peer is a database: the link's listener inside this container stays open and relays the
+   * connections after the link's own to the demo's MariaDB, so `mysql -h PEER` from here reaches
+   * the real database as from a real host.
+   */
+  database?: boolean;
 }
 
 export interface PtySpec {
@@ -72,7 +78,9 @@ export type ToAgent =
    * directories if missing, moved to `.1` first when past `rotateBytes`) or `create` (only if
    * nothing is there yet: the home's start-up files).
    */
-  | { t: 'write'; path: string; data: string; how: 'append' | 'create'; rotateBytes?: number };
+  | { t: 'write'; path: string; data: string; how: 'append' | 'create'; rotateBytes?: number }
+  /** Renames a file or directory of the container's own, unless `to` exists (a fault moving logs aside and back). */
+  | { t: 'move'; from: string; to: string };
 
 export type FromAgent =
   | { t: 'ready'; pid: number; listening: number[]; failed: { port: number; error: string }[] }

@@ -14,14 +14,14 @@ import { formatProblem } from '../core/sourceProblem';
 import type { AgentConfig } from './agentProtocol';
 import { ContainerAgent, probeNamespaces, type Isolation } from './agentHost';
 import { blockedOnTheWay, containerHostIds, handOver, type HostIds } from './containerUsers';
-import { parseFaults, type FaultSet } from './faults';
+import { hasFault, HIDABLE_LOG_DIRS, hiddenLogDirs, parseFaults, type FaultSet } from './faults';
 import { LogPump, ROTATE_BYTES } from './logPump';
 import { ProcView } from './procView';
 import { SiteDatabase } from './siteDatabase';
 import { buildSite, CONTAINER_HOME, DATABASES, DEMO_SSH_PORT, DEMO_USER, linksFor, type ContainerSpec, type SiteScale } from './siteModel';
 import { SiteState } from './siteState';
 import { DemoSshServer } from './sshServer';
-import { DemoPaths, homeFiles, loadOrCreateKey, writeClientKey, writeHome, writeShims, writeWorkspace } from './workspace';
+import { dbHomeFiles, DemoPaths, homeFiles, loadOrCreateKey, writeClientKey, writeHome, writeShims, writeWorkspace } from './workspace';
 
 export interface DemoOptions {
   dir: string;
@@ -132,8 +132,9 @@ export class DemoSite {
     for (const c of this.containers) {
       if (this.runAs) this.prepareHome(c, this.runAs.get(c.name)!);
       else writeHome(this.paths, c);
-      writeShims(this.paths, c, this.state.faults, this.state.kubeletStoppedAt.get(c.name));
+      writeShims(this.paths, c, this.state.faults, this.state.kubeletStoppedAt.get(c.name), this.downAddresses());
     }
+    this.applyHostDown();
     writeWorkspace(this.paths, this.containers, hostKeys, this.isolation === 'plain', this.state.faults);
 
     if (this.isolation === 'namespaces') {
@@ -162,7 +163,7 @@ export class DemoSite {
     this.applyNetwork(false);
     await dbStarted;
     for (const c of this.containers) {
-      const files = [...(this.runAs ? homeFiles(c) : []), ...this.dbHomeFiles(c)];
+      const files = [...(this.runAs ? homeFiles(c) : []), ...dbHomeFiles(c, (db) => this.state.db?.account(db))];
       for (const { name, text } of files) {
         if (this.runAs) this.agents.get(c.name)!.write(this.agentPath(c, path.posix.join(CONTAINER_HOME, name)), text, 'create');
         else fs.writeFileSync(path.join(this.paths.home(c), name), text, { mode: 0o600 });
@@ -180,6 +181,7 @@ export class DemoSite {
     const writer = this.runAs ? (c: ContainerSpec, p: string, text: string) => this.agents.get(c.name)!.write(this.agentPath(c, p), text, 'append', ROTATE_BYTES) : undefined;
     this.pump = new LogPump(this.state, (c, p) => this.paths.hostPath(c, p), Math.random, writer);
     this.pump.start();
+    this.applyLogFaults();
 
     this.ready = {
       dir: this.paths.dir,
@@ -195,14 +197,6 @@ export class DemoSite {
     };
   }
 
-  /** An RDS container's ~/.my.cnf: `mysql` inside it logs in to its own database. */
-  private dbHomeFiles(c: ContainerSpec): { name: string; text: string }[] {
-    const db = DATABASES[c.component];
-    const account = db ? this.state.db?.account(db) : undefined;
-    if (!account) return [];
-    return [{ name: '.my.cnf', text: `# ${c.name}: the ${db} database (SOFA Ops demo; MariaDB behind this container's 3306)\n[client]\nhost=127.0.0.1\nport=3306\nuser=${account.user}\npassword=${account.password}\ndatabase=${db}\n` }];
-  }
-
   /** Host pids of the containers' outermost processes (unshare, or the agent without namespaces). */
   containerPids(): number[] {
     return [...this.agents.values()].map((a) => a.pid).filter((p): p is number => p !== undefined);
@@ -214,11 +208,33 @@ export class DemoSite {
     this.state.faults = faults;
     this.procView?.postUnavailable();
     for (const c of this.containers) {
-      writeShims(this.paths, c, faults, this.state.kubeletStoppedAt.get(c.name));
+      writeShims(this.paths, c, faults, this.state.kubeletStoppedAt.get(c.name), this.downAddresses());
       if (this.runAs) this.openToContainer(c);
     }
+    this.applyHostDown();
     this.applyNetwork();
+    this.applyLogFaults();
     return faults;
+  }
+
+  private downAddresses = () => this.containers.filter((c) => hasFault(this.state.faults, 'host-down', c.name)).map((c) => c.address);
+
+  /** A host that is down refuses SSH (ping gets no reply from it: the ping shim). */
+  private applyHostDown(): void {
+    this.containers.forEach((c, i) => void this.servers[i]?.setDown(this.downAddresses().includes(c.address)).catch((err: Error) => this.log(`${c.name}: ${err.message}`)));
+  }
+
+  /** Log directories a fault takes away (FaultInfo.hidesLogs): moved aside while on, back when off. */
+  private applyLogFaults(): void {
+    for (const c of this.containers) {
+      const hidden = hiddenLogDirs(this.state.faults, c.name);
+      for (const dir of HIDABLE_LOG_DIRS) {
+        const [from, to] = hidden.includes(dir) ? [dir, `${dir}.moved-aside`] : [`${dir}.moved-aside`, dir];
+        const [a, b] = [this.paths.hostPath(c, from), this.paths.hostPath(c, to)];
+        if (this.runAs) this.agents.get(c.name)!.move(this.agentPath(c, from), this.agentPath(c, to));
+        else if (fs.existsSync(a) && !fs.existsSync(b)) fs.renameSync(a, b);
+      }
+    }
   }
 
   /** Listeners (unless just started with them) and links, after the faults changed. */
@@ -228,7 +244,8 @@ export class DemoSite {
       const agent = this.agents.get(c.name)!;
       if (listeners) agent.setListeners(this.listenersOf(c, down));
       const stopped = this.state.serviceDown(c);
-      agent.setLinks(stopped ? [] : linksFor(c, this.containers, down));
+      // Without namespaces 127.0.0.1 is this machine's: no DBP back-end link.
+      agent.setLinks(stopped ? [] : linksFor(c, this.containers, down).filter((l) => this.isolation !== 'plain' || l.host !== '127.0.0.1'));
       agent.setApp(!stopped);
     }
   }

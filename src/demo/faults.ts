@@ -8,6 +8,8 @@ export interface FaultInfo {
   first?: boolean;
   /** The hit containers' application stops, as with service-down (a console down). */
   stops?: boolean;
+  /** A log directory (inside the container) the fault takes away: moved aside while on, nothing written there; back when off. */
+  hidesLogs?: string;
   summary: string;
 }
 
@@ -76,6 +78,12 @@ export const FAULTS = {
     stops: true,
     summary: 'the first DBP console is down: 80/8341/9500 close (its checkService cannot be reached), no java process',
   },
+  'dbp-proxy-logs-gone': {
+    component: 'dbp-proxy',
+    first: true,
+    hidesLogs: '/home/admin/logs/zdalproxy',
+    summary: 'the first DBP proxy\'s logs are gone (/home/admin/logs/zdalproxy moved aside, nothing writes there): the monitoring of §8.2.2 has no sql-stat.log, zdal-monitor.log... to collect',
+  },
   'osp-single-address': {
     component: 'osp',
     summary: 'OSP keeps a single address for the mq service (/api/admin/services/mq/addresses): the 单点 (single point) case of §9.5.2',
@@ -84,6 +92,11 @@ export const FAULTS = {
     component: 'physical-host',
     first: true,
     summary: 'the first physical host came back from an abnormal reboot with kubelet stopped: `service kubelet status` says inactive (dead) until `service kubelet start` (§11.2)',
+  },
+  'host-down': {
+    component: 'physical-host',
+    first: true,
+    summary: 'the first physical host is down (§11.1): its SSH refuses connections and ping from the other hosts gets no reply, until the fault is off',
   },
   'service-down': {
     summary: 'aimed at one container (service-down@NAME): its application stops - every port but SSH closes, the java process exits, its connections to peers close, its logs stop growing',
@@ -126,6 +139,17 @@ export function parseFaults(text: string | undefined, containers: ReadonlyArray<
     set.set(name as FaultName, names);
   }
   return set;
+}
+
+/** Every log directory some fault can take away. */
+export const HIDABLE_LOG_DIRS = [...new Set(Object.values(FAULTS).flatMap((f: FaultInfo) => (f.hidesLogs ? [f.hidesLogs] : [])))];
+
+/** The log directories the active faults take away from a container (see FaultInfo.hidesLogs). */
+export function hiddenLogDirs(faults: FaultSet, container: string): string[] {
+  return [...faults].flatMap(([name, hit]) => {
+    const dir = (FAULTS[name] as FaultInfo).hidesLogs;
+    return dir && hit.has(container) ? [dir] : [];
+  });
 }
 
 export function hasFault(faults: FaultSet, name: FaultName, container: string): boolean {

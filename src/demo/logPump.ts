@@ -10,7 +10,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { IDisposable } from '../core/dispose';
-import { faultLines, genericSpec, LOG_SPECS, type LineContext, type LogSpec } from './logLines';
+import { hiddenLogDirs } from './faults';
+import { type LineContext, type LogSpec } from './logFormat';
+import { faultLines, genericSpec, LOG_SPECS } from './logLines';
 import type { ContainerSpec } from './siteModel';
 import type { SiteState } from './siteState';
 
@@ -64,7 +66,9 @@ export class LogPump implements IDisposable {
     for (const c of this.site.containers) {
       // A stopped service writes nothing.
       if (this.site.serviceDown(c)) continue;
+      const hidden = hiddenLogDirs(this.site.faults, c.name);
       for (const log of c.logs) {
+        if (hidden.some((dir) => c.logPaths.get(log.id)!.startsWith(`${dir}/`))) continue;
         const lines = this.linesAt(c, log.id, this.spec(log.id, log.path), now);
         if (!lines.length) continue;
         if (this.writer) {

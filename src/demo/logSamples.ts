@@ -6,7 +6,8 @@
  */
 import type { Catalog } from '../core/catalog/types';
 import { parseFaults } from './faults';
-import { faultLines, genericSpec, LOG_SPECS, type LineContext } from './logLines';
+import type { LineContext } from './logFormat';
+import { faultLines, genericSpec, LOG_SPECS } from './logLines';
 import { buildSite, type ContainerSpec } from './siteModel';
 import { SiteState } from './siteState';
 

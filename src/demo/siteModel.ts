@@ -254,8 +254,11 @@ export function linksFor(c: ContainerSpec, site: ContainerSpec[], down: Readonly
       add(of('acvip'), 9003);
       add(of('registry-session'), 9600);
       if (c.component === 'antscheduler' || c.component === 'msgconsole') add(of('msgbroker'), 9529);
+      // A DBP proxy's back end (§8.4.4 "与后端 db 实例通信"): DDS's physical database trade_00, at the
+      // address DDS's data source names (jdbc:mysql://127.0.0.1:3306/...), the demo's MariaDB behind it.
+      if (c.component === 'dbp-proxy') links.push({ host: '127.0.0.1', port: 3306, database: true });
   }
   // Each store once, from every instance (a connection pool's first connection).
-  for (const db of STORES[c.component] ?? []) add(of(db).slice(0, 1), 3306);
+  for (const db of STORES[c.component] ?? []) for (const p of of(db).slice(0, 1)) if (!down.has(`${p.name}:3306`)) links.push({ host: p.address, port: 3306, database: true });
   return links;
 }

@@ -49,6 +49,14 @@ export class DemoSshServer {
     });
   }
 
+  /** A host that is down (fault host-down) refuses connections: the listener closes, its sessions end. */
+  async setDown(down: boolean): Promise<void> {
+    if (down === !this.listener) return;
+    if (!down) return this.listen();
+    this.close();
+    this.listener = undefined;
+  }
+
   close(): void {
     this.listener?.close();
     for (const client of this.clients) client.end();

@@ -10,7 +10,7 @@ import { utils } from 'ssh2';
 import { demoLockFile, demoStateDir } from './demoFiles';
 import { CLOCK_SKEW_SECONDS } from './siteState';
 import { faultHelp, type FaultSet } from './faults';
-import { CONTAINER_HOME, DEMO_SSH_PORT, DEMO_USER, type ContainerSpec } from './siteModel';
+import { CONTAINER_HOME, DATABASES, DEMO_SSH_PORT, DEMO_USER, STORES, type ContainerSpec } from './siteModel';
 
 export const INVENTORY_FILE = 'sofa-ops.inventory.yaml';
 export const KNOWN_HOSTS_FILE = 'known_hosts';
@@ -198,11 +198,22 @@ ${faultHelp()
 `;
 }
 
+/** An RDS container's ~/.my.cnf: `mysql` logs in to its own database; an app with one store: `mysql -h RDS` (§10.4.2). */
+export function dbHomeFiles(c: ContainerSpec, accountOf: (db: string) => { user: string; password: string } | undefined): { name: string; text: string }[] {
+  const own = DATABASES[c.component];
+  const stores = STORES[c.component] ?? [];
+  const db = own ?? (stores.length === 1 ? DATABASES[stores[0]] : undefined);
+  const account = db ? accountOf(db) : undefined;
+  if (!account) return [];
+  const where = own ? `MariaDB behind this container's 3306` : `its store, ${stores[0]}:3306`;
+  return [{ name: '.my.cnf', text: `# ${c.name}: the ${db} database (SOFA Ops demo; ${where})\n[client]\n${own ? 'host=127.0.0.1\n' : ''}port=3306\nuser=${account.user}\npassword=${account.password}\ndatabase=${db}\n` }];
+}
+
 /**
- * The df and date shims for faults (absent when the fault is off), and a physical host's
+ * The df, date and ping shims for faults (absent when the fault is off), and a physical host's
  * `service` (kubelet, §11.2). `kubeletStoppedAt`: when kubelet-inactive stopped its kubelet.
  */
-export function writeShims(paths: DemoPaths, c: ContainerSpec, faults: FaultSet, kubeletStoppedAt?: number): void {
+export function writeShims(paths: DemoPaths, c: ContainerSpec, faults: FaultSet, kubeletStoppedAt?: number, downAddresses: string[] = []): void {
   const dir = paths.shims(c);
   fs.mkdirSync(dir, { recursive: true });
   const set = (name: string, on: boolean, text: string) => {
@@ -214,6 +225,34 @@ export function writeShims(paths: DemoPaths, c: ContainerSpec, faults: FaultSet,
   set('df', noMetrics || (faults.get('disk-full')?.has(c.name) ?? false), noMetrics ? DF_BROKEN_SHIM : DF_SHIM);
   set('date', faults.get('acvip-clock-skew')?.has(c.name) ?? false, DATE_SHIM);
   set('service', c.component === 'physical-host', serviceShim(kubeletStoppedAt ?? 0));
+  set('ping', downAddresses.length > 0, pingShim(downAddresses));
+}
+
+/**
+ * Fault host-down: every container's network has all of 127/8 on its loopback, so a demo host
+ * always answers ping; while a host is down, `ping` gets no reply from its address (the real
+ * ping for every other one).
+ */
+function pingShim(down: string[]): string {
+  return `#!/bin/sh
+# SOFA Ops demo, fault host-down: ${down.join(', ')} do not answer.
+count=1; dest=""; prev=""
+for a in "$@"; do
+  [ "$prev" = "-c" ] && count=$a
+  prev=$a; dest=$a
+done
+case " ${down.join(' ')} " in
+  *" $dest "*)
+    echo "PING $dest ($dest) 56(84) bytes of data."
+    echo
+    echo "--- $dest ping statistics ---"
+    echo "$count packets transmitted, 0 received, 100% packet loss, time $(( count * 1000 ))ms"
+    exit 1 ;;
+esac
+for p in /usr/bin/ping /bin/ping; do [ -x "$p" ] && exec "$p" "$@"; done
+echo "ping: command not found" >&2
+exit 127
+`;
 }
 
 /**

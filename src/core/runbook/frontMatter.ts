@@ -65,7 +65,10 @@ export function readFrontMatter(yamlText: string, file: string, firstLine: numbe
   }
   if (Array.isArray(data.components) && ok('/components')) meta.components = data.components as string[];
   if ((data.mode === 'check' || data.mode === 'change') && ok('/mode')) meta.mode = data.mode;
-  if (isObject(data.drill) && typeof data.drill.fault === 'string' && typeof data.drill.failsAt === 'string' && ok('/drill')) meta.drill = { fault: data.drill.fault, failsAt: data.drill.failsAt };
+  if (isObject(data.drill) && typeof data.drill.fault === 'string' && typeof data.drill.failsAt === 'string' && ok('/drill')) {
+    meta.drill = { fault: data.drill.fault, failsAt: data.drill.failsAt };
+    if (data.drill.kind === 'fails' || data.drill.kind === 'situation' || data.drill.kind === 'recovery') meta.drill.kind = data.drill.kind;
+  }
   if (isObject(data.parameters)) {
     for (const [name, decl] of Object.entries(data.parameters)) {
       const pointer = `/parameters/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;

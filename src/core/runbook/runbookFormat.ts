@@ -73,6 +73,8 @@
  * `drill` (front matter): how to rehearse the runbook on the demo site: a `sofa-ops demo --faults`
  * set that brings about its situation, and the cell where its steps see it. The demo chapters test
  * (test/integration/demo/chapters.test.ts) runs every runbook healthy and with its drill fault.
+ * `kind: situation` (a plan for a host that is down) and `kind: recovery` (the runbook that brings
+ * the fault's service back) turn the expectations around: see RunbookDrill.
  *
  * A flag is written bare (`confirm`) or as `=true`/`=false`. Values with spaces or `}` are quoted
  * with "…" or '…'; inside "…", `\"` and `\\` are escapes. (A backtick fence's info string cannot
@@ -128,8 +130,15 @@ export interface RunbookMeta {
 export interface RunbookDrill {
   /** A `sofa-ops demo --faults` set. */
   fault: string;
-  /** The cell that fails with the fault. */
+  /** The cell that fails with the fault (kind situation: on the healthy site; recovery: alone, before the run). */
   failsAt: string;
+  /**
+   * `fails` (default): a runbook for an incident the fault brings, failing at failsAt with it.
+   * `situation`: written for the state the fault brings (a host that is down): it passes with the
+   * fault and fails at failsAt without. `recovery`: it undoes the fault: it passes with it, and
+   * failsAt, which failed alone before, passes afterwards.
+   */
+  kind?: 'fails' | 'situation' | 'recovery';
 }
 
 export interface CellOptions {

@@ -7,6 +7,10 @@
  * - with its drill fault (the runbook's front-matter `drill: { fault, failsAt }`): it fails, the
  *   first failing cell is `failsAt` (for a check runbook: one of the failing cells), and its
  *   finally cells and rollback section (`--rollback-on-failure`) still run;
+ * - a runbook written for the state its fault brings (`drill.kind: situation`, e.g. a host that is
+ *   down): healthy, it fails at `failsAt` (the plan does not apply), as above; with the fault it passes;
+ * - a recovery (`drill.kind: recovery`): healthy it passes; with the fault, its `failsAt` cell run
+ *   alone fails, the runbook passes, and then `failsAt` alone passes (the fault's effect is gone);
  * - every catalog check: PASS (or WARN) on the healthy site, FAIL or ERROR with what it checks
  *   stopped (service-down on every container; a resource check: metrics-unavailable).
  *
@@ -31,6 +35,7 @@ import type { CheckResult, Inspection } from '../../../src/core/checks/types';
 import type { Runbook } from '../../../src/core/runbook/runbookFormat';
 import { parseRunbook } from '../../../src/core/runbook/runbookParser';
 import { rollbackCells, type RunResult } from '../../../src/core/runbook/runbookRunner';
+import { serializeRunbook } from '../../../src/core/runbook/runbookSerializer';
 import { requireRoot } from '../fixtures/sshd';
 import { appProcesses, BIN, demoDir, eventually, startDemo, type RunningDemo } from './demoProcess';
 
@@ -42,11 +47,6 @@ const RUNBOOKS = path.join(ROOT, 'runbooks');
  * behaves (remove it) or a runbook not listed misbehaves (fix it, or list it with the reason).
  */
 const KNOWN_GAPS: Record<string, string> = {
-  'acvip/domain-list-not-pulled': 'its clock-vs-db step exits 1 on acvip-1 and acvip-2 on the healthy site: the comparison of the ACVIP clock with the metadata RDS does not get the answer the step expects from the demo',
-  'dbp/monitoring-config': 'no demo fault takes away the proxy log files its first step reads (no drill)',
-  'dbp/service-exception-emergency': 'its verify-db-link step finds no ESTABLISHED connection from the demo proxies to a database (dbp-proxy-1 exits 1): the demo proxies hold no database connection',
-  'physical-host/abnormal-reboot-recovery': 'passes healthy; it is the recovery itself (service kubelet start brings kubelet-inactive back), so no fault makes it fail at a step (no drill)',
-  'physical-host/host-down-migration': 'written for a host that is down: its ping-node step expects "unreachable", and the demo has no host-down fault, so the healthy run fails there by design',
 };
 
 /**
@@ -58,7 +58,7 @@ const PARAMS: Record<string, { value: (demo: RunningDemo) => string | undefined;
   lbIp: { value: (d) => first(d, 'dbp-proxy'), why: 'the demo has no LB: the proxy\'s own address' },
   nodeIp: { value: (d) => first(d, 'physical-host'), why: 'the physical host\'s address' },
   dbHost: { value: (d) => first(d, 'acvip-metadata-rds'), why: 'the ACVIP metadata database' },
-  dbUser: { value: () => 'acvip', why: 'its read-only user' },
+  dbUser: { value: () => 'acvip_meta', why: 'its account on the demo (the ACVIP servers\' ~/.my.cnf holds its password)' },
   dataCenter: { value: () => 'DefaultDataCenter', why: 'the demo registry\'s data center (its meta log: RegistryGroup_DefaultDataCenter)' },
   peers: { value: (d) => d.ready.hosts.filter((h) => h.component === 'registry-meta').map((h) => h.address).join(',') || undefined, why: 'the meta peer list: the demo\'s meta nodes' },
   healthTries: { value: () => '1', why: 'one health check: a fault does not heal by waiting' },
@@ -283,50 +283,91 @@ describe('every chapter on the demo site: every runbook and check, healthy and w
     };
     const healthyRuns = await inTurn(shipped, 'healthy');
     const healthy = shipped.map((r) => healthyRuns.get(r)!);
+    const kindOf = (r: Shipped) => r.runbook.frontMatter?.meta?.drill?.kind ?? 'fails';
 
-    // With the drill fault: one fault set at a time, the runbooks sharing it side by side.
+    /**
+     * A run that fails where the guide would: exit 1 (or 0 when the failing step only looks and the
+     * run goes on), the first failing cell (a check runbook: one of them) is `failsAt`, and its
+     * finally cells and rollback section still ran.
+     */
+    const failedAt = (r: Shipped, o: RunOutcome, failsAtName: string): { ok: boolean; text: string } => {
+      const rep = o.report;
+      const failedCells = rep?.cells.filter((c) => c.status === 'failed' || c.status === 'error').map((c) => c.name) ?? [];
+      const at = r.runbook.frontMatter?.meta?.mode === 'check' ? (failedCells.includes(failsAtName) ? failsAtName : failedCells[0]) : rep && firstFailed(rep)?.name;
+      const finallyCells = r.runbook.cells.flatMap((c, index) => (c.kind === 'code' && c.options.finally ? [index] : []));
+      // The rollback is offered when the run fails; a run whose failing step only looks (continueOnError,
+      // the guide goes on to the recovery) may pass.
+      const failsAt = r.runbook.cells.find((c) => c.kind === 'code' && c.options.name === failsAtName);
+      assert.ok(failsAt, `${r.key}: drill.failsAt names no cell "${failsAtName}"`);
+      const goesOn = failsAt.kind === 'code' && (failsAt.options.continueOnError === true || r.runbook.frontMatter?.meta?.mode === 'check');
+      const rollback = o.code === 0 && goesOn ? [] : rollbackCells(r.runbook);
+      // Ran: a result that is not a skip (a finally cell may fail: the fault is still on).
+      const ran = (index: number) => rep?.cells.some((c) => c.index === index && c.status !== 'skipped' && c.status !== 'cancelled') ?? false;
+      const missed = [...finallyCells, ...rollback].filter((index) => !ran(index)).map((index) => rep?.cells.find((c) => c.index === index)?.name ?? `#${index}`);
+      const ok = (o.code === 1 || (o.code === 0 && goesOn)) && at === failsAtName && !missed.length;
+      const text = `${!at ? 'passes (expected a failure)' : `fails at ${at}${at === failsAtName ? '' : ` (expected ${failsAtName}: ${describeFailure(o)})`}`}${o.code === 0 && at ? ', the run goes on and passes' : ''}`
+        + (finallyCells.length ? `, finally ${finallyCells.length - missed.filter((m) => finallyCells.some((i) => rep?.cells.find((c) => c.index === i)?.name === m)).length}/${finallyCells.length} ran` : '')
+        + (rollback.length ? `, rollback ${rollback.filter(ran).length}/${rollback.length} ran` : '')
+        + (missed.length ? ` (not run: ${missed.join(', ')})` : '');
+      return { ok, text };
+    };
+    // A `situation` runbook (written for the state its fault brings, e.g. a host that is down) must
+    // fail at failsAt on the healthy site: the plan does not apply there.
+    const healthyOk = (r: Shipped, i: number) => (kindOf(r) === 'situation' ? failedAt(r, healthy[i], r.runbook.frontMatter!.meta!.drill!.failsAt).ok : healthy[i].code === 0);
+
+    /** A recovery's failsAt cell alone, with the runbook's front matter: what it sees before and after the recovery. */
+    const alone = (r: Shipped, label: string): Promise<RunOutcome> => {
+      const cell = r.runbook.cells.find((c) => c.kind === 'code' && c.options.name === r.runbook.frontMatter?.meta?.drill?.failsAt);
+      assert.ok(cell, `${r.key}: drill.failsAt names no cell`);
+      const file = path.join(work, `${r.key.replace('/', '--')}-${label}.runbook.md`);
+      fs.writeFileSync(file, serializeRunbook({ ...r.runbook, cells: [cell] }));
+      return run({ ...r, file }, label);
+    };
+
+    // With the drill fault: one fault set at a time, the runbooks sharing it side by side; a
+    // recovery last (it takes the fault's effect away): its failsAt alone fails, the runbook
+    // passes, its failsAt alone passes.
     const drills = new Map<string, Shipped[]>();
     shipped.forEach((r, i) => {
       const drill = r.runbook.frontMatter?.meta?.drill;
-      if (drill && healthy[i].code === 0) drills.set(drill.fault, [...(drills.get(drill.fault) ?? []), r]);
+      if (drill && healthyOk(r, i)) drills.set(drill.fault, [...(drills.get(drill.fault) ?? []), r]);
     });
     const faulted = new Map<string, RunOutcome>();
+    const recovered = new Map<string, { before: RunOutcome; after: RunOutcome }>();
     for (const [fault, group] of drills) {
       await setFaults(fault);
-      for (const [r, o] of await inTurn(group, 'fault')) faulted.set(r.key, o);
+      for (const [r, o] of await inTurn(group.filter((r) => kindOf(r) !== 'recovery'), 'fault')) faulted.set(r.key, o);
+      for (const r of group.filter((x) => kindOf(x) === 'recovery')) {
+        const before = await alone(r, 'before');
+        faulted.set(r.key, await run(r, 'fault'));
+        recovered.set(r.key, { before, after: await alone(r, 'after') });
+      }
     }
     await setFaults('');
 
     shipped.forEach((r, i) => {
       const h = healthy[i];
       const drill = r.runbook.frontMatter?.meta?.drill;
-      const healthyText = h.code === 0 ? 'passes' : `fails: ${describeFailure(h)}`;
+      const kind = kindOf(r);
+      const healthyText = kind === 'situation' && drill ? `${failedAt(r, h, drill.failsAt).text} (written for ${drill.fault})` : h.code === 0 ? 'passes' : `fails: ${describeFailure(h)}`;
       let drillText: string;
       let drillOk = false;
+      const f = faulted.get(r.key);
       if (!drill) drillText = 'no drill (front-matter `drill:` names no fault)';
-      else if (h.code !== 0) drillText = `${drill.fault}: not run (healthy run failed)`;
-      else {
-        const f = faulted.get(r.key)!;
-        const rep = f.report;
-        const failedCells = rep?.cells.filter((c) => c.status === 'failed' || c.status === 'error').map((c) => c.name) ?? [];
-        const at = r.runbook.frontMatter?.meta?.mode === 'check' ? (failedCells.includes(drill.failsAt) ? drill.failsAt : failedCells[0]) : rep && firstFailed(rep)?.name;
-        const finallyCells = r.runbook.cells.flatMap((c, index) => (c.kind === 'code' && c.options.finally ? [index] : []));
-        // The rollback is offered when the run fails; a run whose failing step only looks (continueOnError,
-        // the guide goes on to the recovery) may pass.
-        const failsAt = r.runbook.cells.find((c) => c.kind === 'code' && c.options.name === drill.failsAt);
-        assert.ok(failsAt, `${r.key}: drill.failsAt names no cell "${drill.failsAt}"`);
-        const goesOn = failsAt.kind === 'code' && (failsAt.options.continueOnError === true || r.runbook.frontMatter?.meta?.mode === 'check');
-        const rollback = f.code === 0 && goesOn ? [] : rollbackCells(r.runbook);
-        // Ran: a result that is not a skip (a finally cell may fail: the fault is still on).
-        const ran = (index: number) => rep?.cells.some((c) => c.index === index && c.status !== 'skipped' && c.status !== 'cancelled') ?? false;
-        const missed = [...finallyCells, ...rollback].filter((index) => !ran(index)).map((index) => rep?.cells.find((c) => c.index === index)?.name ?? `#${index}`);
-        drillOk = (f.code === 1 || (f.code === 0 && goesOn)) && at === drill.failsAt && !missed.length;
-        drillText = `${drill.fault}: ${!at ? 'passes (expected a failure)' : `fails at ${at}${at === drill.failsAt ? '' : ` (expected ${drill.failsAt}: ${describeFailure(f)})`}`}${f.code === 0 && at ? ', the run goes on and passes' : ''}`
-          + (finallyCells.length ? `, finally ${finallyCells.length - missed.filter((m) => finallyCells.some((i) => rep?.cells.find((c) => c.index === i)?.name === m)).length}/${finallyCells.length} ran` : '')
-          + (rollback.length ? `, rollback ${rollback.filter(ran).length}/${rollback.length} ran` : '')
-          + (missed.length ? ` (not run: ${missed.join(', ')})` : '');
+      else if (!f) drillText = `${drill.fault}: not run (healthy run not as expected)`;
+      else if (kind === 'situation') {
+        drillOk = f.code === 0;
+        drillText = `${drill.fault}: ${f.code === 0 ? 'passes' : `fails: ${describeFailure(f)} (expected to pass)`}`;
+      } else if (kind === 'recovery') {
+        const { before, after } = recovered.get(r.key)!;
+        drillOk = before.code === 1 && f.code === 0 && after.code === 0;
+        drillText = `${drill.fault}: ${drill.failsAt} alone ${before.code === 1 ? 'fails' : 'passes (expected the fault to break it)'}; the runbook ${f.code === 0 ? 'passes' : `fails: ${describeFailure(f)}`}; then ${drill.failsAt} alone ${after.code === 0 ? 'passes' : `fails: ${describeFailure(after)}`}`;
+      } else {
+        const judged = failedAt(r, f, drill.failsAt);
+        drillOk = judged.ok;
+        drillText = `${drill.fault}: ${judged.text}`;
       }
-      verdicts.push({ key: r.key, product: r.product, healthy: healthyText, drill: drillText, ok: h.code === 0 && drillOk });
+      verdicts.push({ key: r.key, product: r.product, healthy: healthyText, drill: drillText, ok: healthyOk(r, i) && drillOk });
     });
 
     console.log(verdicts.map((v) => `  ${v.ok ? '✓' : KNOWN_GAPS[v.key] ? '○' : '✗'} ${v.key}\n      healthy: ${v.healthy}\n      drill:   ${v.drill}${!v.ok && KNOWN_GAPS[v.key] ? `\n      known gap: ${KNOWN_GAPS[v.key]}` : ''}`).join('\n'));

@@ -263,6 +263,33 @@ describe('sofa-ops demo (built CLI, real OpenSSH)', function () {
     assert.ok(await eventually(() => addresses('mq').length === 2), 'both addresses again');
     assert.ok(await eventually(() => ssh(demo, 'ddsconsole-1', 'curl -s 127.0.0.1:9500/checkService | grep -c false').stdout.trim() === '0'), 'DDS data source works again');
   });
+
+  it('reaches a store with mysql from its application, and takes a physical host down and a DBP proxy\'s logs away', async () => {
+    const rds = demo.address('acvip-metadata-rds-1');
+    // §10.4.2 compares ACVIP's clock with its metadata RDS's, from the ACVIP server.
+    if (demo.ready.databases === 'mariadb') assert.match(ssh(demo, 'acvip-1', `mysql -N -h ${rds} -e 'select database()'`).stdout, /^acvip_meta$/m);
+    // §8.4.4: the proxies hold their back-end database connections.
+    assert.match(ssh(demo, 'dbp-proxy-1', 'netstat -an | grep 3306').stdout, /:3306\s+ESTABLISHED/);
+    const zdal = 'ls /home/admin/logs/zdalproxy/sql-stat.log';
+    assert.strictEqual(ssh(demo, 'dbp-proxy-1', zdal).status, 0);
+    const host = demo.address('physical-host-1');
+    assert.strictEqual(ssh(demo, 'physical-host-2', `ping -c 1 -W 2 ${host}`).status, 0);
+
+    const faults = path.join(dir, '.demo/faults');
+    fs.writeFileSync(faults, 'host-down,dbp-proxy-logs-gone\n');
+    assert.ok(await eventually(() => ssh(demo, 'physical-host-1', 'true').status !== 0), 'the host that is down refuses SSH');
+    const ping = ssh(demo, 'physical-host-2', `ping -c 3 -W 2 ${host}`);
+    assert.strictEqual(ping.status, 1);
+    assert.match(ping.stdout, /3 packets transmitted, 0 received, 100% packet loss/);
+    assert.strictEqual(ssh(demo, 'physical-host-2', `ping -c 1 -W 2 ${demo.address('physical-host-2')}`).status, 0, 'the others still answer');
+    assert.ok(await eventually(() => ssh(demo, 'dbp-proxy-1', zdal).status !== 0), 'the first proxy\'s logs are gone');
+    assert.strictEqual(ssh(demo, 'dbp-proxy-2', zdal).status, 0, 'only the first proxy\'s');
+
+    fs.writeFileSync(faults, '\n');
+    assert.ok(await eventually(() => ssh(demo, 'physical-host-1', 'true').status === 0), 'the host is back');
+    assert.strictEqual(ssh(demo, 'physical-host-2', `ping -c 1 -W 2 ${host}`).status, 0);
+    assert.ok(await eventually(() => ssh(demo, 'dbp-proxy-1', zdal).status === 0), 'the logs are back');
+  });
 });
 
 describe('sofa-ops demo lifecycle', function () {

@@ -10,7 +10,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { logTime } from '../../../src/demo/logLines';
+import { logTime } from '../../../src/demo/logFormat';
 import { requireRoot } from '../fixtures/sshd';
 import { BIN, demoDir, sleep, ssh, startDemo, type RunningDemo } from './demoProcess';
 

@@ -2,7 +2,8 @@
 import * as assert from 'assert';
 import { loadCatalog } from '../../../src/core/catalog/catalogLoader';
 import { parseFaults } from '../../../src/demo/faults';
-import { faultLines, LOG_SPECS, type LineContext } from '../../../src/demo/logLines';
+import type { LineContext } from '../../../src/demo/logFormat';
+import { faultLines, LOG_SPECS } from '../../../src/demo/logLines';
 import { buildSite, type ContainerSpec } from '../../../src/demo/siteModel';
 import { SiteState } from '../../../src/demo/siteState';
 import { bundledCatalog } from '../helpers';

@@ -8,7 +8,8 @@ import { loadCatalog } from '../../../src/core/catalog/catalogLoader';
 import type { Catalog } from '../../../src/core/catalog/types';
 import { planInspection } from '../../../src/core/checks/checkPlan';
 import { parseInventory } from '../../../src/core/inventory/inventory';
-import { buildSite, DATABASES, NOT_ON_SITE, SITE_LAYOUT } from '../../../src/demo/siteModel';
+import { hiddenLogDirs, parseFaults } from '../../../src/demo/faults';
+import { buildSite, DATABASES, linksFor, NOT_ON_SITE, SITE_LAYOUT } from '../../../src/demo/siteModel';
 import { DemoPaths, inventoryText } from '../../../src/demo/workspace';
 
 describe('demo site model', () => {
@@ -55,6 +56,26 @@ describe('demo site model', () => {
     }
     assert.deepStrictEqual(problems, []);
     for (const c of site.filter((s) => DATABASES[s.component])) assert.deepStrictEqual(c.listeners.find((l) => l.port === 3306)?.kind, 'mysql', c.name);
+  });
+
+  it('connects the applications to their databases so that mysql reaches them, the DBP proxies to their back end', () => {
+    const site = buildSite(catalog);
+    const acvip = site.find((c) => c.component === 'acvip')!;
+    const rds = site.find((c) => c.component === 'acvip-metadata-rds')!;
+    assert.deepStrictEqual(linksFor(acvip, site, new Set()).filter((l) => l.port === 3306), [{ host: rds.address, port: 3306, database: true }]);
+    assert.deepStrictEqual(linksFor(acvip, site, new Set([`${rds.name}:3306`])).filter((l) => l.port === 3306), [], 'no link to a database that is down');
+    const proxy = site.find((c) => c.component === 'dbp-proxy')!;
+    assert.deepStrictEqual(linksFor(proxy, site, new Set()).filter((l) => l.port === 3306), [{ host: '127.0.0.1', port: 3306, database: true }]);
+  });
+
+  it('takes the first DBP proxy\'s log directory away with dbp-proxy-logs-gone, and only that', () => {
+    const site = buildSite(catalog);
+    const faults = parseFaults('dbp-proxy-logs-gone', site);
+    const proxies = site.filter((c) => c.component === 'dbp-proxy').map((c) => c.name);
+    assert.deepStrictEqual(proxies.map((n) => hiddenLogDirs(faults, n)), [['/home/admin/logs/zdalproxy'], ...proxies.slice(1).map(() => [])]);
+    const logs = site.find((c) => c.name === proxies[0])!.logPaths;
+    assert.ok([...logs.values()].some((p) => p.startsWith('/home/admin/logs/zdalproxy/')), 'the proxy writes its logs there');
+    assert.deepStrictEqual(hiddenLogDirs(parseFaults('', site), proxies[0]), []);
   });
 
   it('plans each check on its component\'s containers only (ACVIP\'s checks not on its metadata RDS)', () => {

@@ -15,6 +15,7 @@ import { type CodeCell, type Runbook, runbookParameters } from '../../../../src/
 import { parseRunbook } from '../../../../src/core/runbook/runbookParser';
 import { rollbackCells } from '../../../../src/core/runbook/runbookRunner';
 import { serializeRunbook } from '../../../../src/core/runbook/runbookSerializer';
+import { FAULTS } from '../../../../src/demo/faults';
 import { bundledCatalog } from '../../helpers';
 
 interface Shipped {
@@ -96,6 +97,24 @@ describe('shipped runbooks (runbooks/<product>/*.runbook.md)', () => {
       assert.match(meta.section ?? '', /^\d+(\.\d+)*$/, `${s.rel}: section`);
       for (const c of meta.components ?? []) assert.ok(componentIds.has(c), `${s.rel}: component ${c} is not in the catalog`);
     }
+  });
+
+  it('rehearse on the demo with its faults: a drill names demo faults and one of its cells, and its kind', () => {
+    const problems: string[] = [];
+    const kinds: Record<string, string> = {};
+    for (const r of shipped) {
+      const drill = r.runbook.frontMatter?.meta?.drill;
+      if (!drill) continue;
+      for (const f of drill.fault.split(',')) if (!(f.split('@')[0] in FAULTS)) problems.push(`${r.rel}: no demo fault "${f}"`);
+      if (!r.runbook.cells.some((c) => c.kind === 'code' && c.options.name === drill.failsAt)) problems.push(`${r.rel}: failsAt names no cell "${drill.failsAt}"`);
+      if (drill.kind) kinds[r.rel] = drill.kind;
+    }
+    assert.deepStrictEqual(problems, []);
+    // The two §11 plans turn the drill around: one is for a host that is down, one is the recovery.
+    assert.deepStrictEqual(kinds, { 'physical-host/abnormal-reboot-recovery.runbook.md': 'recovery', 'physical-host/host-down-migration.runbook.md': 'situation' });
+    const bad = parseRunbook(`---\ntitle: t\ndrill: { fault: host-down, failsAt: x, kind: sometimes }\n---\n`, 'bad.runbook.md');
+    assert.ok(bad.problems.some((p) => /kind/.test(p.message)), bad.problems.map((p) => p.message).join('; '));
+    assert.strictEqual(bad.runbook.frontMatter?.meta?.drill, undefined, 'a drill with an unknown kind is not used');
   });
 
   it('run every code cell on a target or as a manual step; cell names are unique', () => {
