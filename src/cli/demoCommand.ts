@@ -5,8 +5,9 @@ import { parseArgs } from 'util';
 import { demoFaultsFile } from '../demo/demoLauncher';
 import { DemoConflictError, DemoSite } from '../demo/demoSite';
 import { FaultParseError, faultHelp } from '../demo/faults';
+import type { Lang } from '../core/catalog/types';
 import { translateKnown, translator } from '../core/l10n';
-import { cliLang, type CliIO, say, UsageError } from './io';
+import { cliLang, type CliIO, UsageError } from './io';
 
 export const demoUsageText = `Usage: sofa-ops demo [--dir DIR] [--faults SET] [--scale guide|small] [--isolation auto|namespaces|plain] [--subnet 127.0.N] [--json-ready]
 
@@ -31,6 +32,12 @@ Exit code: 0 stopped by a signal, 1 could not start (e.g. already running), 2 us
 
 export const demoUsage = demoUsageText.replace('{0}', faultHelp());
 
+/** The usage with its fault list, both in `lang`. */
+export function demoUsageIn(lang: Lang): string {
+  const t = translator(lang);
+  return t(demoUsageText, faultHelp(t));
+}
+
 /** What the demo site logs while it starts (src/demo/demoSite.ts), as it words it. */
 const SITE_TEXTS = [
   'catalog problems (the demo uses what loaded):\n{0}',
@@ -53,7 +60,7 @@ export async function demoCommand(args: string[], io: CliIO, catalogDir: string)
     },
   });
   if (values.help) {
-    io.out(say(io, undefined, demoUsageText, faultHelp(translator(cliLang(io)))));
+    io.out(demoUsageIn(cliLang(io)));
     return 0;
   }
   const isolation = values.isolation;
