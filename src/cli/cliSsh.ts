@@ -9,6 +9,7 @@ import { type Inventory, type InventoryHost } from '../core/inventory/inventory'
 import { loadInventoryCached } from '../core/inventory/inventoryCache';
 import { defaultCacheDir } from '../core/cacheDir';
 import { SelectorError, selectTargets } from '../core/inventory/selectors';
+import { selectorText } from '../core/inventory/selectorText';
 import { type HostKeyStore, knownHostsStore } from '../core/ssh/sshConnection';
 import { DEFAULT_MAX_HANDSHAKES, type PoolOptions, SshPool } from '../core/ssh/sshPool';
 import { SshConfigError } from '../core/ssh/sshConfig';
@@ -37,7 +38,7 @@ export async function selectCliHosts(io: CliIO, inventoryFile: string, selector:
     return { inventory, hosts, targets: await targetsForHostsAsync(inventory, hosts) };
   } catch (err) {
     if (err instanceof SelectorError) {
-      io.err(`sofa-ops: ${err.message}\n`);
+      io.err(`sofa-ops: ${selectorText(translator(cliLang(io)), err.message)}\n`);
       return 2;
     }
     // A bad ssh_config (or one the built-in resolver cannot honour): file:line, like the inventory.

@@ -14,6 +14,7 @@ import type { InspectionScope } from '../core/checks/types';
 import { exportInspectionToAnsible, InspectionExportError } from '../core/export/ansibleInspection';
 import { loadInventory } from '../core/inventory/inventory';
 import { SelectorError } from '../core/inventory/selectors';
+import { selectorText } from '../core/inventory/selectorText';
 import { parseRunbook } from '../core/runbook/runbookParser';
 import { translator } from '../core/l10n';
 import { cliLang, type CliIO, say, UsageError } from './io';
@@ -98,7 +99,7 @@ export async function exportCommand(args: string[], io: CliIO, catalogDir = ''):
         plan = planFor(catalog, inventory, scope);
       } catch (err) {
         if (err instanceof SelectorError) {
-          io.err(`sofa-ops: ${err.message}\n`);
+          io.err(`sofa-ops: ${selectorText(t, err.message)}\n`);
           return 2;
         }
         throw err;

@@ -9,6 +9,7 @@ import { formatProblem } from '../core/sourceProblem';
 import { loadInventoryCached } from '../core/inventory/inventoryCache';
 import { defaultCacheDir } from '../core/cacheDir';
 import { selectTargets } from '../core/inventory/selectors';
+import { selectorText } from '../core/inventory/selectorText';
 import { translator } from '../core/l10n';
 import { cellMessage, renderReport, runText, type ReportFormat } from '../core/runbook/runReport';
 import { runbookParameters, type CodeCell, type ParameterValue } from '../core/runbook/runbookFormat';
@@ -113,7 +114,14 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
 
   const resolveTargets = (selector: string) => selectTargets(inventory, selector).map((h) => h.name);
   if (values['dry-run']) {
-    const plan = planRun(runbook, params, resolveTargets);
+    // A selector that matches nothing is said in the user's language, as exec says it.
+    const plan = planRun(runbook, params, (selector) => {
+      try {
+        return resolveTargets(selector);
+      } catch (err) {
+        throw new Error(selectorText(t, (err as Error).message));
+      }
+    });
     io.out(formatPlan(plan, t));
     // A plan with a step that cannot run is not a plan: a script gating on `--dry-run` must see it.
     if (plan.problems) {

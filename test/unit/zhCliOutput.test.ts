@@ -119,6 +119,24 @@ describe('zh CLI output (no English words outside ids, paths, commands and names
     }
   });
 
+  it('a target that selects nothing: exec and a dry run say why in Chinese, naming the selector and the groups', async () => {
+    const t = tempTree({ 'inventory.yaml': 'products:\n  registry:\n    registry-meta:\n      - { name: web-1, host: 127.0.0.1 }\n', 'x.runbook.md': '---\ntitle: 试\nproduct: registry\n---\n# 试\n\n```sh {name=one target=registry-meta[3]}\ntrue\n```\n' });
+    try {
+      for (const [target, expected] of [['nope', /目标“nope”没有匹配任何组、主机名或标签；已知的组：all, /], ['web-1,registry-meta[2]', /“web-1,registry-meta\[2\]”中的目标“registry-meta\[2\]”超出范围：组“registry-meta”有 1 台主机/], ['meta[0]', /指向的组“meta”不存在/], [' , ', /目标选择器为空/]] as const) {
+        const io = captureIO();
+        assert.strictEqual(await main(['--lang', 'zh', 'exec', '--inventory', path.join(t.dir, 'inventory.yaml'), '--target', target, '--', 'true'], io, bundledCatalog), 2);
+        assert.match(io.stderr, expected);
+        assertChinese(`exec --target ${target}`, io.stderr, ['nope', 'meta', 'registry']);
+      }
+      const io = captureIO();
+      assert.strictEqual(await main(['--lang', 'zh', 'run', path.join(t.dir, 'x.runbook.md'), '--inventory', path.join(t.dir, 'inventory.yaml'), '--dry-run'], io, bundledCatalog), 2);
+      assert.match(io.stdout, /错误：目标“registry-meta\[3\]”超出范围/);
+      assertChinese('run --dry-run, a target out of range', io.stdout + io.stderr, ['one', 'true', 'registry']);
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it('sofa-ops audit verify: intact, tampered and emptied trails', async () => {
     const t = tempTree({});
     const file = path.join(t.dir, 'ws', '.sofa-ops', 'audit.jsonl');

@@ -4,6 +4,7 @@
  * not be written are part of every format: such a run failed even when each step passed.
  */
 import type { Lang } from '../catalog/types';
+import { selectorText } from '../inventory/selectorText';
 import { translateKnown, translator, type Translate } from '../l10n';
 import type { CellResult, HostOutcome, RunResult } from './runbookRunner';
 
@@ -65,7 +66,8 @@ export function runText(t: Translate, text: string): string {
     if (t(v) !== v) return t(v);
     return v.split('; ').map((part) => translateKnown(t, translateKnown(t, part, GATE_TEXTS, nested), RUN_TEXTS, nested)).join(t('; '));
   };
-  return translateKnown(t, text, RUN_TEXTS, nested);
+  // A target that selects nothing fails its cell with the selector's own error.
+  return selectorText(t, translateKnown(t, text, RUN_TEXTS, nested));
 }
 
 /** A host's line of a failed step, as runCell.ts words it: what failed there (expect, exit code, the SSH layer's message). */
