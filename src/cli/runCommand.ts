@@ -11,7 +11,7 @@ import { defaultCacheDir } from '../core/cacheDir';
 import { selectTargets } from '../core/inventory/selectors';
 import { selectorText } from '../core/inventory/selectorText';
 import { translator } from '../core/l10n';
-import { cellMessage, renderReport, runText, type ReportFormat } from '../core/runbook/runReport';
+import { cellMessage, parameterText, renderReport, runText, type ReportFormat } from '../core/runbook/runReport';
 import { runbookParameters, type CodeCell, type ParameterValue } from '../core/runbook/runbookFormat';
 import { parseRunbook } from '../core/runbook/runbookParser';
 import { AuditUnavailableError, cellName, ParameterError, runRunbook, type RunHooks } from '../core/runbook/runbookRunner';
@@ -107,7 +107,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   }
   const resolved = resolveParameters(decls, params);
   if (resolved.errors.length) {
-    for (const e of resolved.errors) io.err(`${t('sofa-ops: parameter: {0}', e)}\n`);
+    for (const e of resolved.errors) io.err(`${t('sofa-ops: parameter: {0}', parameterText(t, e))}\n`);
     return 2;
   }
   const title = runbook.frontMatter?.meta?.title ?? path.basename(file);
@@ -166,7 +166,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       const rollback = await runRunbook(runbook, hooks, { params, only: result.rollbackCells, audit, runbookName: file }).catch((err: unknown) => {
         // The trail broke after the run: the rollback cannot be recorded, so it does not run.
         if (!(err instanceof AuditUnavailableError)) throw err;
-        io.err(`${t('sofa-ops: rollback not run: {0}', err.message)}\n`);
+        io.err(`${t('sofa-ops: rollback not run: {0}', runText(t, err.message))}\n`);
         return { ok: false, cancelled: false, cells: [], rollbackCells: [], auditErrors: [err.message] };
       });
       const auditErrors = [...(result.auditErrors ?? []), ...(rollback.auditErrors ?? [])];
@@ -185,7 +185,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     return result.ok ? 0 : 1;
   } catch (err) {
     if (err instanceof ParameterError || err instanceof AuditUnavailableError) {
-      io.err(`sofa-ops: ${err.message}\n`);
+      io.err(`sofa-ops: ${err instanceof ParameterError ? err.errors.map((e) => parameterText(t, e)).join(t('; ')) : runText(t, err.message)}\n`);
       return 2;
     }
     throw err;

@@ -137,6 +137,20 @@ describe('zh CLI output (no English words outside ids, paths, commands and names
     }
   });
 
+  it('sofa-ops run: bad parameters are named and explained in Chinese', async () => {
+    const t = tempTree({ 'inventory.yaml': 'products:\n  registry:\n    registry-meta:\n      - { name: web-1, host: 127.0.0.1 }\n', 'x.runbook.md': '---\ntitle: 试\nproduct: registry\nparameters:\n  count: { type: number }\n  reason: { type: string, required: true }\n  mode: { type: string, allowed: [fast, safe] }\n---\n# 试\n\n```sh {name=one target=registry-meta}\necho {{count}} {{reason}} {{mode}}\n```\n' });
+    try {
+      const io = captureIO();
+      const code = await main(['--lang', 'zh', 'run', path.join(t.dir, 'x.runbook.md'), '--inventory', path.join(t.dir, 'inventory.yaml'), '--dry-run', '--param', 'count=many', '--param', 'mode=slow', '--param', 'nope=1'], io, bundledCatalog);
+      assert.strictEqual(code, 2, io.stdout);
+      assert.match(io.stderr, /未知的参数“nope”/);
+      assert.match(io.stderr, /参数“reason”是必填的/);
+      assertChinese('run with bad parameters', io.stderr, ['count', 'reason', 'mode', 'many', 'slow', 'nope', 'fast', 'safe']);
+    } finally {
+      t.cleanup();
+    }
+  });
+
   it('sofa-ops audit verify: intact, tampered and emptied trails', async () => {
     const t = tempTree({});
     const file = path.join(t.dir, 'ws', '.sofa-ops', 'audit.jsonl');

@@ -31,6 +31,7 @@ const RUN_TEXTS = [
   'not run: it runs only after {0} passed, and {1}',
   'expect: {0}',
   'Run "{0}" on {1}?',
+  'the audit trail {0} cannot be written ({1}); nothing was run',
 ];
 /** Why an after= gate held a step back, one clause per step it waited for. */
 const GATE_TEXTS = ['"{0}" did not run', '"{0}" was {1} ({2})', '"{0}" was {1}', '"{0}" failed ({1})', '"{0}" failed', '"{0}" ended {1} ({2})', '"{0}" ended {1}'];
@@ -68,6 +69,23 @@ export function runText(t: Translate, text: string): string {
   };
   // A target that selects nothing fails its cell with the selector's own error.
   return selectorText(t, translateKnown(t, text, RUN_TEXTS, nested));
+}
+
+/** resolveParameters' errors (parameters.ts), as it words them. */
+const PARAMETER_TEXTS = [
+  'parameter "{0}" is required ({1})',
+  'parameter "{0}" is required',
+  'parameter "{0}": {1} is not a number',
+  'parameter "{0}": {1} is not true or false',
+  'parameter "{0}": {1} is not one of {2}',
+  'parameter "{0}": its pattern is not a valid regex',
+  'parameter "{0}": {1} does not match {2}',
+  'unknown parameter "{0}"; declared: {1}',
+];
+
+/** A parameter's error in `t`'s language; names, values as shown and patterns stay as written. */
+export function parameterText(t: Translate, text: string): string {
+  return translateKnown(t, text, PARAMETER_TEXTS, (v) => (v === 'none' ? t(v) : v));
 }
 
 /** A host's line of a failed step, as runCell.ts words it: what failed there (expect, exit code, the SSH layer's message). */
