@@ -80,7 +80,7 @@ async function loadCatalogFor(io: CliIO, dir: string, cacheDir: string | undefin
   const { catalog, problems } = await loadLogCatalog(dir, cacheDir);
   for (const problem of problems) io.err(`${formatProblem({ ...problem, file: path.relative(process.cwd(), problem.file) || problem.file })}\n`);
   if (!catalog.logs.length) {
-    io.err(`sofa-ops: the catalog in ${dir} has no logs\n`);
+    io.err(`${say(io, undefined, 'sofa-ops: the catalog in {0} has no logs', dir)}\n`);
     return undefined;
   }
   return catalog;
