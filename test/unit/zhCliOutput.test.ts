@@ -98,10 +98,10 @@ describe('zh CLI output (no English words outside ids, paths, commands and names
     const md = renderReport('md', '重启注册中心 meta', { ...result, auditErrors: ['disk full'] }, 'zh');
     assertChinese('run report (md)', md, [...NAMES, 'disk full']);
     assert.match(md, /结果：\*\*失败\*\*/);
-    assert.match(md, /web-2: expect 未通过：在标准输出中没有找到 "READY"/, 'the failure names the host and the expectation');
+    assert.match(md, /web-2: 期望输出中有 "READY"，实际为：booting/, 'the failure names the host, the expectation and what came back');
     assert.match(md, /web-3: 非零退出（退出码 3）/);
     // Machine formats and English mode are as before.
-    assert.match(renderReport('md', 'x', result), /Result: \*\*failed\*\*[\s\S]*web-2: expect failed: did not find "READY" in stdout/);
+    assert.match(renderReport('md', 'x', result), /Result: \*\*failed\*\*[\s\S]*web-2: expected "READY" in the output, found: booting/);
     assert.ok(!/失败|已跳过|未运行|未确认/.test(renderReport('junit', 'x', result) + renderReport('json', 'x', result)), 'JUnit and JSON stay English');
   });
 
@@ -111,9 +111,10 @@ describe('zh CLI output (no English words outside ids, paths, commands and names
       const io = captureIO();
       const code = await main(['--lang', 'zh', 'run', path.join(t.dir, 'restart.runbook.md'), '--inventory', path.join(t.dir, 'inventory.yaml'), '--dry-run'], io, bundledCatalog);
       assert.strictEqual(code, 2, 'the cell without a target makes the plan fail');
-      assertChinese('run --dry-run', io.stdout + io.stderr, NAMES);
+      // The plan's flags are the fence's keywords (manual, confirm, finally) and the rollback mark.
+      assertChinese('run --dry-run', io.stdout + io.stderr, [...NAMES, 'rollback']);
       assert.match(io.stdout, /错误：没有目标/);
-      assert.match(io.stderr, /有 1 个步骤按现在的写法无法运行/);
+      assert.match(io.stderr, /试运行：1 个步骤按现有写法无法运行/);
     } finally {
       t.cleanup();
     }
