@@ -9,12 +9,14 @@ import { type Inventory, type InventoryHost } from '../core/inventory/inventory'
 import { loadInventoryCached } from '../core/inventory/inventoryCache';
 import { defaultCacheDir } from '../core/cacheDir';
 import { SelectorError, selectTargets } from '../core/inventory/selectors';
+import { selectorText } from '../core/inventory/selectorText';
 import { type HostKeyStore, knownHostsStore } from '../core/ssh/sshConnection';
 import { DEFAULT_MAX_HANDSHAKES, type PoolOptions, SshPool } from '../core/ssh/sshPool';
 import { SshConfigError } from '../core/ssh/sshConfig';
 import { loadHostKeyVerifier, productKnownHostsFile, targetsForHostsAsync } from '../core/ssh/targets';
 import type { SshTarget, UnknownHostPolicy } from '../core/ssh/types';
-import { type CliIO, UsageError } from './io';
+import { translator } from '../core/l10n';
+import { cliLang, type CliIO, say, UsageError } from './io';
 import { terminalPrompter } from './prompter';
 
 export interface SelectedHosts {
@@ -28,7 +30,7 @@ export async function selectCliHosts(io: CliIO, inventoryFile: string, selector:
   const { inventory, problems } = await loadInventoryCached(path.resolve(inventoryFile), {}, defaultCacheDir());
   if (problems.length) {
     for (const p of problems) io.err(`${formatProblem(p)}\n`);
-    io.err(`sofa-ops: the inventory ${inventoryFile} has ${problems.length} problem(s)\n`);
+    io.err(`${say(io, undefined, 'sofa-ops: the inventory {0} has {1} problem(s)', inventoryFile, problems.length)}\n`);
     return 2;
   }
   try {
@@ -36,13 +38,13 @@ export async function selectCliHosts(io: CliIO, inventoryFile: string, selector:
     return { inventory, hosts, targets: await targetsForHostsAsync(inventory, hosts) };
   } catch (err) {
     if (err instanceof SelectorError) {
-      io.err(`sofa-ops: ${err.message}\n`);
+      io.err(`sofa-ops: ${selectorText(translator(cliLang(io)), err.message)}\n`);
       return 2;
     }
     // A bad ssh_config (or one the built-in resolver cannot honour): file:line, like the inventory.
     if (err instanceof SshConfigError) {
       for (const p of err.problems) io.err(`${formatProblem(p)}\n`);
-      io.err(`sofa-ops: ssh_config has ${err.problems.length} problem(s)\n`);
+      io.err(`${say(io, undefined, 'sofa-ops: ssh_config has {0} problem(s)', err.problems.length)}\n`);
       return 2;
     }
     throw err;
@@ -54,14 +56,15 @@ export async function selectCliHosts(io: CliIO, inventoryFile: string, selector:
  * key-type downgrade never gets here), and "recorded" is printed only once the key is on disk.
  */
 export function cliUnknownHostPolicy(io: CliIO, acceptNew: boolean): UnknownHostPolicy {
+  const t = translator(cliLang(io));
   return {
     async acceptUnknownHost(host, _port, keyType, fingerprint) {
-      if (acceptNew) io.err(`sofa-ops: accepting new ${keyType} key for ${host}: ${fingerprint}\n`);
-      else io.err(`sofa-ops: unknown host key for ${host}: ${keyType} ${fingerprint}. Verify it, then rerun with --accept-new (or add it to known_hosts).\n`);
+      if (acceptNew) io.err(`${t('sofa-ops: accepting new {0} key for {1}: {2}', keyType, host, fingerprint)}\n`);
+      else io.err(`${t('sofa-ops: unknown host key for {0}: {1} {2}. Verify it, then rerun with --accept-new (or add it to known_hosts).', host, keyType, fingerprint)}\n`);
       return acceptNew;
     },
     recorded(host, _port, at) {
-      io.err(`sofa-ops: recorded the host key for ${host} in ${at.file}:${at.line}\n`);
+      io.err(`${t('sofa-ops: recorded the host key for {0} in {1}', host, `${at.file}:${at.line}`)}\n`);
     },
   };
 }
@@ -69,7 +72,7 @@ export function cliUnknownHostPolicy(io: CliIO, acceptNew: boolean): UnknownHost
 /** The user's, system, product and extra known_hosts; malformed lines are printed as warnings (file:line). */
 export async function loadCliHostKeys(io: CliIO, knownHosts: string[]): Promise<HostKeyStore> {
   const verifier = await loadHostKeyVerifier(knownHosts.map((f) => path.resolve(f)));
-  for (const p of verifier.problems) io.err(`sofa-ops: warning: ${formatProblem(p)}\n`);
+  for (const p of verifier.problems) io.err(`${say(io, undefined, 'sofa-ops: warning: {0}', formatProblem(p))}\n`);
   return knownHostsStore(verifier, productKnownHostsFile());
 }
 

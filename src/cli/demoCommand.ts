@@ -5,7 +5,9 @@ import { parseArgs } from 'util';
 import { demoFaultsFile } from '../demo/demoLauncher';
 import { DemoConflictError, DemoSite } from '../demo/demoSite';
 import { FaultParseError, faultHelp } from '../demo/faults';
-import { type CliIO, say, UsageError } from './io';
+import type { Lang } from '../core/catalog/types';
+import { translateKnown, translator } from '../core/l10n';
+import { cliLang, type CliIO, UsageError } from './io';
 
 export const demoUsageText = `Usage: sofa-ops demo [--dir DIR] [--faults SET] [--scale guide|small] [--isolation auto|namespaces|plain] [--subnet 127.0.N] [--json-ready]
 
@@ -30,6 +32,20 @@ Exit code: 0 stopped by a signal, 1 could not start (e.g. already running), 2 us
 
 export const demoUsage = demoUsageText.replace('{0}', faultHelp());
 
+/** The usage with its fault list, both in `lang`. */
+export function demoUsageIn(lang: Lang): string {
+  const t = translator(lang);
+  return t(demoUsageText, faultHelp(t));
+}
+
+/** What the demo site logs while it starts (src/demo/demoSite.ts), as it words it. */
+const SITE_TEXTS = [
+  'catalog problems (the demo uses what loaded):\n{0}',
+  "{0}: the RDS containers ({1}) only listen on 3306; the database lines of checkService, the stores in /health/readiness and DDS's data source (§3.3.1) pass without a real login",
+  "MariaDB could not start ({0}): the RDS containers' 3306 accept and close connections",
+  "user namespaces unavailable ({0}): containers share this machine's network and files (--isolation plain); see the demo README",
+];
+
 export async function demoCommand(args: string[], io: CliIO, catalogDir: string): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -44,7 +60,7 @@ export async function demoCommand(args: string[], io: CliIO, catalogDir: string)
     },
   });
   if (values.help) {
-    io.out(say(io, undefined, demoUsageText, faultHelp()));
+    io.out(demoUsageIn(cliLang(io)));
     return 0;
   }
   const isolation = values.isolation;
@@ -54,12 +70,14 @@ export async function demoCommand(args: string[], io: CliIO, catalogDir: string)
   const scale = values.scale;
   if (scale !== 'guide' && scale !== 'small') throw new UsageError('--scale must be guide or small, not "{0}"', String(scale));
 
+  const t = translator(cliLang(io));
+  const log = (m: string) => io.err(`sofa-ops demo: ${translateKnown(t, m, SITE_TEXTS)}\n`);
   let site: DemoSite;
   try {
-    site = await DemoSite.start({ dir: values.dir, faults: values.faults, isolation, subnet: values.subnet, scale, catalogDir, log: (m) => io.err(`sofa-ops demo: ${m}\n`) });
+    site = await DemoSite.start({ dir: values.dir, faults: values.faults, isolation, subnet: values.subnet, scale, catalogDir, log });
   } catch (err) {
-    if (err instanceof FaultParseError) throw new UsageError(err.message);
-    io.err(`sofa-ops demo: ${err instanceof DemoConflictError ? '' : 'could not start: '}${(err as Error).message}\n`);
+    if (err instanceof FaultParseError) throw new UsageError(err.template, ...err.args);
+    io.err(`sofa-ops demo: ${err instanceof DemoConflictError ? (err as Error).message : t('could not start: {0}', (err as Error).message)}\n`);
     return 1;
   }
   // A running demo takes new faults from DIR/.demo/faults (in place before anyone is told it is ready).
@@ -77,9 +95,9 @@ export async function demoCommand(args: string[], io: CliIO, catalogDir: string)
     lastFaults = text;
     try {
       const set = site.setFaults(text);
-      io.err(`sofa-ops demo: faults now: ${[...set.keys()].join(', ') || 'none'}\n`);
+      io.err(`sofa-ops demo: ${t('faults now: {0}', [...set.keys()].join(', ') || t('none'))}\n`);
     } catch (err) {
-      io.err(`sofa-ops demo: ${faultsFile}: ${(err as Error).message}\n`);
+      io.err(`sofa-ops demo: ${faultsFile}: ${err instanceof FaultParseError ? t(err.template, ...err.args) : (err as Error).message}\n`);
     }
   };
   // A plain poll of a tiny file: fs.watchFile's stat comparison missed writes under load.
@@ -100,19 +118,19 @@ export async function demoCommand(args: string[], io: CliIO, catalogDir: string)
       return r && !r.startsWith('..') ? r : p;
     };
     io.out(
-      `SOFA Ops demo site: ${ready.hosts.length} containers (${ready.isolation}${ready.databases === 'mariadb' ? ', MariaDB' : ''}) ready in ${ready.ms} ms\n` +
+      `${t('SOFA Ops demo site: {0} containers ({1}) ready in {2} ms', ready.hosts.length, `${ready.isolation}${ready.databases === 'mariadb' ? ', MariaDB' : ''}`, ready.ms)}\n` +
         ready.hosts.map((h) => `  ${h.name.padEnd(20)} ${`${h.address}:${h.port}`.padEnd(17)} ${h.product}/${h.component}`).join('\n') +
-        `\nWorkspace: ${ready.dir}\n` +
+        `\n${t('Workspace: {0}', ready.dir)}\n` +
         `  ssh -o UserKnownHostsFile=${rel(ready.knownHosts)} -i ${rel(ready.identityFile)} -p 2022 admin@${ready.hosts[0].address}\n` +
         `  sofa-ops exec --inventory ${rel(ready.inventory)} --known-hosts ${rel(ready.knownHosts)} --target registry-meta -- 'curl -s localhost:9615/health/check'\n` +
-        `Faults: ${Object.keys(ready.faults).join(', ') || 'none'}. Ctrl-C stops the site.\n`,
+        `${t('Faults: {0}. Ctrl-C stops the site.', Object.keys(ready.faults).join(', ') || t('none'))}\n`,
     );
   }
 
   const signal = await stopSignal;
   for (const [s, h] of handlers) process.off(s, h);
   clearInterval(faultsPoll);
-  io.err(`sofa-ops demo: ${signal}, stopping\n`);
+  io.err(`sofa-ops demo: ${t('{0}, stopping', signal)}\n`);
   await site.stop();
   return 0;
 }

@@ -88,17 +88,18 @@ function toJson(r: HostResult) {
   };
 }
 
+/** Hosts with the same result together; the SSH layer's messages and the hosts' output as they are. */
 function describeResults(results: HostResult[], t: Translate): string {
   const lines: string[] = [];
   for (const group of groupResults(results)) {
-    const status = group.outcome === 'ok' ? 'ok' : group.outcome === 'exit' ? `exit ${group.exitCode ?? '?'}` : group.outcome;
+    const status = group.outcome === 'exit' ? t('exit {0}', group.exitCode ?? '?') : t(group.outcome);
     lines.push(`=== ${group.hosts.join(', ')} (${status})`);
     // SSH failures in the user's language; --json keeps the English message for scripts.
     if (group.message && group.outcome !== 'exit') lines.push(group.error ? sshErrorAdvice(group.error, t) : group.message);
     if (group.stdout) lines.push(group.stdout.replace(/\n$/, ''));
-    if (group.stderr) lines.push(group.stderr.replace(/\n$/, '').split('\n').map((l) => `stderr: ${l}`).join('\n'));
+    if (group.stderr) lines.push(group.stderr.replace(/\n$/, '').split('\n').map((l) => t('stderr: {0}', l)).join('\n'));
   }
   const failed = results.filter((r) => r.outcome !== 'ok').length;
-  lines.push(`${results.length - failed}/${results.length} hosts ok`);
+  lines.push(t('{0}/{1} hosts ok', results.length - failed, results.length));
   return lines.join('\n') + '\n';
 }

@@ -14,8 +14,10 @@ import type { InspectionScope } from '../core/checks/types';
 import { exportInspectionToAnsible, InspectionExportError } from '../core/export/ansibleInspection';
 import { loadInventory } from '../core/inventory/inventory';
 import { SelectorError } from '../core/inventory/selectors';
+import { selectorText } from '../core/inventory/selectorText';
 import { parseRunbook } from '../core/runbook/runbookParser';
-import { type CliIO, say, UsageError } from './io';
+import { translator } from '../core/l10n';
+import { cliLang, type CliIO, say, UsageError } from './io';
 
 export const exportUsage = `Usage: sofa-ops export ansible RUNBOOK... [--out DIR]
        sofa-ops export ansible --inventory FILE [--out DIR]
@@ -70,11 +72,12 @@ export async function exportCommand(args: string[], io: CliIO, catalogDir = ''):
     return 0;
   }
   const [format, ...runbooks] = positionals;
-  if (format !== 'ansible') throw new UsageError(format === undefined ? 'say what to export to: sofa-ops export ansible …' : `unknown export format "${format}" (only ansible)`);
+  if (format !== 'ansible') throw new UsageError(format === undefined ? 'say what to export to: sofa-ops export ansible …' : 'unknown export format "{0}" (only ansible)', format);
   if (!runbooks.length && !values.inventory) throw new UsageError('expected RUNBOOK files, --inventory FILE, or both');
   if (values.inspection && !values.inventory) throw new UsageError('--inspection needs --inventory FILE (the hosts to inspect)');
   if (!values.inspection && (values.product || values.component || values.target)) throw new UsageError('--product, --component and --target go with --inspection');
   const out = values.out!;
+  const t = translator(cliLang(io));
 
   let inventoryFile: string | undefined;
   let inspection: { file: string; hosts: number; checks: number; scope: InspectionScope } | undefined;
@@ -96,7 +99,7 @@ export async function exportCommand(args: string[], io: CliIO, catalogDir = ''):
         plan = planFor(catalog, inventory, scope);
       } catch (err) {
         if (err instanceof SelectorError) {
-          io.err(`sofa-ops: ${err.message}\n`);
+          io.err(`sofa-ops: ${selectorText(t, err.message)}\n`);
           return 2;
         }
         throw err;
@@ -112,14 +115,14 @@ export async function exportCommand(args: string[], io: CliIO, catalogDir = ''):
       await fs.mkdir(out, { recursive: true });
       await fs.writeFile(path.join(out, 'inspection.yml'), result.playbook);
       inspection = { file: 'inspection.yml', hosts: result.hosts, checks: result.checks, scope };
-      io.out(`inspection: ${result.hosts} host(s) to gather from → ${path.join(out, 'inspection.yml')}\n`);
+      io.out(`${t('inspection: {0} host(s) to gather from → {1}', result.hosts, path.join(out, 'inspection.yml'))}\n`);
     }
     const result = exportInventoryToAnsible(inventory);
     inventoryFile = 'inventory.yml';
     await fs.mkdir(out, { recursive: true });
     await fs.writeFile(path.join(out, inventoryFile), result.yaml);
-    for (const l of result.left) io.err(`sofa-ops export: left out ${l}\n`);
-    io.out(`inventory: ${result.hosts} host(s), ${result.groups} group(s) → ${path.join(out, inventoryFile)}\n`);
+    for (const l of result.left) io.err(`${t('sofa-ops export: left out {0}', l)}\n`);
+    io.out(`${t('inventory: {0} host(s), {1} group(s) → {2}', result.hosts, result.groups, path.join(out, inventoryFile))}\n`);
   }
 
   const exported: ExportedEntry[] = [];
@@ -154,7 +157,7 @@ export async function exportCommand(args: string[], io: CliIO, catalogDir = ''):
   if (runbooks.length) {
     await fs.mkdir(path.join(out, 'filter_plugins'), { recursive: true });
     await fs.writeFile(path.join(out, 'filter_plugins', 'sofa_ops.py'), sofaOpsFilterPlugin);
-    io.out(`exported ${exported.length} of ${runbooks.length} runbook(s) to ${out}${refused.length ? `; refused ${refused.length} (reasons above and in ${path.join(out, 'README.md')})` : ''}\n`);
+    io.out(`${t('exported {0} of {1} runbook(s) to {2}', exported.length, runbooks.length, out)}${refused.length ? t('; refused {0} (reasons above and in {1})', refused.length, path.join(out, 'README.md')) : ''}\n`);
   }
   return refused.length ? 1 : 0;
 }

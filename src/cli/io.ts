@@ -1,5 +1,5 @@
 import type { Lang } from '../core/catalog/types';
-import { cliLanguage, translator } from '../core/l10n';
+import { cliLanguage, type MessageArg, translator } from '../core/l10n';
 
 /** Where CLI commands write; tests pass buffers, the bin passes the process streams. */
 export interface CliIO {
@@ -32,9 +32,9 @@ export const processIO: CliIO = {
 export class UsageError extends Error {
   override name = 'UsageError';
   readonly template: string;
-  readonly args: (string | number)[];
+  readonly args: MessageArg[];
 
-  constructor(template: string, ...args: (string | number)[]) {
+  constructor(template: string, ...args: MessageArg[]) {
     super(translator('en')(template, ...args));
     this.template = template;
     this.args = args;

@@ -15,8 +15,8 @@ import { checkQuery, type GrepQuery, GrepQueryError } from '../core/logs/logGrep
 import { collectTimeline, type Timeline, timelineMarkdown } from '../core/logs/logTimeline';
 import { parseWindow, TimeParseError, type TimeWindow } from '../core/logs/timeWindow';
 import { openCliPool, selectCliHosts } from './cliSsh';
-import { cliLanguage } from '../core/l10n';
-import { type CliIO, say, UsageError } from './io';
+import { cliLanguage, translateKnown, translator, type Translate } from '../core/l10n';
+import { cliLang, type CliIO, say, UsageError } from './io';
 
 export const grepUsage = `Usage: sofa-ops logs grep PATTERN --host SELECTOR --inventory FILE --log NAME|PATH [options]
 
@@ -80,7 +80,7 @@ async function loadCatalogFor(io: CliIO, dir: string, cacheDir: string | undefin
   const { catalog, problems } = await loadLogCatalog(dir, cacheDir);
   for (const problem of problems) io.err(`${formatProblem({ ...problem, file: path.relative(process.cwd(), problem.file) || problem.file })}\n`);
   if (!catalog.logs.length) {
-    io.err(`sofa-ops: the catalog in ${dir} has no logs\n`);
+    io.err(`${say(io, undefined, 'sofa-ops: the catalog in {0} has no logs', dir)}\n`);
     return undefined;
   }
   return catalog;
@@ -169,6 +169,7 @@ async function grep(args: string[], io: CliIO, defaultCatalogDir: string, cacheD
   const selected = await selectCliHosts(io, ssh.inventory, ssh.host);
   if (typeof selected === 'number') return selected;
   const pool = await openCliPool(io, ssh);
+  const t = translator(cliLang(io));
   let matches = 0;
   let failed = false;
   try {
@@ -178,9 +179,9 @@ async function grep(args: string[], io: CliIO, defaultCatalogDir: string, cacheD
     const print = (r: HostGrepResult) => {
       matches += r.matches;
       if (r.error) failed = true;
-      if (r.note) io.err(`sofa-ops: ${r.host}: ${r.note}\n`);
-      io.out(values.json ? grepJson(r) : grepHuman(r));
-      if (r.error) io.err(`sofa-ops: ${r.host}: ${r.error}\n`);
+      if (r.note) io.err(`sofa-ops: ${r.host}: ${grepText(t, r.note)}\n`);
+      io.out(values.json ? grepJson(r) : grepHuman(r, t));
+      if (r.error) io.err(`sofa-ops: ${r.host}: ${grepText(t, r.error)}\n`);
     };
     await withSigint((signal) =>
       grepOnHosts((t, c, o) => pool.exec(t, c, o), catalog, selected.hosts, selected.targets, {
@@ -199,10 +200,23 @@ async function grep(args: string[], io: CliIO, defaultCatalogDir: string, cacheD
   return failed || matches === 0 ? 1 : 0;
 }
 
-function grepHuman(r: HostGrepResult): string {
+/** What hostGrep (core/logs) reports, as it words it: said here in the user's language. */
+const GREP_TEXTS = [
+  'no catalog log "{0}" for this host; give a log id, a file name the catalog knows, or a path',
+  '{0} searching {1}',
+  'grep failed on {0} (exit code {1})',
+  'the catalog lists {0} for {1}, not for {2}; reading {3} from its own log folder',
+];
+
+function grepText(t: Translate, text: string): string {
+  // Outcome words (timeout) and "this host" are worded; names and paths stay as they are.
+  return translateKnown(t, text, GREP_TEXTS, (v) => (/^[a-z -]+$/.test(v) ? t(v) : v));
+}
+
+function grepHuman(r: HostGrepResult, t: Translate): string {
   const out: string[] = [];
   const files = r.files.filter((f) => f.lines.length);
-  out.push(r.error ? `== ${r.host}: not searched: ${r.error}` : `== ${r.host}: ${r.matches} match${r.matches === 1 ? '' : 'es'}${r.path && !files.length ? ` in ${r.path}` : ''}`);
+  out.push(r.error ? `== ${r.host}: ${t('not searched: {0}', grepText(t, r.error))}` : `== ${r.host}: ${t(r.matches === 1 ? '{0} match' : '{0} matches', r.matches)}${r.path && !files.length ? t(' in {0}', r.path) : ''}`);
   for (const f of files) {
     let previous = -1;
     for (const l of f.lines) {
@@ -211,7 +225,7 @@ function grepHuman(r: HostGrepResult): string {
       previous = l.line;
     }
   }
-  if (r.skipped.length) out.push(`   (not read, compressed in a format grep cannot read here: ${r.skipped.join(', ')})`);
+  if (r.skipped.length) out.push(`   ${t('(not read, compressed in a format grep cannot read here: {0})', r.skipped.join(', '))}`);
   return out.join('\n') + '\n';
 }
 
@@ -256,18 +270,18 @@ async function timeline(args: string[], io: CliIO, defaultCatalogDir: string, en
   else if (values.json) {
     io.out(result.rows.map((r) => JSON.stringify(r)).join('\n') + (result.rows.length ? '\n' : ''));
     for (const p of result.problems) io.out(JSON.stringify({ host: p.host, ...(p.file ? { file: p.file } : {}), error: p.message }) + '\n');
-  } else io.out(timelineHuman(result));
+  } else io.out(timelineHuman(result, translator(lang)));
   for (const p of result.problems) io.err(`sofa-ops: ${p.host}${p.file ? `:${p.file}` : ''}: ${p.message}\n`);
   return result.problems.length ? 1 : 0;
 }
 
-function timelineHuman(t: Timeline): string {
-  if (!t.rows.length) return `no known problems between ${t.window.since ?? '…'} and ${t.window.until ?? '…'} on ${t.hosts.length} host(s)\n`;
-  const hostWidth = Math.max(...t.rows.map((r) => r.host.length));
+function timelineHuman(timeline: Timeline, t: Translate): string {
+  if (!timeline.rows.length) return `${t('no known problems between {0} and {1} on {2} host(s)', timeline.window.since ?? '…', timeline.window.until ?? '…', timeline.hosts.length)}\n`;
+  const hostWidth = Math.max(...timeline.rows.map((r) => r.host.length));
   return (
-    t.rows
+    timeline.rows
       .map((r) => {
-        const count = r.count > 1 ? ` ×${r.count} (to ${r.lastTime.slice(11)}, line ${r.lastLine})` : '';
+        const count = r.count > 1 ? ` ×${r.count}${t(' (to {0}, line {1})', r.lastTime.slice(11), r.lastLine)}` : '';
         return `${r.time}  ${r.host.padEnd(hostWidth)}  ${r.file}:${r.line}  [${r.severity}] ${r.pattern}${count} → ${r.explanation}${r.section ? ` (§${r.section})` : ''}`;
       })
       .join('\n') + '\n'

@@ -10,6 +10,8 @@ export const bundledCatalogDir = path.join(__dirname, '..', 'runbooks');
 interface CommandModule {
   run(args: string[], io: CliIO, catalogDir: string): Promise<number>;
   usage: string;
+  /** The usage in a language, when it is more than the bundle's translation of `usage` (the demo's fault list). */
+  usageIn?(lang: Lang): string;
 }
 
 /**
@@ -26,7 +28,7 @@ const commands: Record<string, { summary: string; load(): Promise<CommandModule>
   audit: { summary: 'verify the hash chain of a runbook audit trail', load: async () => { const m = require('./auditCommand') as typeof import('./auditCommand'); return { run: (a, io) => m.auditCommand(a, io), usage: m.auditUsage }; } },
   inspect: { summary: 'run the guide\'s inspection checks (巡检) on inventory hosts: md/html/junit/json reports, history', load: async () => { const m = require('./inspectCommand') as typeof import('./inspectCommand'); return { run: m.inspectCommand, usage: m.inspectUsage }; } },
   export: { summary: 'write runbooks and the daily inspection as Ansible playbooks, the inventory as an Ansible inventory (AWX)', load: async () => { const m = require('./exportCommand') as typeof import('./exportCommand'); return { run: (a, io, c) => m.exportCommand(a, io, c), usage: m.exportUsage }; } },
-  demo: { summary: 'run a small SOFAStack demo site on loopback and write a workspace for it', load: async () => { const m = require('./demoCommand') as typeof import('./demoCommand'); return { run: m.demoCommand, usage: m.demoUsage }; } },
+  demo: { summary: 'run a small SOFAStack demo site on loopback and write a workspace for it', load: async () => { const m = require('./demoCommand') as typeof import('./demoCommand'); return { run: m.demoCommand, usage: m.demoUsage, usageIn: m.demoUsageIn }; } },
 };
 
 function usage(lang: Lang): string {
@@ -75,7 +77,7 @@ export async function main(argvIn: string[], ioIn: CliIO = processIO, catalogDir
     if (err instanceof UsageError || (err as Error | undefined)?.name === 'UsageError' || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       const usageError = err as Partial<UsageError> & Error;
       const message = usageError.template !== undefined ? translator(lang)(usageError.template, ...(usageError.args ?? [])) : usageError.message;
-      io.err(`sofa-ops: ${message}\n${translator(lang)(command.usage)}`);
+      io.err(`sofa-ops: ${message}\n${command.usageIn?.(lang) ?? translator(lang)(command.usage)}`);
       return 2;
     }
     // The one place an unexpected error reaches the user: one line naming what failed, never a

@@ -9,7 +9,9 @@ import { formatProblem } from '../core/sourceProblem';
 import { loadInventoryCached } from '../core/inventory/inventoryCache';
 import { defaultCacheDir } from '../core/cacheDir';
 import { selectTargets } from '../core/inventory/selectors';
-import { renderReport, type ReportFormat } from '../core/runbook/runReport';
+import { selectorText } from '../core/inventory/selectorText';
+import { translator } from '../core/l10n';
+import { cellMessage, parameterText, renderReport, runText, type ReportFormat } from '../core/runbook/runReport';
 import { runbookParameters, type CodeCell, type ParameterValue } from '../core/runbook/runbookFormat';
 import { parseRunbook } from '../core/runbook/runbookParser';
 import { AuditUnavailableError, cellName, ParameterError, runRunbook, type RunHooks } from '../core/runbook/runbookRunner';
@@ -17,7 +19,6 @@ import { formatPlan, planRun } from '../core/runbook/runPlan';
 import { resolveParameters } from '../core/runbook/parameters';
 import { inventoryTargets, sshCellExecutor } from '../core/runbook/sshCellExecutor';
 import { openCliPool } from './cliSsh';
-import { translator } from '../core/l10n';
 import { type CliIO, cliLang, say, UsageError } from './io';
 import { terminalPrompter } from './prompter';
 
@@ -67,6 +68,8 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     io.out(say(io, undefined, runUsage));
     return 0;
   }
+  const lang = cliLang(io);
+  const t = translator(lang);
   let auditSyslog: SyslogTarget | undefined;
   try {
     const url = values['audit-syslog'] ?? process.env.SOFA_OPS_AUDIT_SYSLOG;
@@ -104,15 +107,21 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   }
   const resolved = resolveParameters(decls, params);
   if (resolved.errors.length) {
-    for (const e of resolved.errors) io.err(`sofa-ops: parameter: ${e}\n`);
+    for (const e of resolved.errors) io.err(`${t('sofa-ops: parameter: {0}', parameterText(t, e))}\n`);
     return 2;
   }
   const title = runbook.frontMatter?.meta?.title ?? path.basename(file);
 
   const resolveTargets = (selector: string) => selectTargets(inventory, selector).map((h) => h.name);
   if (values['dry-run']) {
-    const t = translator(cliLang(io));
-    const plan = planRun(runbook, params, resolveTargets);
+    // A selector that matches nothing is said in the user's language, as exec says it.
+    const plan = planRun(runbook, params, (selector) => {
+      try {
+        return resolveTargets(selector);
+      } catch (err) {
+        throw new Error(selectorText(t, (err as Error).message));
+      }
+    });
     io.out(formatPlan(plan, t));
     // A plan with a step that cannot run is not a plan: a script gating on `--dry-run` must see it.
     if (plan.problems) {
@@ -125,57 +134,58 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const pool = await openCliPool(io, { knownHosts: values['known-hosts']!, acceptNew: values['accept-new']! });
   const abort = new AbortController();
   const onSigint = () => {
-    io.err('\nsofa-ops: cancelling; finally steps still run\n');
+    io.err(`\n${t('sofa-ops: cancelling; finally steps still run')}\n`);
     abort.abort();
   };
   // A hang-up or a kill from a supervisor must still reopen what the run closed: cancel like Ctrl-C.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSigint);
   const hooks: RunHooks = {
     resolveTargets,
-    execute: sshCellExecutor(pool, inventoryTargets(inventory), translator(cliLang(io))),
-    confirm: async (_cell, question, hosts, command) => (values.yes ? true : askYesNo(question, `  on ${hosts.length} host(s): ${hosts.join(', ')}\n${command.split('\n').map((l) => `    $ ${l}`).join('\n')}`)),
+    execute: sshCellExecutor(pool, inventoryTargets(inventory), t),
+    confirm: async (_cell, question, hosts, command) => (values.yes ? true : askYesNo(runText(t, question), `  ${t('on {0} host(s): {1}', hosts.length, hosts.join(', '))}\n${command.split('\n').map((l) => `    $ ${l}`).join('\n')}`)),
     manual: async (cell: CodeCell, instructions) => {
-      const name = cell.options.name ?? `line ${cell.line}`;
-      if (values.manual === 'ask') return askYesNo(`Manual step "${name}":\n${instructions}\nDone?`);
-      io.err(`☑ manual step "${name}" ticked done by --manual done (nobody was asked)\n`);
+      const name = cell.options.name ?? t('line {0}', cell.line);
+      if (values.manual === 'ask') return askYesNo(t('Manual step "{0}":\n{1}\nDone?', name, instructions));
+      io.err(`${t('☑ manual step "{0}" ticked done by --manual done (nobody was asked)', name)}\n`);
       return { done: true, note: 'ticked done by --manual done: no person confirmed it' };
     },
-    onCellStart: (index, cell, hosts) => io.err(`▶ ${cellName(cell, index)}${hosts.length ? ` on ${hosts.join(', ')}` : ''}\n`),
+    onCellStart: (index, cell, hosts) => io.err(`▶ ${cellName(cell, index)}${hosts.length ? t(' on {0}', hosts.join(', ')) : ''}\n`),
     onCellEnd: (r) => {
-      if (r.skip && !r.message) return io.err(`⏭ ${r.name}: ${r.status}: ${r.skip.reason}\n`);
-      if (r.skip) return io.err(`⏭ ${r.name}: ${r.status}: ${r.message}\n`);
-      io.err(`  ${r.status}${r.message ? `: ${r.message}` : ''} (${(r.durationMs / 1000).toFixed(1)} s)\n`);
-      for (const h of r.skippedHosts ?? []) io.err(`  skipped on ${h.host}: ${h.reason}\n`);
+      const message = cellMessage(t, r);
+      if (r.skip && !r.message) return io.err(`⏭ ${r.name}: ${t(r.status)}: ${runText(t, r.skip.reason)}\n`);
+      if (r.skip) return io.err(`⏭ ${r.name}: ${t(r.status)}: ${message}\n`);
+      io.err(`  ${t(r.status)}${message ? `: ${message}` : ''} (${t('{0} s', (r.durationMs / 1000).toFixed(1))})\n`);
+      for (const h of r.skippedHosts ?? []) io.err(`  ${t('skipped on {0}: {1}', h.host, runText(t, h.reason))}\n`);
     },
   };
-  const audit = new AuditTrail(path.resolve(values.audit!), undefined, { syslog: auditSyslog, onForwardError: (m) => io.err(`sofa-ops: warning: ${m}\n`) });
+  const audit = new AuditTrail(path.resolve(values.audit!), undefined, { syslog: auditSyslog, onForwardError: (m) => io.err(`${t('sofa-ops: warning: {0}', m)}\n`) });
   try {
     let result = await runRunbook(runbook, hooks, { params, signal: abort.signal, audit, runbookName: file });
     if (!result.ok && values['rollback-on-failure'] && result.rollbackCells.length) {
-      io.err('▶ running the rollback section\n');
+      io.err(`▶ ${t('running the rollback section')}\n`);
       const rollback = await runRunbook(runbook, hooks, { params, only: result.rollbackCells, audit, runbookName: file }).catch((err: unknown) => {
         // The trail broke after the run: the rollback cannot be recorded, so it does not run.
         if (!(err instanceof AuditUnavailableError)) throw err;
-        io.err(`sofa-ops: rollback not run: ${err.message}\n`);
+        io.err(`${t('sofa-ops: rollback not run: {0}', runText(t, err.message))}\n`);
         return { ok: false, cancelled: false, cells: [], rollbackCells: [], auditErrors: [err.message] };
       });
       const auditErrors = [...(result.auditErrors ?? []), ...(rollback.auditErrors ?? [])];
       result = { ...result, cells: [...result.cells, ...rollback.cells], ...(auditErrors.length ? { auditErrors, ok: false } : {}) };
     }
     if (values.report) {
-      const report = renderReport(values.report as ReportFormat, title, result);
+      const report = renderReport(values.report as ReportFormat, title, result, lang);
       if (values.out) await fs.writeFile(values.out, report);
       else io.out(report);
     }
     if (result.auditErrors?.length) {
       // Loud and last, so it is what the operator sees: these steps ran but are not in the trail.
-      io.err(`sofa-ops: AUDIT TRAIL INCOMPLETE: ${result.auditErrors.length} record(s) could not be written to ${audit.file}:\n${result.auditErrors.map((e) => `  ${e}\n`).join('')}`);
+      io.err(`${t('sofa-ops: AUDIT TRAIL INCOMPLETE: {0} record(s) could not be written to {1}:', result.auditErrors.length, audit.file)}\n${result.auditErrors.map((e) => `  ${e}\n`).join('')}`);
     }
-    io.err(`${result.cancelled ? 'cancelled' : result.ok ? 'passed' : 'failed'}: ${title}\n`);
+    io.err(`${t(result.cancelled ? 'cancelled' : result.ok ? 'passed' : 'failed')}: ${title}\n`);
     return result.ok ? 0 : 1;
   } catch (err) {
     if (err instanceof ParameterError || err instanceof AuditUnavailableError) {
-      io.err(`sofa-ops: ${err.message}\n`);
+      io.err(`sofa-ops: ${err instanceof ParameterError ? err.errors.map((e) => parameterText(t, e)).join(t('; ')) : runText(t, err.message)}\n`);
       return 2;
     }
     throw err;

@@ -44,3 +44,37 @@ export function cliLanguage(flag: string | undefined, env: NodeJS.ProcessEnv = p
   const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
   return /^zh/i.test(locale) ? 'zh' : 'en';
 }
+
+const compiled = new WeakMap<readonly string[], Array<{ template: string; re: RegExp; order: number[] }>>();
+
+/**
+ * Text another module made in English from one of `templates` (bundle keys with `{0}`…), in `t`'s
+ * language: the template is recognised, its arguments taken back out (each passed through `arg`,
+ * which may localise nested text) and the translation filled in. Text matching no template (host
+ * output, an SSH error) is returned as it is. Lets a front end localise a core module's messages
+ * without that module knowing about languages.
+ */
+export function translateKnown(t: Translate, text: string, templates: readonly string[], arg: (value: string) => string = (v) => v): string {
+  let list = compiled.get(templates);
+  if (!list) {
+    list = templates.map((template) => {
+      const order: number[] = [];
+      const body = template.split(/(\{\d+\})/).map((part) => {
+        const m = /^\{(\d+)\}$/.exec(part);
+        if (!m) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        order.push(Number(m[1]));
+        return '([\\s\\S]*?)';
+      });
+      return { template, re: new RegExp(`^${body.join('')}$`), order };
+    });
+    compiled.set(templates, list);
+  }
+  for (const { template, re, order } of list) {
+    const m = re.exec(text);
+    if (!m) continue;
+    const args: string[] = [];
+    order.forEach((i, k) => (args[i] = arg(m[k + 1])));
+    return t(template, ...args);
+  }
+  return text;
+}

@@ -2,6 +2,8 @@
  * The guide's incidents the demo can inject (`sofa-ops demo --faults a,b@host`). Each fault has
  * the containers it hits by default; `name@container` aims it at one container instead.
  */
+import { translator, type MessageArg, type Translate } from '../core/l10n';
+
 export interface FaultInfo {
   /** Component whose containers the fault hits by default (all of them unless `first`); none: it must be aimed (`name@container`). */
   component?: string;
@@ -10,6 +12,7 @@ export interface FaultInfo {
   stops?: boolean;
   /** A log directory (inside the container) the fault takes away: moved aside while on, nothing written there; back when off. */
   hidesLogs?: string;
+  /** English, the bundle's key: `faultHelp(t)` gives it in the user's language. */
   summary: string;
 }
 
@@ -111,12 +114,25 @@ export type FaultName = keyof typeof FAULTS;
 /** Active faults: fault name → names of the containers it hits. */
 export type FaultSet = Map<FaultName, Set<string>>;
 
-export class FaultParseError extends Error {}
+/** A bad fault set; `template` and `args` let a front end say it in the user's language. */
+export class FaultParseError extends Error {
+  readonly args: MessageArg[];
+  constructor(readonly template: string, ...args: MessageArg[]) {
+    super(translator('en')(template, ...args));
+    this.args = args;
+  }
+}
 
-export function faultHelp(): string {
+/** The fault list as help shows it: name and summary, in `t`'s language. */
+export function faultHelp(t: Translate = translator('en')): string {
   return Object.entries(FAULTS)
-    .map(([name, f]) => `  ${name.padEnd(22)} ${f.summary}`)
+    .map(([name, f]) => `  ${name.padEnd(22)} ${t(f.summary)}`)
     .join('\n');
+}
+
+/** The fault list in both languages, for a message worded later in either. */
+function faultList(): MessageArg {
+  return { en: faultHelp(translator('en')), zh: faultHelp(translator('zh')) };
 }
 
 /** Parses `a,b@container`; containers are {name, component} of the site. */
@@ -124,14 +140,14 @@ export function parseFaults(text: string | undefined, containers: ReadonlyArray<
   const set: FaultSet = new Map();
   for (const item of (text ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
     const [name, target] = item.split('@', 2) as [string, string | undefined];
-    if (!(name in FAULTS)) throw new FaultParseError(`unknown fault "${name}"; known faults:\n${faultHelp()}`);
+    if (!(name in FAULTS)) throw new FaultParseError('unknown fault "{0}"; known faults:\n{1}', name, faultList());
     const info: FaultInfo = FAULTS[name as FaultName];
-    if (!info.component && !target) throw new FaultParseError(`fault "${name}" needs a container: ${name}@NAME (containers: ${containers.map((c) => c.name).join(', ')})`);
+    if (!info.component && !target) throw new FaultParseError('fault "{0}" needs a container: {0}@NAME (containers: {1})', name, containers.map((c) => c.name).join(', '));
     let hit = containers.filter((c) => c.component === info.component);
     if (info.first) hit = hit.slice(0, 1);
     if (target) {
       const one = containers.find((c) => c.name === target);
-      if (!one) throw new FaultParseError(`fault "${name}": no container named "${target}" (containers: ${containers.map((c) => c.name).join(', ')})`);
+      if (!one) throw new FaultParseError('fault "{0}": no container named "{1}" (containers: {2})', name, target, containers.map((c) => c.name).join(', '));
       hit = [one];
     }
     const names = set.get(name as FaultName) ?? new Set<string>();

@@ -125,7 +125,8 @@ export class DemoCommands extends Disposable {
     type Item = vscode.QuickPickItem & { fault?: string; aimed?: boolean };
     const items: Item[] = [
       { label: t('None: a healthy site'), description: current ? t('now: {0}', current) : undefined, fault: '' },
-      ...Object.entries(FAULTS).map(([name, info]) => ({ label: name, detail: info.summary, fault: name, aimed: !('component' in info) })),
+      // The summary is the bundle's key (l10n/bundle.l10n.zh-cn.json), as the CLI's fault list reads it.
+      ...Object.entries(FAULTS).map(([name, info]) => ({ label: name, detail: t(info.summary), fault: name, aimed: !('component' in info) })),
     ];
     const picked = await vscode.window.showQuickPick(items, { placeHolder: t('Fault to inject into the running demo site (it replaces the current set)'), matchOnDetail: true, ignoreFocusOut: true });
     if (!picked || picked.fault === undefined) return;

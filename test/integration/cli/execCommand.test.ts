@@ -71,10 +71,10 @@ describe('sofa-ops exec (built CLI, real sshd)', () => {
       env: cliEnv(dir, { LANG: 'zh_CN.UTF-8', LC_ALL: '' }),
     });
     assert.strictEqual(r.status, 1, r.stderr);
-    assert.match(r.stdout, /=== msgbroker-1 \(unreachable\)\nmsgbroker-1（\[127\.0\.3\.9\]:1）无法连接：/);
-    const refused = r.stdout.split('=== ').find((group) => group.startsWith('registry-meta-1 (host-key-refused)\n'));
+    assert.match(r.stdout, /=== msgbroker-1 \(无法连接\)\nmsgbroker-1（\[127\.0\.3\.9\]:1）无法连接：/);
+    const refused = r.stdout.split('=== ').find((group) => group.startsWith('registry-meta-1 (主机密钥被拒绝)\n'));
     assert.ok(refused, r.stdout);
-    assert.match(refused, /^registry-meta-1 \(host-key-refused\)\n\[127\.0\.3\.1\]:\d+ 的主机密钥已变更。.*拒绝连接/);
+    assert.match(refused, /^registry-meta-1 \(主机密钥被拒绝\)\n\[127\.0\.3\.1\]:\d+ 的主机密钥已变更。.*拒绝连接/);
     assert.ok(refused.includes(`${changed}:${line}`), `names the line to fix: ${refused}`);
     const json = spawnSync(process.execPath, [bin, 'exec', '--inventory', inventory, '--target', 'msgbroker', '--timeout', '5', '--json', '--', 'true'], { encoding: 'utf8', env: cliEnv(dir, { LANG: 'zh_CN.UTF-8', LC_ALL: '' }) });
     assert.match((JSON.parse(json.stdout) as Array<{ message: string }>)[0].message, /^msgbroker-1 \(\[127\.0\.3\.9\]:1\) is unreachable: /, '--json keeps the English message for scripts');
