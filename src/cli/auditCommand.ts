@@ -17,7 +17,7 @@ problem printed as FILE:LINE: message), 2 usage or unreadable.
 `;
 
 /** What verifyAuditTrail (core/audit) reports, as it words it: the CLI says it in the user's language. */
-const VERIFY_TEXTS = [
+export const VERIFY_TEXTS = [
   'not a JSON record (edited or corrupted)',
   'record {0} is not signed but follows signed records: added without the audit key',
   'record {0} was modified (its hash does not match its content)',

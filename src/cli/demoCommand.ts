@@ -39,7 +39,7 @@ export function demoUsageIn(lang: Lang): string {
 }
 
 /** What the demo site logs while it starts (src/demo/demoSite.ts), as it words it. */
-const SITE_TEXTS = [
+export const SITE_TEXTS = [
   'catalog problems (the demo uses what loaded):\n{0}',
   "{0}: the RDS containers ({1}) only listen on 3306; the database lines of checkService, the stores in /health/readiness and DDS's data source (§3.3.1) pass without a real login",
   "MariaDB could not start ({0}): the RDS containers' 3306 accept and close connections",

@@ -201,7 +201,7 @@ async function grep(args: string[], io: CliIO, defaultCatalogDir: string, cacheD
 }
 
 /** What hostGrep (core/logs) reports, as it words it: said here in the user's language. */
-const GREP_TEXTS = [
+export const GREP_TEXTS = [
   'no catalog log "{0}" for this host; give a log id, a file name the catalog knows, or a path',
   '{0} searching {1}',
   'grep failed on {0} (exit code {1})',

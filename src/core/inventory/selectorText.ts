@@ -4,7 +4,7 @@
  */
 import { translateKnown, type Translate } from '../l10n';
 
-const SELECTOR_TEXTS = [
+export const SELECTOR_TEXTS = [
   'empty target selector; known groups: {0}',
   'target "{0}" in "{1}" {2}; known groups: {3}',
   'target "{0}" {1}; known groups: {2}',
@@ -13,7 +13,7 @@ const SELECTOR_TEXTS = [
 ];
 
 /** Why a part of the selector matched nothing (the `why` of selectors.ts). */
-const WHY_TEXTS = [
+export const WHY_TEXTS = [
   'is empty (stray comma)',
   'matches no host (known tags: {0})',
   'names no group "{0}"',

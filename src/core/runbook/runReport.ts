@@ -18,7 +18,7 @@ export function renderReport(format: ReportFormat, title: string, result: RunRes
 }
 
 /** The runner's own texts (runbookRunner.ts, expectation.ts), most specific first: what runText recognises. */
-const RUN_TEXTS = [
+export const RUN_TEXTS = [
   'the run was cancelled',
   'not run: "{0}" failed and stopped the run',
   'the operator did not mark this step done',
@@ -34,9 +34,9 @@ const RUN_TEXTS = [
   'the audit trail {0} cannot be written ({1}); nothing was run',
 ];
 /** Why an after= gate held a step back, one clause per step it waited for. */
-const GATE_TEXTS = ['"{0}" did not run', '"{0}" was {1} ({2})', '"{0}" was {1}', '"{0}" failed ({1})', '"{0}" failed', '"{0}" ended {1} ({2})', '"{0}" ended {1}'];
+export const GATE_TEXTS = ['"{0}" did not run', '"{0}" was {1} ({2})', '"{0}" was {1}', '"{0}" failed ({1})', '"{0}" failed', '"{0}" ended {1} ({2})', '"{0}" ended {1}'];
 /** expectation.ts's failure details (its bundle keys): a host's expectFailed is the English one. */
-const EXPECT_TEXTS = [
+export const EXPECT_TEXTS = [
   'found {0} in the output',
   'expected {0} in the output, found no output',
   'expected {0} in the output, found: {1}',
@@ -49,7 +49,7 @@ const EXPECT_TEXTS = [
   'expected {0} in the JSON output, found {1}',
   '{0} as expected',
 ];
-const WANTED_TEXTS = ['{0} other than {1}', 'nothing'];
+export const WANTED_TEXTS = ['{0} other than {1}', 'nothing'];
 
 /** What a host's expect found, in `t`'s language; the expectation as written and the output stay. */
 function expectText(t: Translate, text: string): string {
@@ -72,7 +72,7 @@ export function runText(t: Translate, text: string): string {
 }
 
 /** resolveParameters' errors (parameters.ts), as it words them. */
-const PARAMETER_TEXTS = [
+export const PARAMETER_TEXTS = [
   'parameter "{0}" is required ({1})',
   'parameter "{0}" is required',
   'parameter "{0}": {1} is not a number',
