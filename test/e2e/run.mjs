@@ -52,6 +52,15 @@ const ui = {
   /** A tree row by its exact label (`registry-meta`, not a row whose label merely contains it: `registry-meta-1`). */
   treeRow: (scope, label) =>
     scope.locator('.monaco-list-row[role="treeitem"]').filter({ has: scope.page().locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }) }).first(),
+  /** Folds a tree's open top-level rows, so the rows below them are on screen (a list only draws what fits). */
+  foldTopLevel: async (scope) => {
+    for (let i = 0; i < 20; i++) {
+      const open = scope.locator('.monaco-list-row[role="treeitem"][aria-level="1"][aria-expanded="true"]').first();
+      if (!(await open.count())) return;
+      await open.click();
+      await scope.page().waitForTimeout(100);
+    }
+  },
   editorTab: (page, text) => page.locator('.part.editor .tabs-container .tab').filter({ hasText: text }),
   /** The document inside a webview editor (VS Code nests it two iframes deep). */
   webviewDoc: (page) => page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame'),
@@ -185,16 +194,12 @@ step('osp-single-address', 'inject osp-single-address (§9.5.2: OSP returns one 
   await inspected(page);
   const pane = ui.viewPane(page, nls['views.products.name']);
   const platform = catalog.products.find((p) => p.product.id === 'cloud-platform');
+  // Products opened by the earlier steps fold up, so the cloud platform's row is on screen (in both views).
+  await ui.foldTopLevel(pane);
   await ui.row(pane, names(platform.product)).locator('.codicon-error').waitFor({ timeout: 30_000 });
   const results = ui.viewPane(page, nls['views.inspection.name']);
   if ((await results.locator('.pane-header').getAttribute('aria-expanded')) !== 'true') await results.locator('.pane-header').click();
-  // Products opened by the earlier steps fold up, so the cloud platform's row is on screen.
-  for (let i = 0; i < 12; i++) {
-    const open = results.locator('.monaco-list-row[role="treeitem"][aria-level="1"][aria-expanded="true"]').first();
-    if (!(await open.count())) break;
-    await open.click();
-    await page.waitForTimeout(100);
-  }
+  await ui.foldTopLevel(results);
   const product = ui.row(results, ['cloud-platform']);
   await product.locator('.codicon-error').waitFor({ timeout: 30_000 });
   if ((await product.getAttribute('aria-expanded')) === 'false') await product.click();

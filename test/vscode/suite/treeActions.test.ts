@@ -6,30 +6,12 @@
  */
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { RunRecord } from '../../../src/core/audit/runHistory';
+import type { CatalogNode } from '../../../src/core/catalog/catalogTree';
 import { api, runAllCells, waitFor } from './harness';
 import { type SshSite, startSshSite } from './sshSite';
 
-interface Node {
-  id: string;
-  kind: string;
-  label: string;
-  scope: { entry?: string };
-  children: Node[];
-}
-
-interface Run {
-  runbook: string;
-  who: string;
-  outcome: string;
-  hosts: string[];
-}
-
-interface Api {
-  productsTree: { getChildren(n?: Node): Promise<Node[]> };
-  catalog(): { catalog: { products: Array<{ product: { id: string }; checks: Array<{ id: string; kind: string; components: string[]; command?: string }> }> } } | undefined;
-  inspections: { latest?: { scope: { check?: string }; results: Array<{ checkId: string; status: string; host?: string; message: string }> } };
-  runHistory: vscode.TreeDataProvider<unknown> & { runs(): Promise<{ runs: Run[] }> };
-}
+type Node = CatalogNode;
 
 const RUNBOOK = `---
 title: Tiny history run
@@ -60,7 +42,7 @@ describe('tree actions and run history', function () {
   before(async () => {
     saved = await vscode.env.clipboard.readText();
     site = await startSshSite({ 'registry-meta': ['127.0.7.1'] });
-    const { productsTree } = (await api()) as unknown as Api;
+    const { productsTree } = await api();
     meta = await waitFor('registry-meta with its host', async () => {
       const registry = (await productsTree.getChildren()).find((p) => p.id === 'product:registry');
       const component = registry?.children.find((c) => c.label === 'registry-meta');
@@ -75,7 +57,7 @@ describe('tree actions and run history', function () {
   });
 
   it('Copy Command on a check copies the catalog command as inspection runs it', async () => {
-    const { productsTree, catalog } = (await api()) as unknown as Api;
+    const { productsTree, catalog } = await api();
     const checks = catalog()!.catalog.products.flatMap((p) => p.checks);
     const node = walk(await productsTree.getChildren(), (n) => n.kind === 'check' && checks.some((c) => c.id === n.scope.entry && c.kind === 'command' && !!c.command))!;
     assert.ok(node, 'the tree shows a command check');
@@ -90,7 +72,7 @@ describe('tree actions and run history', function () {
     const port = walk(meta.children, (n) => n.kind === 'port')!;
     await vscode.commands.executeCommand('sofaOps.copyPortCommand', port);
     assert.equal(await vscode.env.clipboard.readText(), `ss -ltn 'sport = :${port.label}'`);
-    const { productsTree } = (await api()) as unknown as Api;
+    const { productsTree } = await api();
     const pattern = walk(await productsTree.getChildren(), (n) => n.kind === 'pattern')!;
     await vscode.commands.executeCommand('sofaOps.copyPattern', pattern);
     assert.equal(await vscode.env.clipboard.readText(), pattern.label);
@@ -102,7 +84,7 @@ describe('tree actions and run history', function () {
     const node = walk(meta.children, (n) => n.kind === 'check' && n.scope.entry === 'registry-basic-port-meta-9610')!;
     assert.ok(node, 'the 9610 port check of registry-meta');
     await vscode.commands.executeCommand('sofaOps.runCheckOnHost', node, 'registry-meta-1');
-    const { inspections } = (await api()) as unknown as Api;
+    const { inspections } = await api();
     const latest = inspections.latest!;
     assert.equal(latest.scope.check, 'registry-basic-port-meta-9610');
     // A plain sshd is no registry node: nothing listens on 9610 there.
@@ -112,11 +94,11 @@ describe('tree actions and run history', function () {
 
   it('a runbook run is listed in Runbook Runs with its outcome, and Open Report opens its report', async () => {
     await runAllCells(vscode.Uri.joinPath(site.folder, 'tiny-history.runbook.md'), RUNBOOK);
-    const { runHistory } = (await api()) as unknown as Api;
+    const { runHistory } = await api();
     // The view reloads when the trail changes on disk: wait for the file watcher, as a user would.
     const run = await waitFor('the run in Runbook Runs', async () => {
-      const items = (await runHistory.getChildren()) as Array<Run | { message: string }>;
-      return items.find((r): r is Run => 'runbook' in r && r.runbook === 'tiny-history.runbook.md' && r.outcome !== 'incomplete');
+      const items = await runHistory.getChildren();
+      return items.find((r): r is RunRecord => 'runbook' in r && r.runbook === 'tiny-history.runbook.md' && r.outcome !== 'incomplete');
     }, 30_000);
     assert.equal(run.outcome, 'passed');
     assert.deepEqual(run.hosts, ['registry-meta-1']);
