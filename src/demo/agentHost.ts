@@ -146,14 +146,18 @@ export class ContainerAgent {
     const nodeFdInChild = ns ? NODE_FD : PLAIN_NODE_FD;
     const node = nodeFd === undefined ? process.execPath : `/proc/self/fd/${nodeFdInChild}`;
     const config: AgentConfig = nodeFd === undefined ? this.config : { ...this.config, closeFds: [nodeFdInChild] };
-    // Root's environment (tokens, CI secrets) stays out of a container whose root could read it
-    // from /proc/1/environ: only what PID 1 and the agent need. Commands get config.env anyway.
-    const env: NodeJS.ProcessEnv = this.runAs
-      ? { PATH: process.env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...(process.env.TZ ? { TZ: process.env.TZ } : {}), [AGENT_CONFIG_ENV]: JSON.stringify(config) }
-      : { ...process.env, [AGENT_CONFIG_ENV]: JSON.stringify(config) };
-    // The agent is a plain bundle: loaders and flags meant for the demo's own process (tsx under
-    // tests, --inspect) must not follow it into the container.
-    delete env.NODE_OPTIONS;
+    // The caller's environment (tokens, CI secrets; NODE_OPTIONS loaders, NODE_EXTRA_CA_CERTS that
+    // every agent would load) stays out of a container whose root could read it from
+    // /proc/1/environ: only what PID 1 and the agent need, whoever started the site. Commands get
+    // config.env anyway. ELECTRON_RUN_AS_NODE: node may be the editor's own binary.
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      ...(process.env.TZ ? { TZ: process.env.TZ } : {}),
+      ...(process.env.ELECTRON_RUN_AS_NODE ? { ELECTRON_RUN_AS_NODE: process.env.ELECTRON_RUN_AS_NODE } : {}),
+      // Under c8 a user's agents write their coverage where the site's own process does.
+      ...(!this.runAs && process.env.NODE_V8_COVERAGE ? { NODE_V8_COVERAGE: process.env.NODE_V8_COVERAGE } : {}),
+      [AGENT_CONFIG_ENV]: JSON.stringify(config),
+    };
     let child: ChildProcess;
     try {
       if (ns) {

@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { requireRoot } from '../fixtures/sshd';
-import { BIN, eventually, runDemoCli, sofaExec, startDemo, type RunningDemo } from './demoProcess';
+import { BIN, demoDir, eventually, runDemoCli, sofaExec, startDemo, type RunningDemo } from './demoProcess';
 
 const ETC_CANARY = '/etc/sofa-test-canary';
 const CANARY_TEXT = 'written by the test, root 0644\n';
@@ -61,6 +61,12 @@ function makeCanaryDir(): { dir: string; file: string } {
   return { dir, file };
 }
 
+/** envleak: how many of the container's processes have ENV_CANARY; envseen: PATH (the control). */
+const ENV_PROBE = [
+  `echo "envleak=$(cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c '^${ENV_CANARY}=')"`,
+  `echo "envseen=$(cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c '^PATH=')"`,
+].join('\n');
+
 /** What a demo shell tries against the host; every attempt prints its own error text. */
 function attackScript(canary: string, canaryDir: string, extra = ''): string {
   const q = (s: string) => `'${s}'`;
@@ -79,8 +85,7 @@ function attackScript(canary: string, canaryDir: string, extra = ''): string {
     `echo "etc=$( (echo pwned > ${ETC_CANARY}) 2>&1)"`,
     'echo "hostroot=$(kill -0 1 2>&1; ls /root 2>&1 | head -n 1)"',
     // The demo's own environment (a secret of root's, here) reaches no process of the container.
-    `echo "envleak=$(cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c '^${ENV_CANARY}=')"`,
-    `echo "envseen=$(cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c '^PATH=')"`,
+    ENV_PROBE,
     // What the demo must still allow: its own home and /tmp.
     'echo "home=$(echo mine > ~/own.txt && cat ~/own.txt)"',
     'echo "tmp=$(echo scratch > /tmp/own.txt && cat /tmp/own.txt)"',
@@ -189,6 +194,33 @@ describe('sofa-ops demo run by root: no container is host root', function () {
     assert.strictEqual(result.signal, 'SIGKILL');
     const left = () => fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p) && uids.has(hostUidOf(Number(p)) ?? -1));
     assert.ok(await eventually(() => left().length === 0), `still running as the containers' uids: ${left().join(' ')}`);
+  });
+});
+
+describe('sofa-ops demo run by a user: the user\'s environment stays out of the containers', function () {
+  this.timeout(60_000);
+  let demo: RunningDemo | undefined;
+  let dir: string;
+
+  before(async () => {
+    requireRoot(); // to run the demo as the tests' unprivileged user
+    process.env[ENV_CANARY] = 'the-users-token';
+    dir = demoDir('sofa-ops-demo-user-env-');
+    demo = await startDemo(dir);
+  });
+  after(async () => {
+    await demo?.stop();
+    delete process.env[ENV_CANARY];
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows no container process a variable of the environment the site was started from', () => {
+    assert.notStrictEqual(hostUidOf(demo!.child.pid!), 0, 'the demo runs as the tests\' user here');
+    const seen = onEveryContainer(demo!, ENV_PROBE);
+    for (const [name, kv] of seen) {
+      assert.strictEqual(kv.get('envleak'), '0', `${name}: the user's ${ENV_CANARY} is in a container process's environment`);
+      assert.notStrictEqual(kv.get('envseen'), '0', `${name}: the control (PATH) must be seen`);
+    }
   });
 });
 
