@@ -1,6 +1,6 @@
 /**
- * Holds the loaded catalog for the editor: loads lazily, reloads when catalog files or settings
- * change, and shows catalog problems in the Problems panel (never as a crash).
+ * Holds the loaded catalog for the editor: loads lazily, reloads when catalog files or the
+ * catalog folders setting change, and shows catalog problems in the Problems panel (never as a crash).
  */
 import * as vscode from 'vscode';
 import { loadCatalog } from '../core/catalog/catalogLoader';
@@ -12,7 +12,8 @@ import { GuideSections } from '../core/guide/guideSections';
 import { Disposable } from '../core/dispose';
 import { publishProblems } from '../vscode/diagnostics';
 import type { Logger } from '../vscode/logger';
-import { affectsSofaSettings, extraCatalogPaths } from '../vscode/settings';
+import { extraCatalogPaths, onSettingChange } from '../vscode/settings';
+import { SettingKeys } from '../vscode/ids';
 
 export interface CatalogSnapshot {
   catalog: Catalog;
@@ -38,7 +39,8 @@ export class CatalogStore extends Disposable {
     this.register(watcher.onDidChange(onFile));
     this.register(watcher.onDidCreate(onFile));
     this.register(watcher.onDidDelete(onFile));
-    this.register(vscode.workspace.onDidChangeConfiguration((e) => affectsSofaSettings(e) && this.reload()));
+    // Only the catalog folders change what loads; the language is read where the catalog is shown.
+    this.register(onSettingChange([SettingKeys.catalogPaths], () => this.reload()));
   }
 
   get bundledRoot(): string {

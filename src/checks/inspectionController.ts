@@ -18,7 +18,7 @@ import { Disposable } from '../core/dispose';
 import type { SshService } from '../ssh/sshService';
 import { CommandIds, SettingKeys, ViewIds } from '../vscode/ids';
 import type { Logger } from '../vscode/logger';
-import { catalogLanguage } from '../vscode/settings';
+import { catalogLanguage, inspectionIntervalSetting, onSettingChange } from '../vscode/settings';
 
 export type { NodeStatus } from '../core/catalog/nodeScope';
 
@@ -41,7 +41,7 @@ export class InspectionController extends Disposable {
     super();
     this.statusBar.name = vscode.l10n.t('SOFA Ops inspection');
     this.statusBar.command = `${ViewIds.inspection}.focus`;
-    this.register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SettingKeys.section}.${SettingKeys.inspectionInterval}`) && this.schedule()));
+    this.register(onSettingChange([SettingKeys.inspectionInterval], () => this.schedule()));
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.schedule()));
     this.register({ dispose: () => this.timer && clearInterval(this.timer) });
     this.schedule();
@@ -150,8 +150,8 @@ export class InspectionController extends Disposable {
   private schedule(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    const minutes = vscode.workspace.getConfiguration(SettingKeys.section).get<number>(SettingKeys.inspectionInterval, 0);
-    if (!minutes || minutes <= 0 || !vscode.workspace.isTrusted) return;
+    const minutes = inspectionIntervalSetting();
+    if (!minutes || !vscode.workspace.isTrusted) return;
     this.timer = setInterval(() => {
       this.run().catch((err: unknown) => this.logger.error('periodic inspection', err));
     }, Math.max(1, minutes) * 60_000);

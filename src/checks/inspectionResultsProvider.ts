@@ -12,7 +12,7 @@ import { countStatuses, notRun, rollUp, type CheckResult, type CheckStatus } fro
 import { Disposable } from '../core/dispose';
 import { translator } from '../core/l10n';
 import { CommandIds, SettingKeys } from '../vscode/ids';
-import { catalogLanguage } from '../vscode/settings';
+import { catalogLanguage, onSettingChange } from '../vscode/settings';
 import type { InspectionController } from './inspectionController';
 
 export type ResultNode =
@@ -53,7 +53,7 @@ export class InspectionResultsProvider extends Disposable implements vscode.Tree
     this.register(controller.onDidChange(() => this.changed.fire(undefined)));
     this.register(store.onDidChange(() => (this.runbooks = undefined)));
     // The view's words follow the catalog language: re-render, not re-run, when it changes.
-    this.register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SettingKeys.section}.${SettingKeys.language}`) && this.changed.fire(undefined)));
+    this.register(onSettingChange([SettingKeys.language], () => this.changed.fire(undefined)));
   }
 
   getChildren(element?: ResultNode): Promise<ResultNode[]> | ResultNode[] {

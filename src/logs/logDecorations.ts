@@ -14,7 +14,8 @@ import { compileLogMatcher, type LogMatcher } from '../core/logs/logMatcher';
 import { type LogFinding, scanText } from '../core/logs/logScanner';
 import type { Severity } from '../core/catalog/types';
 import { pick } from '../core/catalog/text';
-import { catalogLanguage } from '../vscode/settings';
+import { catalogLanguage, onSettingChange } from '../vscode/settings';
+import { SettingKeys } from '../vscode/ids';
 import { LOG_LANGUAGE, LOG_SCHEME, type RemoteLogProvider } from './remoteLogProvider';
 
 const REDRAW_MS = 150;
@@ -99,7 +100,7 @@ export class LogDecorations extends Disposable {
       const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === doc.uri.toString());
       if (open) this.schedule(open);
     }));
-    this.register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('sofaOps.language') && this.reset()));
+    this.register(onSettingChange([SettingKeys.language], () => this.reset()));
     this.register(vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.scheduleNumbers(e.textEditor)));
     this.register({
       dispose: () => {

@@ -9,9 +9,9 @@ import * as vscode from 'vscode';
 import { outcomeWord, readRunHistory, runHistoryReport, type RunHistory, type RunRecord } from '../core/audit/runHistory';
 import { Disposable } from '../core/dispose';
 import { guarded } from '../vscode/errors';
-import { CommandIds } from '../vscode/ids';
+import { CommandIds, SettingKeys } from '../vscode/ids';
 import type { Logger } from '../vscode/logger';
-import { catalogLanguage } from '../vscode/settings';
+import { catalogLanguage, onSettingChange } from '../vscode/settings';
 
 /** Where the editor and the CLI write the trail, relative to the workspace folder. */
 export const AUDIT_TRAIL = path.join('.sofa-ops', 'audit.jsonl');
@@ -41,7 +41,7 @@ export class RunHistoryProvider extends Disposable implements vscode.TreeDataPro
     const watcher = this.register(vscode.workspace.createFileSystemWatcher(`**/${AUDIT_TRAIL.split(path.sep).join('/')}`));
     for (const event of [watcher.onDidChange, watcher.onDidCreate, watcher.onDidDelete]) this.register(event(() => this.refresh()));
     this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()));
-    this.register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('sofaOps.language') && this.changed.fire()));
+    this.register(onSettingChange([SettingKeys.language], () => this.changed.fire()));
     this.register(vscode.commands.registerCommand(CommandIds.refreshRunHistory, () => this.refresh()));
     this.register(vscode.workspace.registerTextDocumentContentProvider(RUN_REPORT_SCHEME, { provideTextDocumentContent: (uri) => this.reportText(uri) }));
     this.register(vscode.commands.registerCommand(CommandIds.openRunReport, guarded(logger, vscode.l10n.t('Open run report'), (run?: RunRecord) => this.openReport(run))));

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { CredentialPrompter, UnknownHostPolicy } from '../core/ssh/types';
-import { SettingKeys } from '../vscode/ids';
+import { rememberSecretsSetting } from '../vscode/settings';
 
 export class EditorUnknownHostPolicy implements UnknownHostPolicy {
   async acceptUnknownHost(host: string, _port: number, keyType: string, fingerprint: string): Promise<boolean> {
@@ -37,12 +37,12 @@ export class EditorCredentialPrompter implements CredentialPrompter {
   }
 
   async remember(request: SecretRequest, secret: string): Promise<void> {
-    if (!rememberSecrets()) return;
+    if (!rememberSecretsSetting()) return;
     await this.secrets.store(secretKey(request), secret);
   }
 
   async recall(request: SecretRequest): Promise<string | undefined> {
-    return rememberSecrets() ? this.secrets.get(secretKey(request)) : undefined;
+    return rememberSecretsSetting() ? this.secrets.get(secretKey(request)) : undefined;
   }
 
   async forget(request: SecretRequest): Promise<void> {
@@ -50,9 +50,6 @@ export class EditorCredentialPrompter implements CredentialPrompter {
   }
 }
 
-function rememberSecrets(): boolean {
-  return vscode.workspace.getConfiguration(SettingKeys.section).get<boolean>(SettingKeys.rememberSecrets, false);
-}
 
 function secretKey(request: SecretRequest): string {
   // Passphrases belong to the key file (any host), passwords to the host.

@@ -16,7 +16,7 @@ import type { SshTarget } from '../core/ssh/types';
 import { SettingKeys } from '../vscode/ids';
 import { publishProblems } from '../vscode/diagnostics';
 import type { Logger } from '../vscode/logger';
-import { inventoryFileSetting, knownHostsFilesSetting } from '../vscode/settings';
+import { inventoryFileSetting, knownHostsFilesSetting, onSettingChange } from '../vscode/settings';
 import { EditorCredentialPrompter, EditorUnknownHostPolicy } from './editorPrompts';
 
 /** Looked for in the first workspace folder when the setting is empty. */
@@ -48,12 +48,8 @@ export class SshService extends Disposable {
     super();
     const watcher = this.register(vscode.workspace.createFileSystemWatcher(`**/{${DEFAULT_INVENTORY_NAMES.join(',')},*.inventory.yaml}`));
     for (const event of [watcher.onDidChange, watcher.onDidCreate, watcher.onDidDelete]) this.register(event(() => this.reload()));
-    this.register(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${SettingKeys.section}.${SettingKeys.inventoryFile}`)) this.reload();
-        if (e.affectsConfiguration(`${SettingKeys.section}.${SettingKeys.knownHostsFiles}`)) void this.resetPool();
-      }),
-    );
+    this.register(onSettingChange([SettingKeys.inventoryFile], () => this.reload()));
+    this.register(onSettingChange([SettingKeys.knownHostsFiles], () => void this.resetPool()));
     this.register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.changed.fire()));
     this.register({ dispose: () => void this.resetPool() });
   }

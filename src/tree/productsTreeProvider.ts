@@ -10,8 +10,8 @@ import { hostRef } from '../core/catalog/productMembership';
 import type { SshService } from '../ssh/sshService';
 import type { NodeStatus } from '../checks/inspectionController';
 import { statusIcon } from '../checks/inspectionResultsProvider';
-import { CommandIds } from '../vscode/ids';
-import { catalogLanguage } from '../vscode/settings';
+import { CommandIds, SettingKeys } from '../vscode/ids';
+import { catalogLanguage, onSettingChange } from '../vscode/settings';
 
 /** What the tree shows when there is nothing to list: a hint with a way forward, never a blank view. */
 export interface MessageNode extends CatalogNode {
@@ -51,7 +51,7 @@ export class ProductsTreeProvider extends Disposable implements vscode.TreeDataP
     super();
     this.register(store.onDidChange(() => this.refresh()));
     this.register(ssh.onDidChange(() => this.refresh()));
-    this.register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('sofaOps.language') && this.refresh()));
+    this.register(onSettingChange([SettingKeys.language], () => this.refresh()));
   }
 
   /** Inspection results colour products, components and hosts (red/yellow/green + counts). */

@@ -28,8 +28,28 @@ export function auditSyslog(): string | undefined {
   return config().get<string>(SettingKeys.auditSyslog, '').trim() || undefined;
 }
 
-export function affectsSofaSettings(event: vscode.ConfigurationChangeEvent): boolean {
-  return event.affectsConfiguration(SettingKeys.section);
+/** A setting of SOFA Ops, by its key under `sofaOps.` (SettingKeys). */
+export type SettingKey = Exclude<(typeof SettingKeys)[keyof typeof SettingKeys], typeof SettingKeys.section>;
+
+/**
+ * Runs `handler` when one of `keys` changes, and only then: each part reloads what its own
+ * settings feed (the catalog its folders, SSH the inventory…), not everything on any change.
+ */
+export function onSettingChange(keys: readonly SettingKey[], handler: () => void): vscode.Disposable {
+  return vscode.workspace.onDidChangeConfiguration((e) => {
+    if (keys.some((key) => e.affectsConfiguration(`${SettingKeys.section}.${key}`))) handler();
+  });
+}
+
+/** Whether passphrases and passwords may be kept in SecretStorage (`sofaOps.ssh.rememberSecrets`). */
+export function rememberSecretsSetting(): boolean {
+  return config().get<boolean>(SettingKeys.rememberSecrets, false);
+}
+
+/** Minutes between periodic inspections (`sofaOps.inspection.intervalMinutes`); 0 for none. */
+export function inspectionIntervalSetting(): number {
+  const minutes = config().get<number>(SettingKeys.inspectionInterval, 0);
+  return Number.isFinite(minutes) && minutes > 0 ? minutes : 0;
 }
 
 function workspaceBase(): string | undefined {

@@ -64,7 +64,8 @@ describe('products view', () => {
   });
 
   it('speaks sofaOps.language: group labels follow the catalog text (zh 端口/日志, en Ports/Logs), and the Inspection view re-renders', async () => {
-    const { productsTree, inspectionResults } = await api();
+    const { productsTree, inspectionResults, catalogStore } = await api();
+    const loaded = await catalogStore.get();
     const config = vscode.workspace.getConfiguration('sofaOps');
     const before = config.inspect<string>('language')?.globalValue;
     const groupsOfRegistryMeta = async () => {
@@ -83,9 +84,36 @@ describe('products view', () => {
       await config.update('language', 'en', vscode.ConfigurationTarget.Global);
       await waitFor('the tree to show en group labels', async () => (await groupsOfRegistryMeta()).includes('Ports'));
       assert.ok(!(await groupsOfRegistryMeta()).includes('端口'));
+      // The language is how the catalog is shown, not what loads: nothing was read again.
+      assert.strictEqual(await catalogStore.get(), loaded, 'a language change reloaded the catalog');
     } finally {
       listener.dispose();
       await config.update('language', before, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('reloads the catalog when sofaOps.catalogPaths changes, and only then', async () => {
+    const { catalogStore } = await api();
+    const config = vscode.workspace.getConfiguration('sofaOps');
+    const before = config.inspect<string[]>('catalogPaths')?.workspaceValue;
+    const loaded = await catalogStore.get();
+    let changes = 0;
+    const listener = catalogStore.onDidChange(() => changes++);
+    try {
+      // A setting of another part (the inspection interval) leaves the catalog as it is. Once a
+      // listener added after the store's has seen the change, the store has seen it too.
+      let seen = false;
+      const seenListener = vscode.workspace.onDidChangeConfiguration((e) => (seen ||= e.affectsConfiguration('sofaOps.inspection.intervalMinutes')));
+      await config.update('inspection.intervalMinutes', 720, vscode.ConfigurationTarget.Workspace);
+      await waitFor('the change of sofaOps.inspection.intervalMinutes', () => seen).finally(() => seenListener.dispose());
+      assert.strictEqual(await catalogStore.get(), loaded, 'an inspection setting reloaded the catalog');
+      await config.update('catalogPaths', ['extra-catalog'], vscode.ConfigurationTarget.Workspace);
+      await waitFor('the catalog to reload for its new folder', () => changes > 0);
+      assert.notStrictEqual(await catalogStore.get(), loaded);
+    } finally {
+      listener.dispose();
+      await config.update('catalogPaths', before, vscode.ConfigurationTarget.Workspace);
+      await config.update('inspection.intervalMinutes', undefined, vscode.ConfigurationTarget.Workspace);
     }
   });
 });
