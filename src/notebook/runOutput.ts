@@ -5,6 +5,8 @@
  * (onCellStart, onOutput, onCellEnd) are the notebook side of the runner's output.
  */
 import * as vscode from 'vscode';
+import type { Translate } from '../core/l10n';
+import { runText } from '../core/runbook/runReport';
 import type { CellResult, RunHooks } from '../core/runbook/runbookRunner';
 
 const STDOUT = 'application/vnd.code.notebook.stdout';
@@ -81,6 +83,9 @@ export class RunOutputWriter {
   }
 }
 
+/** The editor's own strings (its display language): the runner words its messages in English. */
+const t: Translate = (message, ...args) => vscode.l10n.t(message, ...args.map(String));
+
 async function finish(execution: vscode.NotebookCellExecution, result: CellResult): Promise<void> {
   const ok = result.status === 'ok' || result.status === 'done';
   if (result.hosts.length) {
@@ -90,14 +95,14 @@ async function finish(execution: vscode.NotebookCellExecution, result: CellResul
     await execution.replaceOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(text, STDOUT)]));
   }
   // The error output shows its name before the message: the status is the name, not repeated ("failed: failed: …").
-  const summary = `${result.message ?? result.status} (${(result.durationMs / 1000).toFixed(1)} s)`;
-  const hostSkips = (result.skippedHosts ?? []).map((h) => vscode.l10n.t('Skipped on {0}: {1}', h.host, h.reason)).join('\n');
+  const summary = `${result.message ? runText(t, result.message) : t(result.status)} (${(result.durationMs / 1000).toFixed(1)} s)`;
+  const hostSkips = (result.skippedHosts ?? []).map((h) => vscode.l10n.t('Skipped on {0}: {1}', h.host, runText(t, h.reason))).join('\n');
   if (hostSkips) await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(`${hostSkips}\n`, STDOUT)]));
   if (result.status === 'skipped' && result.skip) {
     // Skipped is not failed: say why (its condition, its gate, or the stop) without an error box.
-    await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(vscode.l10n.t('Skipped: {0}', result.message ?? result.skip.reason), STDOUT)]));
+    await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(vscode.l10n.t('Skipped: {0}', runText(t, result.message ?? result.skip.reason)), STDOUT)]));
   } else if (!ok) {
-    await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: result.status, message: summary })]));
+    await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: t(result.status), message: summary })]));
   } else if (result.status === 'done') {
     await execution.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(vscode.l10n.t('Marked done by the operator'), STDOUT)]));
   }
