@@ -4,10 +4,31 @@
  * CLI. One source serves both, so a string is translated once. Text in the catalog's views follows
  * the catalog language (`sofaOps.language`, `--lang`), not only the editor's display language.
  */
-import zhCn from '../../l10n/bundle.l10n.zh-cn.json';
+import * as fs from 'fs';
+import * as path from 'path';
 import type { Bilingual, Lang } from './catalog/types';
 
-const bundles: Readonly<Record<string, Readonly<Record<string, string>>>> = { en: {}, zh: zhCn as Record<string, string> };
+const BUNDLE = path.join('l10n', 'bundle.l10n.zh-cn.json');
+let zhBundle: Readonly<Record<string, string>> | undefined;
+
+/**
+ * The zh bundle, read on the first Chinese string rather than bundled: ~120 KB that every
+ * activation would parse, though English needs none of it. It lies in l10n/ of the package,
+ * above dist/ (the extension, the CLI) or src/core/ (tests).
+ */
+function zh(): Readonly<Record<string, string>> {
+  if (zhBundle) return zhBundle;
+  for (let dir = __dirname, i = 0; i < 4; i++, dir = path.dirname(dir)) {
+    const file = path.join(dir, BUNDLE);
+    if (fs.existsSync(file)) return (zhBundle = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>);
+  }
+  // A broken install: say it in English rather than fail.
+  return (zhBundle = {});
+}
+
+function bundle(lang: Lang): Readonly<Record<string, string>> | undefined {
+  return lang === 'zh' ? zh() : undefined;
+}
 
 /** A message argument: plain, or text that is itself in both languages (picked per language). */
 export type MessageArg = string | number | Bilingual;
@@ -16,7 +37,7 @@ export type MessageArg = string | number | Bilingual;
 export type Translate = (message: string, ...args: MessageArg[]) => string;
 
 export function translator(lang: Lang): Translate {
-  return (message, ...args) => format(bundles[lang]?.[message] ?? message, args, lang);
+  return (message, ...args) => format(bundle(lang)?.[message] ?? message, args, lang);
 }
 
 /** The message in both languages, for results kept and shown later in either (inspection history). */
