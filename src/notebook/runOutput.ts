@@ -5,9 +5,9 @@
  * (onCellStart, onOutput, onCellEnd) are the notebook side of the runner's output.
  */
 import * as vscode from 'vscode';
-import type { Translate } from '../core/l10n';
 import { runText } from '../core/runbook/runReport';
 import type { CellResult, RunHooks } from '../core/runbook/runbookRunner';
+import { uiTranslator } from '../vscode/settings';
 
 const STDOUT = 'application/vnd.code.notebook.stdout';
 const STDERR = 'application/vnd.code.notebook.stderr';
@@ -83,10 +83,9 @@ export class RunOutputWriter {
   }
 }
 
-/** The editor's own strings (its display language): the runner words its messages in English. */
-const t: Translate = (message, ...args) => vscode.l10n.t(message, ...args.map(String));
-
 async function finish(execution: vscode.NotebookCellExecution, result: CellResult): Promise<void> {
+  // The runner words its messages in English: said in the editor's display language.
+  const t = uiTranslator();
   const ok = result.status === 'ok' || result.status === 'done';
   if (result.hosts.length) {
     // The final view: every host's section in target order, as one stream written at once.

@@ -10,7 +10,6 @@ import * as vscode from 'vscode';
 import { AuditTrail } from '../core/audit/auditTrail';
 import { parseSyslogTarget } from '../core/audit/syslogForwarder';
 import { Disposable } from '../core/dispose';
-import type { Translate } from '../core/l10n';
 import type { Inventory } from '../core/inventory/inventory';
 import { selectTargets } from '../core/inventory/selectors';
 import { narrowTargets, type HostPrefill } from '../core/runbook/hostPrefill';
@@ -21,7 +20,7 @@ import { AuditUnavailableError, ParameterError, runRunbook, type RunHooks, type 
 import { sshCellExecutor } from '../core/runbook/sshCellExecutor';
 import type { SshService } from '../ssh/sshService';
 import { showError, userMessage } from '../vscode/errors';
-import { auditSyslog } from '../vscode/settings';
+import { auditSyslog, uiTranslator } from '../vscode/settings';
 import type { Logger } from '../vscode/logger';
 import { RunOutputWriter } from './runOutput';
 import { RUNBOOK_NOTEBOOK_TYPE, runbookOf } from './runbookSerializer';
@@ -81,10 +80,9 @@ export class RunbookController extends Disposable {
     if (!params) return undefined;
     const plan = planRun(runbook, params, this.targetResolver(notebook, await this.ssh.inventory()));
     const title = runbook.frontMatter?.meta?.title ?? path.basename(notebook.uri.fsPath);
-    const t: Translate = (message, ...args) => vscode.l10n.t(message, ...args.map((a) => (typeof a === 'object' ? a.en : a)));
     // A read-only document of its own scheme: nothing to save, nothing asked when it is closed.
     const uri = vscode.Uri.from({ scheme: PLAN_SCHEME, path: `/${path.basename(notebook.uri.fsPath).replace(/\.runbook\.md$/, '')}.plan.md`, query: String(++this.planCount) });
-    this.plans.set(uri.toString(), `# ${vscode.l10n.t('Run plan: {0}', title)}\n\n${vscode.l10n.t('Nothing was run. Each host\'s command with this run\'s values (secrets as ***):')}\n\n${formatPlan(plan, t)}`);
+    this.plans.set(uri.toString(), `# ${vscode.l10n.t('Run plan: {0}', title)}\n\n${vscode.l10n.t('Nothing was run. Each host\'s command with this run\'s values (secrets as ***):')}\n\n${formatPlan(plan, uiTranslator())}`);
     const document = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: true });
     if (plan.problems) void vscode.window.showWarningMessage(vscode.l10n.t('{0} step(s) would not run as written: see "error:" in the plan.', plan.problems));

@@ -4,11 +4,10 @@
  * goes to the log. SSH failures get their text from core (sshErrorText.ts), as the CLI does.
  */
 import * as vscode from 'vscode';
-import { langForLocale } from '../core/catalog/text';
-import { translator } from '../core/l10n';
 import { SshError } from '../core/ssh/sshErrors';
 import { sshErrorAdvice, sshErrorPlace } from '../core/ssh/sshErrorText';
 import type { Logger } from './logger';
+import { uiTranslator } from './settings';
 
 /** An error notification as shown, for the in-editor tests (there is no API to read notifications). */
 export interface ErrorNotice {
@@ -31,7 +30,7 @@ function sshErrorOf(err: unknown): SshError | undefined {
 /** One line for the user, in the editor's language for SSH failures (with a hint where one helps). */
 export function userMessage(err: unknown): string {
   const ssh = sshErrorOf(err);
-  if (ssh) return sshErrorAdvice(ssh, translator(langForLocale(vscode.env.language)));
+  if (ssh) return sshErrorAdvice(ssh, uiTranslator());
   if (err instanceof Error) return err.message.split('\n')[0];
   return String(err);
 }

@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { langForLocale } from '../core/catalog/text';
 import type { Lang } from '../core/catalog/types';
+import type { Translate } from '../core/l10n';
 import { SettingKeys } from './ids';
 
 function config(): vscode.WorkspaceConfiguration {
@@ -13,6 +14,16 @@ function config(): vscode.WorkspaceConfiguration {
 export function catalogLanguage(): Lang {
   const value = config().get<string>(SettingKeys.language, 'auto');
   return value === 'zh' || value === 'en' ? value : langForLocale(vscode.env.language);
+}
+
+/**
+ * The editor's own strings as core's Translate, for text core words in English (runner messages,
+ * run plans, SSH failures): vscode.l10n.t in the display language, text in both languages picked
+ * for it.
+ */
+export function uiTranslator(): Translate {
+  const lang = langForLocale(vscode.env.language);
+  return (message, ...args) => vscode.l10n.t(message, ...args.map((a) => (typeof a === 'object' ? (lang === 'zh' ? a.zh : a.en) || a.en : a)));
 }
 
 /** Extra catalog folders from the workspace (relative paths resolve against the first folder). */
